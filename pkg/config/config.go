@@ -1,0 +1,279 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+	"gopkg.in/yaml.v3"
+)
+
+// Subdomain modes for apps.
+const (
+	SubdomainsFlat   = "flat"   // <instance>-<slug>.<rest>: one wildcard certificate covers everything
+	SubdomainsNested = "nested" // <slug>.<instance>
+)
+
+// Config is the process configuration.
+type Config struct {
+	Host      string // address the public server listens on
+	Port      int
+	AdminHost string // address of the admin API
+	AdminPort int
+
+	Subdomains string // flat or nested
+	FsURL      string // file:///path: where data lives
+	Doctypes   string // a directory overriding the embedded remote doctypes
+
+	RemoteAllowCustomPort bool
+	LogLevel              string
+	Dev                   bool // allows the admin API without passphrase
+	AdminSecretFile       string
+
+	// DevDomain is the instance created by `cozy serve` when none exists,
+	// in --dev mode; empty disables it.
+	DevDomain string
+	// BodyLimit bounds request bodies that are read whole (JSON).
+	BodyLimit int64
+	// ShutdownTimeout bounds the graceful stop.
+	ShutdownTimeout time.Duration
+
+	// File is the configuration file that was read, if any.
+	File string
+}
+
+// setting describes one key: its YAML path, flag, environment variable,
+// default and where it lands.
+type setting struct {
+	key   string // YAML path, dotted
+	flag  string // command-line flag, "" when none
+	usage string
+	def   string
+	set   func(c *Config, v string) error
+}
+
+func str(p func(*Config) *string) func(*Config, string) error {
+	return func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func integer(p func(*Config) *int) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 65535 {
+			return fmt.Errorf("not a port number: %q", v)
+		}
+		*p(c) = n
+		return nil
+	}
+}
+
+func boolean(p func(*Config) *bool) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("not a boolean: %q", v)
+		}
+		*p(c) = b
+		return nil
+	}
+}
+
+var settings = []setting{
+	{"host", "host", "server host", "localhost", str(func(c *Config) *string { return &c.Host })},
+	{"port", "port", "server port", "8080", integer(func(c *Config) *int { return &c.Port })},
+	{"admin.host", "admin-host", "administration server host", "localhost", str(func(c *Config) *string { return &c.AdminHost })},
+	{"admin.port", "admin-port", "administration server port", "6060", integer(func(c *Config) *int { return &c.AdminPort })},
+	{"admin.secret_file", "admin-secret-file", "file holding the hashed admin passphrase (default: cozy-admin-passphrase in a config directory)", "", str(func(c *Config) *string { return &c.AdminSecretFile })},
+	{"subdomains", "subdomains", "how apps are served: flat (<instance>-<slug>.<rest>) or nested (<slug>.<instance>)", SubdomainsFlat, func(c *Config, v string) error {
+		if v != SubdomainsFlat && v != SubdomainsNested {
+			return fmt.Errorf("must be flat or nested, not %q", v)
+		}
+		c.Subdomains = v
+		return nil
+	}},
+	{"fs.url", "fs-url", "where data lives (file:///path or a path)", "file://./data", str(func(c *Config) *string { return &c.FsURL })},
+	{"doctypes", "doctypes", "path to a directory of remote doctypes overriding the embedded ones", "", str(func(c *Config) *string { return &c.Doctypes })},
+	{"remote_allow_custom_port", "remote-allow-custom-port", "allow remote doctypes to use a port other than the default", "false", boolean(func(c *Config) *bool { return &c.RemoteAllowCustomPort })},
+	{"log.level", "log-level", "log level (debug, info, warn, error)", "info", func(c *Config, v string) error {
+		var l slog.Level
+		if err := l.UnmarshalText([]byte(v)); err != nil {
+			return fmt.Errorf("unknown log level %q", v)
+		}
+		c.LogLevel = strings.ToLower(v)
+		return nil
+	}},
+	{"dev", "dev", "development mode: admin API without passphrase, dev instance created", "false", boolean(func(c *Config) *bool { return &c.Dev })},
+	{"dev_domain", "dev-domain", "domain of the instance created in --dev mode when none exists", "cozy.localhost:8080", str(func(c *Config) *string { return &c.DevDomain })},
+	{"body_limit", "body-limit", "largest JSON request body, in bytes", "16777216", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1024 {
+			return fmt.Errorf("body limit must be a number of bytes >= 1024, not %q", v)
+		}
+		c.BodyLimit = n
+		return nil
+	}},
+	{"shutdown_timeout", "", "", "2m", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return err
+		}
+		c.ShutdownTimeout = d
+		return nil
+	}},
+}
+
+// envName is the environment variable of a key: COZY_ADMIN_PORT for admin.port.
+func envName(key string) string {
+	return "COZY_" + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+}
+
+// AddFlags registers every setting's flag on fs, plus --config.
+func AddFlags(fs *pflag.FlagSet) {
+	fs.StringP("config", "c", "", "configuration file (default: cozy.yaml in ./, ./.cozy, ~/.cozy, /etc/cozy)")
+	for _, s := range settings {
+		if s.flag == "" {
+			continue
+		}
+		switch s.def {
+		case "true", "false":
+			fs.Bool(s.flag, s.def == "true", s.usage)
+		default:
+			fs.String(s.flag, s.def, s.usage)
+		}
+	}
+}
+
+// SearchDirs are the directories searched for cozy.yaml and the admin
+// passphrase file, by priority.
+func SearchDirs() []string {
+	dirs := []string{".", ".cozy"}
+	if home, err := os.UserHomeDir(); err == nil {
+		dirs = append(dirs, filepath.Join(home, ".cozy"))
+	}
+	return append(dirs, "/etc/cozy")
+}
+
+// Load builds the configuration from flags (may be nil), the environment
+// (getenv, os.Getenv when nil) and the configuration file.
+func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	path := ""
+	if fs != nil {
+		if f := fs.Lookup("config"); f != nil {
+			path = f.Value.String()
+		}
+	}
+	if path == "" {
+		path = getenv("COZY_CONFIG")
+	}
+	explicit := path != ""
+	if !explicit {
+		for _, dir := range SearchDirs() {
+			for _, name := range []string{"cozy.yaml", "cozy.yml"} {
+				p := filepath.Join(dir, name)
+				if _, err := os.Stat(p); err == nil {
+					path = p
+					break
+				}
+			}
+			if path != "" {
+				break
+			}
+		}
+	}
+	file := map[string]string{}
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		var tree map[string]any
+		if err := yaml.Unmarshal(data, &tree); err != nil {
+			return nil, fmt.Errorf("config: %s: %w", path, err)
+		}
+		flatten("", tree, file)
+		known := map[string]bool{}
+		for _, s := range settings {
+			known[s.key] = true
+		}
+		for k := range file {
+			if !known[k] {
+				return nil, fmt.Errorf("config: %s: unknown key %q", path, k)
+			}
+		}
+	}
+	c := &Config{File: path}
+	for _, s := range settings {
+		v, from := s.def, "default"
+		if fv, ok := file[s.key]; ok {
+			v, from = fv, path
+		}
+		if ev := getenv(envName(s.key)); ev != "" {
+			v, from = ev, envName(s.key)
+		}
+		if fs != nil && s.flag != "" {
+			if f := fs.Lookup(s.flag); f != nil && f.Changed {
+				v, from = f.Value.String(), "--"+s.flag
+			}
+		}
+		if err := s.set(c, v); err != nil {
+			return nil, fmt.Errorf("config: %s (from %s): %w", s.key, from, err)
+		}
+	}
+	return c, nil
+}
+
+func flatten(prefix string, tree map[string]any, out map[string]string) {
+	for k, v := range tree {
+		key := k
+		if prefix != "" {
+			key = prefix + "." + k
+		}
+		if sub, ok := v.(map[string]any); ok {
+			flatten(key, sub, out)
+			continue
+		}
+		out[key] = fmt.Sprint(v)
+	}
+}
+
+// DataDir returns the directory named by fs.url.
+func (c *Config) DataDir() (string, error) {
+	raw := c.FsURL
+	if !strings.Contains(raw, "://") {
+		return filepath.Clean(raw), nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "file" {
+		return "", fmt.Errorf("config: fs.url %q: only file:// is supported", raw)
+	}
+	// file://./data is a relative path (host "."), file:///var/lib/cozy absolute.
+	p := u.Host + u.Path
+	if p == "" {
+		return "", errors.New("config: fs.url has no path")
+	}
+	return filepath.Clean(p), nil
+}
+
+// ServerAddr is the public listener's address.
+func (c *Config) ServerAddr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// AdminAddr is the admin listener's address.
+func (c *Config) AdminAddr() string { return net.JoinHostPort(c.AdminHost, strconv.Itoa(c.AdminPort)) }
+
+// SlogLevel is the configured log level.
+func (c *Config) SlogLevel() slog.Level {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(c.LogLevel))
+	return l
+}

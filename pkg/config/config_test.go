@@ -1,0 +1,90 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/spf13/pflag"
+)
+
+func TestPriority(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cozy.yaml")
+	if err := os.WriteFile(file, []byte("port: 9000\nadmin:\n  port: 7000\nsubdomains: nested\nlog:\n  level: debug\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"COZY_ADMIN_PORT": "7100", "COZY_HOST": "0.0.0.0"}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	config.AddFlags(fs)
+	if err := fs.Parse([]string{"--config", file, "--host", "127.0.0.2", "--fs-url", "file:///var/lib/cozy"}); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(fs, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ name, got, want string }{
+		{"flag over env", c.Host, "127.0.0.2"},
+		{"file", c.ServerAddr(), "127.0.0.2:9000"},
+		{"env over file", c.AdminAddr(), "localhost:7100"},
+		{"file nested key", c.Subdomains, "nested"},
+		{"file log level", c.LogLevel, "debug"},
+	}
+	for _, ch := range checks {
+		if ch.got != ch.want {
+			t.Errorf("%s: got %q, want %q", ch.name, ch.got, ch.want)
+		}
+	}
+	if d, _ := c.DataDir(); d != "/var/lib/cozy" {
+		t.Errorf("data dir %q", d)
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	c, err := config.Load(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ServerAddr() != "localhost:8080" || c.AdminAddr() != "localhost:6060" || c.Subdomains != "flat" || c.Dev {
+		t.Fatalf("defaults: %+v", c)
+	}
+	if d, _ := c.DataDir(); d != "data" {
+		t.Fatalf("data dir %q", d)
+	}
+}
+
+func TestBadValues(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"COZY_PORT": "eighty"},
+		{"COZY_SUBDOMAINS": "deep"},
+		{"COZY_LOG_LEVEL": "loud"},
+		{"COZY_DEV": "perhaps"},
+		{"COZY_BODY_LIMIT": "12"},
+	} {
+		_, err := config.Load(nil, func(k string) string { return env[k] })
+		if err == nil {
+			t.Errorf("%v accepted", env)
+			continue
+		}
+		for k := range env {
+			if !strings.Contains(err.Error(), k) {
+				t.Errorf("error %q does not name %s", err, k)
+			}
+		}
+	}
+	file := filepath.Join(t.TempDir(), "cozy.yaml")
+	os.WriteFile(file, []byte("prot: 80\n"), 0o600)
+	if _, err := config.Load(nil, func(k string) string {
+		if k == "COZY_CONFIG" {
+			return file
+		}
+		return ""
+	}); err == nil || !strings.Contains(err.Error(), "prot") {
+		t.Errorf("unknown key: %v", err)
+	}
+}
