@@ -1,0 +1,38 @@
+// Package bolt is the embedded, bbolt-backed implementation of store.Store.
+//
+// # Layout
+//
+// One bbolt file per instance: an instance is the unit that is opened, backed
+// up, moved and deleted, and one file gives one fsync per group commit for
+// every doctype at once. Inside it, one top-level bucket per doctype (the
+// "database"), named after the doctype (doctypes never contain "/" and start
+// with a letter, so they cannot clash with the "_meta" bucket). A doctype
+// bucket holds:
+//
+//	info     "seq", "docs", "deleted" -> 8-byte big-endian counters
+//	docs     doc id -> record: current seq, revision tree, leaf bodies
+//	seqs     8-byte big-endian seq -> doc id (only each doc's latest seq)
+//	local    _local id (without prefix) -> revision number + body
+//	idxdefs  index signature -> JSON definition (derived from design docs)
+//	idx      index signature -> bucket of (collated key ++ doc id) -> doc id
+//
+// Only leaf bodies are kept, as CouchDB keeps after compaction; revision
+// trees are stemmed to 1000 revisions per branch. Keys in "docs" are the raw
+// UTF-8 ids, so _all_docs is in raw (code point) order, as CouchDB's is.
+//
+// # Writes
+//
+// Writes go through bbolt's Batch: concurrent writers share one transaction
+// and one fsync (group commit). NoSync is never set, so a write acknowledged
+// to its caller has been fsynced and survives a crash. Mango indexes are
+// updated in the same transaction as the document. Events are published on
+// the bus after the commit. A write to a doctype that does not exist creates
+// it, as cozy-stack does.
+//
+// # Limits
+//
+// One process owns the file (bbolt takes an exclusive flock). Mango index
+// entries hold only doc ids; documents are re-read to match selectors. Index
+// builds happen inside the write that creates the design document, so
+// creating an index over a very large doctype is one long transaction.
+package bolt

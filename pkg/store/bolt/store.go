@@ -1,0 +1,177 @@
+package bolt
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/cozypi/cozy/pkg/store"
+)
+
+// Options configure Open.
+type Options struct {
+	// Timeout is how long Open waits for the file lock; 0 means 5 s.
+	Timeout time.Duration
+	// Logger receives diagnostics; nil means slog.Default().
+	Logger *slog.Logger
+	// Bus receives events; nil means a new bus (see Store.Events).
+	Bus *store.Bus
+	// MaxBatchDelay and MaxBatchSize tune group commit (0: bbolt defaults,
+	// 10 ms and 1000).
+	MaxBatchDelay time.Duration
+	MaxBatchSize  int
+}
+
+// Store is a bbolt-backed store.Store for one instance.
+type Store struct {
+	db   *bbolt.DB
+	bus  *store.Bus
+	log  *slog.Logger
+	path string
+
+	mu      sync.Mutex
+	waiters map[string]chan struct{} // doctype -> closed on the next commit
+	indexes sync.Map                 // raw index definition -> parsed index (cache)
+}
+
+var _ store.Store = (*Store)(nil)
+
+const (
+	metaBucket    = "_meta"
+	formatKey     = "format"
+	formatVersion = 1
+)
+
+// Open opens or creates the store file at path.
+func Open(path string, opts Options) (*Store, error) {
+	timeout := opts.Timeout
+	if timeout == 0 {
+		timeout = 5 * time.Second
+	}
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, FreelistType: bbolt.FreelistMapType})
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if opts.MaxBatchDelay > 0 {
+		db.MaxBatchDelay = opts.MaxBatchDelay
+	}
+	if opts.MaxBatchSize > 0 {
+		db.MaxBatchSize = opts.MaxBatchSize
+	}
+	err = db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
+		if err != nil {
+			return err
+		}
+		if v := b.Get([]byte(formatKey)); v != nil {
+			if binary.BigEndian.Uint64(v) != formatVersion {
+				return fmt.Errorf("unsupported format version %d", binary.BigEndian.Uint64(v))
+			}
+			return nil
+		}
+		return b.Put([]byte(formatKey), u64(formatVersion))
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	s := &Store{db: db, bus: opts.Bus, log: opts.Logger, path: path, waiters: map[string]chan struct{}{}}
+	if s.bus == nil {
+		s.bus = store.NewBus()
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s, nil
+}
+
+// DB returns the database of a doctype. An invalid doctype gives a DB whose
+// methods all fail with a bad_request error.
+func (s *Store) DB(doctype string) store.DB {
+	return &DB{s: s, doctype: doctype, name: []byte(doctype), invalid: store.CheckDoctype(doctype)}
+}
+
+// Doctypes lists the created doctypes.
+func (s *Store) Doctypes(ctx context.Context) ([]string, error) {
+	var out []string
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
+			if string(name) != metaBucket {
+				out = append(out, string(name))
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list doctypes: %w", err)
+	}
+	return out, nil
+}
+
+// Events returns the store's event bus.
+func (s *Store) Events() *store.Bus { return s.bus }
+
+// Path returns the file path of the store.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the file; pending batched writes are committed first.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for k, ch := range s.waiters {
+		close(ch)
+		delete(s.waiters, k)
+	}
+	s.mu.Unlock()
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close store: %w", err)
+	}
+	return nil
+}
+
+// waitChan returns the channel closed at the next commit on doctype.
+func (s *Store) waitChan(doctype string) chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch, ok := s.waiters[doctype]
+	if !ok {
+		ch = make(chan struct{})
+		s.waiters[doctype] = ch
+	}
+	return ch
+}
+
+func (s *Store) notify(doctype string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ch, ok := s.waiters[doctype]; ok {
+		close(ch)
+		delete(s.waiters, doctype)
+	}
+}
+
+func u64(v uint64) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], v)
+	return b[:]
+}
+
+func getU64(b *bbolt.Bucket, key string) uint64 {
+	v := b.Get([]byte(key))
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func mapErr(err error) error {
+	if errors.Is(err, bbolt.ErrDatabaseNotOpen) {
+		return fmt.Errorf("%w: %w", store.ErrClosed, err)
+	}
+	return err
+}

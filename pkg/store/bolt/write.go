@@ -1,0 +1,336 @@
+package bolt
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/google/uuid"
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/cozypi/cozy/pkg/revtree"
+	"github.com/cozypi/cozy/pkg/store"
+)
+
+// edit is one parsed write request.
+type edit struct {
+	id       string
+	body     store.ParsedBody
+	rev      string
+	deleted  bool
+	newEdits bool
+	err      error // set when the request is invalid: reported, not applied
+}
+
+// txState carries the per-transaction counters and caches of one doctype.
+type txState struct {
+	b                  *buckets
+	seq, docs, deleted uint64
+	indexes            []*liveIndex
+	indexesLoaded      bool
+	events             []store.Event
+}
+
+func (st *txState) save() error {
+	for k, v := range map[string]uint64{"seq": st.seq, "docs": st.docs, "deleted": st.deleted} {
+		if err := st.b.info.Put([]byte(k), u64(v)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// makeEdit turns a request body into an edit. id and rev, when non-empty,
+// override the body's _id and _rev (they must agree when both are present).
+func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
+	e := edit{newEdits: newEdits}
+	p, err := store.ParseBody(raw)
+	if err != nil {
+		if id == "" { // best effort, to report the error against its id
+			var withID struct {
+				ID string `json:"_id"`
+			}
+			_ = json.Unmarshal(raw, &withID)
+			id = withID.ID
+		}
+		e.id, e.err = id, err
+		return e
+	}
+	e.body = p
+	switch {
+	case id == "":
+		id = p.ID
+	case p.ID != "" && p.ID != id:
+		e.id, e.err = id, store.BadRequest("Document id mismatch: %q in the body, %q in the request", p.ID, id)
+		return e
+	}
+	switch {
+	case rev == "":
+		rev = p.Rev
+	case p.Rev != "" && p.Rev != rev:
+		e.id, e.err = id, store.BadRequest("Document rev from request body and query string have different values")
+		return e
+	}
+	if id == "" {
+		if !newEdits {
+			e.err = store.BadRequest("Document id is required with new_edits=false")
+			return e
+		}
+		id = strings.ReplaceAll(uuid.NewString(), "-", "")
+	}
+	if err := store.CheckID(id); err != nil {
+		e.id, e.err = id, err
+		return e
+	}
+	e.id, e.rev, e.deleted = id, rev, deleted || p.Deleted
+	if !newEdits && e.rev == "" && p.Revisions == nil && !strings.HasPrefix(id, store.LocalPrefix) {
+		e.err = store.BadRequest("Document rev is required with new_edits=false")
+	}
+	return e
+}
+
+// Put writes one document.
+func (d *DB) Put(ctx context.Context, doc store.Doc, opts store.PutOptions) (store.Result, error) {
+	e := makeEdit(doc.Body, doc.ID, doc.Rev, doc.Deleted, !opts.NoNewEdits)
+	res, err := d.write(ctx, []edit{e})
+	if err != nil {
+		return store.Result{ID: e.id}, err
+	}
+	return res[0], res[0].Err
+}
+
+// Delete writes a deletion on top of rev.
+func (d *DB) Delete(ctx context.Context, id, rev string) (store.Result, error) {
+	if rev == "" {
+		return store.Result{ID: id}, store.Conflict()
+	}
+	return d.Put(ctx, store.Doc{ID: id, Rev: rev, Deleted: true, Body: json.RawMessage(`{}`)}, store.PutOptions{})
+}
+
+// BulkDocs writes documents in one transaction, reporting per document.
+func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]store.Result, error) {
+	edits := make([]edit, len(docs))
+	for i, raw := range docs {
+		edits[i] = makeEdit(raw, "", "", false, newEdits)
+	}
+	return d.write(ctx, edits)
+}
+
+// write applies edits in one batched transaction and publishes the events.
+func (d *DB) write(ctx context.Context, edits []edit) ([]store.Result, error) {
+	var results []store.Result
+	err := d.update(ctx, func(st *txState) error {
+		results = make([]store.Result, len(edits))
+		for i, e := range edits {
+			res, err := d.applyEdit(st, e)
+			if err != nil {
+				return fmt.Errorf("write %q: %w", e.id, err)
+			}
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return results, nil
+}
+
+// applyEdit routes an edit to the _local or the regular path.
+func (d *DB) applyEdit(st *txState, e edit) (store.Result, error) {
+	if e.err != nil {
+		return store.Result{ID: e.id, Err: e.err}, nil
+	}
+	if strings.HasPrefix(e.id, store.LocalPrefix) {
+		return d.putLocalTx(st.b, strings.TrimPrefix(e.id, store.LocalPrefix), e.body.Fields, e.rev, e.deleted)
+	}
+	return d.apply(st, e)
+}
+
+// update runs fn in a batched write transaction (group commit), creating
+// the database if needed, then wakes change waiters and publishes the
+// events fn recorded. fn may run more than once (bbolt Batch retries).
+func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
+	if d.invalid != nil {
+		return d.invalid
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var events []store.Event
+	err := d.s.db.Batch(func(tx *bbolt.Tx) error {
+		events = nil
+		b, err := d.create(tx)
+		if err != nil {
+			return err
+		}
+		st := &txState{b: b, seq: getU64(b.info, "seq"), docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted")}
+		if err := fn(st); err != nil {
+			return err
+		}
+		events = st.events
+		return st.save()
+	})
+	if err != nil {
+		return mapErr(err)
+	}
+	if len(events) > 0 {
+		d.s.notify(d.doctype)
+	}
+	for _, ev := range events {
+		d.s.bus.Publish(ev)
+	}
+	return nil
+}
+
+// apply writes one document edit. Errors about the document go in the
+// result; the error return is for storage failures.
+func (d *DB) apply(st *txState, e edit) (store.Result, error) {
+	res := store.Result{ID: e.id}
+	key := []byte(e.id)
+	var rec *record
+	if raw := st.b.docs.Get(key); raw != nil {
+		var err error
+		if rec, err = decodeRecord(raw); err != nil {
+			return res, err
+		}
+	}
+	existed := rec != nil
+	var oldWinner revtree.Leaf
+	var oldBody []byte
+	if existed {
+		oldWinner, oldBody = rec.winner()
+	} else {
+		rec = &record{tree: revtree.New(), bodies: map[revtree.Rev][]byte{}}
+	}
+
+	var newRev revtree.Rev
+	if e.newEdits {
+		var parent revtree.Rev
+		if e.rev == "" {
+			if existed && !oldWinner.Deleted {
+				res.Err = store.Conflict()
+				return res, nil
+			}
+			if existed {
+				parent = oldWinner.Rev
+			}
+		} else {
+			p, err := revtree.ParseRev(e.rev)
+			if err != nil {
+				res.Err = store.BadRequest("Invalid rev format")
+				return res, nil
+			}
+			if !existed || !rec.tree.IsLeaf(p) {
+				res.Err = store.Conflict()
+				return res, nil
+			}
+			parent = p
+		}
+		newRev = revtree.Rev{Pos: parent.Pos + 1, Hash: revtree.NewRevHash(e.deleted, parent, e.body.Fields)}
+		path := revtree.Path{Start: newRev.Pos, IDs: []string{newRev.Hash}, Deleted: e.deleted}
+		if !parent.IsZero() {
+			path.IDs = append(path.IDs, parent.Hash)
+		}
+		added, err := rec.tree.Merge(path)
+		if err != nil || !added {
+			res.Err = store.Conflict()
+			return res, nil
+		}
+		delete(rec.bodies, parent)
+	} else {
+		var path revtree.Path
+		if e.body.Revisions != nil {
+			path = *e.body.Revisions
+			if e.rev != "" && path.Leaf().String() != e.rev {
+				res.Err = store.BadRequest("_rev %s does not match _revisions", e.rev)
+				return res, nil
+			}
+		} else {
+			r, err := revtree.ParseRev(e.rev)
+			if err != nil {
+				res.Err = store.BadRequest("Invalid rev format")
+				return res, nil
+			}
+			path = revtree.Path{Start: r.Pos, IDs: []string{r.Hash}}
+		}
+		path.Deleted = e.deleted
+		newRev = path.Leaf()
+		res.Rev = newRev.String()
+		added, err := rec.tree.Merge(path)
+		if err != nil {
+			res.Err = store.BadRequest("%v", err)
+			return res, nil
+		}
+		if !added {
+			return res, nil // already known: nothing to do, as CouchDB
+		}
+		for r := range rec.bodies {
+			if !rec.tree.IsLeaf(r) {
+				delete(rec.bodies, r)
+			}
+		}
+	}
+	res.Rev = newRev.String()
+	rec.bodies[newRev] = e.body.Fields
+	for _, r := range rec.tree.Stem(revtree.DefaultRevsLimit) {
+		delete(rec.bodies, r)
+	}
+	newWinner, newBody := rec.winner()
+
+	// Counters.
+	switch {
+	case !existed:
+	case oldWinner.Deleted:
+		st.deleted--
+	default:
+		st.docs--
+	}
+	if newWinner.Deleted {
+		st.deleted++
+	} else {
+		st.docs++
+	}
+	// Sequence.
+	if existed {
+		if err := st.b.seqs.Delete(u64(rec.seq)); err != nil {
+			return res, err
+		}
+	}
+	st.seq++
+	rec.seq = st.seq
+	if err := st.b.seqs.Put(u64(st.seq), key); err != nil {
+		return res, err
+	}
+	enc, err := rec.encode()
+	if err != nil {
+		return res, err
+	}
+	if err := st.b.docs.Put(key, enc); err != nil {
+		return res, err
+	}
+
+	var oldDoc *store.Doc
+	if existed {
+		oldDoc = &store.Doc{ID: e.id, Rev: oldWinner.Rev.String(), Deleted: oldWinner.Deleted,
+			Body: store.RenderDoc(e.id, oldWinner.Rev.String(), oldBody, store.Meta{Deleted: oldWinner.Deleted})}
+	}
+	newDoc := store.Doc{ID: e.id, Rev: newWinner.Rev.String(), Deleted: newWinner.Deleted,
+		Body: store.RenderDoc(e.id, newWinner.Rev.String(), newBody, store.Meta{Deleted: newWinner.Deleted})}
+
+	// Indexes, in the same transaction.
+	if strings.HasPrefix(e.id, store.DesignPrefix) {
+		if err := d.syncIndexes(st); err != nil {
+			return res, err
+		}
+	} else if !existed || oldWinner.Rev != newWinner.Rev {
+		if err := d.updateIndexes(st, e.id, oldDoc, &newDoc); err != nil {
+			return res, err
+		}
+	}
+	st.events = append(st.events, store.Event{
+		Doctype: d.doctype, Verb: store.VerbFor(oldDoc, newWinner.Deleted), Doc: newDoc, OldDoc: oldDoc, Seq: st.seq,
+	})
+	return res, nil
+}

@@ -1,0 +1,32 @@
+// Package store defines the document store of a Cozy instance: one CouchDB-like
+// database per doctype, with revision trees, an update sequence, _local
+// documents, Mango indexes and an event bus. It has no HTTP in it; web/data
+// renders its results and maps its errors (see Error) to CouchDB's
+// {"error","reason"} bodies.
+//
+// The Store and DB interfaces are implemented by the embedded bbolt backend in
+// store/bolt. They are kept free of bbolt types so that a CouchDB backend can be
+// written later against the same contract.
+//
+// # Documents
+//
+// Bodies are JSON objects kept as raw bytes (json.RawMessage): numbers and key
+// order survive a round trip exactly. On input, the CouchDB special members
+// are interpreted (_id, _rev, _deleted, _revisions), _attachments is kept as
+// is, _conflicts, _deleted_conflicts, _revs_info and _local_seq are ignored,
+// and any other top-level member starting with "_" is refused with a
+// doc_validation error, as CouchDB does. See ParseBody.
+//
+// # Events
+//
+// Every committed write (single, bulk, replicated) is published on the Bus
+// after commit. Subscribers that do not keep up are dropped; writers never
+// wait for them.
+//
+// # Limits
+//
+// JavaScript map/reduce views are not implemented: design documents holding
+// them are stored and replicated, and ViewEngine is the seam where an engine
+// can later be plugged in. Attachments are stored inline in the body as
+// received (no stubs, no multipart).
+package store

@@ -1,0 +1,278 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/mango"
+)
+
+// Store holds all the doctype databases of one instance.
+type Store interface {
+	// DB returns the database of a doctype. It does no I/O; methods of the
+	// DB report a not_found error when the database was never created.
+	DB(doctype string) DB
+	// Doctypes lists the created databases, sorted.
+	Doctypes(ctx context.Context) ([]string, error)
+	// Events returns the bus on which committed writes are published.
+	Events() *Bus
+	// Close releases the store. Pending writes are finished first.
+	Close() error
+}
+
+// DB is one doctype, behaving as a CouchDB database.
+type DB interface {
+	// Doctype returns the doctype name.
+	Doctype() string
+	// Info returns counts and the update sequence; not_found if never created.
+	Info(ctx context.Context) (Info, error)
+	// Create creates the database; ErrExists if it already exists.
+	Create(ctx context.Context) error
+	// Destroy deletes the database and everything in it.
+	Destroy(ctx context.Context) error
+
+	// Get returns a document: the winner, or opts.Rev.
+	Get(ctx context.Context, id string, opts GetOptions) (Doc, error)
+	// OpenRevs returns the given revisions (nil: all leaves) of a document.
+	OpenRevs(ctx context.Context, id string, revs []string, latest, withRevisions bool) ([]OpenRevResult, error)
+	// Put writes a document. With NewEdits (the default), doc.Rev must be
+	// the current leaf to update (empty to create) or ErrConflict is
+	// returned. Without NewEdits, the revision and its _revisions history
+	// are merged as given (replication).
+	Put(ctx context.Context, doc Doc, opts PutOptions) (Result, error)
+	// Delete writes a deletion revision on top of rev.
+	Delete(ctx context.Context, id, rev string) (Result, error)
+	// BulkDocs writes several documents in one transaction. Errors about
+	// one document are reported in its Result; the error return is for
+	// failures of the whole request.
+	BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]Result, error)
+	// BulkGet fetches several documents / revisions (_bulk_get).
+	BulkGet(ctx context.Context, reqs []BulkGetRequest, revs, latest bool) ([]BulkGetResult, error)
+	// RevsDiff reports, per id, the revisions this database lacks.
+	RevsDiff(ctx context.Context, revs map[string][]string) (map[string]RevsDiffResult, error)
+	// AllDocs lists documents by id (_all_docs).
+	AllDocs(ctx context.Context, opts AllDocsOptions) (AllDocsResult, error)
+	// Changes lists the latest change of each document after a sequence.
+	Changes(ctx context.Context, opts ChangesOptions) (ChangesResult, error)
+	// WaitChanges returns when the update sequence exceeds since, or with
+	// ctx's error.
+	WaitChanges(ctx context.Context, since uint64) error
+
+	// GetLocal returns a _local document (id with or without "_local/").
+	GetLocal(ctx context.Context, id string) (Doc, error)
+	// PutLocal writes a _local document; its "_rev" must match the current one.
+	PutLocal(ctx context.Context, id string, body json.RawMessage) (Result, error)
+	// DeleteLocal deletes a _local document.
+	DeleteLocal(ctx context.Context, id, rev string) (Result, error)
+
+	// CreateIndex creates a Mango index from a POST _index body; it is stored
+	// in a design document (language "query") as CouchDB does.
+	CreateIndex(ctx context.Context, req json.RawMessage) (IndexResult, error)
+	// Indexes lists the Mango indexes (the special _all_docs one first).
+	Indexes(ctx context.Context) ([]IndexInfo, error)
+	// DeleteIndex deletes a Mango index (ddoc with or without "_design/").
+	DeleteIndex(ctx context.Context, ddoc, name string) error
+	// Find runs a Mango query. A query no index can serve is refused with
+	// ErrNoUsableIndex.
+	Find(ctx context.Context, q mango.Query) (FindResult, error)
+	// CopyDesign copies a design document to another id (COPY /_design/x).
+	CopyDesign(ctx context.Context, from, rev, to string) (Result, error)
+}
+
+// ViewEngine is the seam for JavaScript map/reduce views (design documents
+// with "language":"javascript"). No engine is implemented; a DB that has one
+// would also implement this interface.
+type ViewEngine interface {
+	QueryView(ctx context.Context, ddoc, view string, opts ViewOptions) (ViewResult, error)
+}
+
+// ViewOptions are the usual view query parameters (for ViewEngine).
+type ViewOptions struct {
+	Key, StartKey, EndKey any
+	Keys                  []any
+	Limit, Skip           int
+	Descending            bool
+	IncludeDocs           bool
+	Reduce                *bool
+	Group                 bool
+	GroupLevel            int
+}
+
+// ViewResult is a view answer (for ViewEngine).
+type ViewResult struct {
+	TotalRows int               `json:"total_rows"`
+	Offset    int               `json:"offset"`
+	Rows      []json.RawMessage `json:"rows"`
+}
+
+// Info describes a database.
+type Info struct {
+	Doctype     string `json:"db_name"`
+	DocCount    int64  `json:"doc_count"`
+	DocDelCount int64  `json:"doc_del_count"`
+	UpdateSeq   uint64 `json:"update_seq"`
+}
+
+// Doc is a document revision. Body is the full rendered JSON object (with
+// "_id", "_rev" and any requested special members) on output; on input (Put)
+// it is the JSON object as sent, and ID/Rev, when set, take precedence over
+// its "_id"/"_rev".
+type Doc struct {
+	ID      string
+	Rev     string
+	Deleted bool
+	Body    json.RawMessage
+}
+
+// GetOptions are the query parameters of GET /db/docid.
+type GetOptions struct {
+	Rev              string // a specific revision (must still have its body)
+	Revs             bool   // add "_revisions"
+	RevsInfo         bool   // add "_revs_info"
+	Conflicts        bool   // add "_conflicts"
+	DeletedConflicts bool   // add "_deleted_conflicts"
+	Latest           bool   // with Rev: the winning leaf descending from it
+	Meta             bool   // Conflicts + DeletedConflicts + RevsInfo
+}
+
+// PutOptions are the parameters of a write.
+type PutOptions struct {
+	// NoNewEdits selects replication mode (new_edits=false): the revision in
+	// the body is stored as is and merged with its "_revisions" history.
+	NoNewEdits bool
+}
+
+// Result is the outcome of writing one document. Err is nil on success; in
+// bulk results it holds the per-document error.
+type Result struct {
+	ID  string
+	Rev string
+	Err error
+}
+
+// OpenRevResult is one answer of OpenRevs: a document (OK) or a revision
+// that is not available (Missing).
+type OpenRevResult struct {
+	OK      *Doc
+	Missing string
+}
+
+// BulkGetRequest asks for one document, or one revision of it.
+type BulkGetRequest struct {
+	ID  string `json:"id"`
+	Rev string `json:"rev,omitempty"`
+}
+
+// BulkGetResult is the answer for one BulkGetRequest. Err is set (with an
+// *Error) when the document or revision cannot be read.
+type BulkGetResult struct {
+	ID   string
+	Rev  string
+	Docs []OpenRevResult
+	Err  error
+}
+
+// RevsDiffResult is the _revs_diff answer for one document.
+type RevsDiffResult struct {
+	Missing           []string `json:"missing"`
+	PossibleAncestors []string `json:"possible_ancestors,omitempty"`
+}
+
+// AllDocsOptions are the parameters of _all_docs. Keys are document ids.
+type AllDocsOptions struct {
+	StartKey, EndKey  *string
+	Keys              []string // when set, exactly these ids in this order
+	Limit             int      // <= 0: no limit
+	Skip              int
+	Descending        bool
+	InclusiveEnd      bool // CouchDB's default is true; set it explicitly
+	IncludeDocs       bool
+	Conflicts         bool // with IncludeDocs
+	ExcludeDesignDocs bool // cozy's DesignDocs=false / _normal_docs
+	OnlyDesignDocs    bool // _design_docs
+}
+
+// AllDocsRow is one _all_docs row. Err is set (not_found) for a requested key
+// that does not exist; Deleted for a requested key that was deleted.
+type AllDocsRow struct {
+	ID      string
+	Rev     string
+	Deleted bool
+	Doc     json.RawMessage // with IncludeDocs; nil for deleted docs
+	Err     *Error
+}
+
+// AllDocsResult is the _all_docs answer.
+type AllDocsResult struct {
+	TotalRows int64
+	Offset    int
+	Rows      []AllDocsRow
+}
+
+// ChangesOptions are the parameters of _changes.
+type ChangesOptions struct {
+	Since      uint64
+	Limit      int // <= 0: no limit
+	Descending bool
+	AllDocs    bool     // style=all_docs: every leaf, not only the winner
+	DocIDs     []string // filter=_doc_ids
+	// Match, when non-nil, keeps only the changes whose winning document it
+	// accepts (filter=_selector: pass a parsed mango selector's Match).
+	Match       func(doc map[string]any) bool
+	IncludeDocs bool
+	Conflicts   bool // with IncludeDocs
+}
+
+// Change is one row of the changes feed.
+type Change struct {
+	Seq     uint64
+	ID      string
+	Revs    []string // winner first
+	Deleted bool
+	Doc     json.RawMessage
+}
+
+// ChangesResult is the _changes answer.
+type ChangesResult struct {
+	Results []Change
+	LastSeq uint64
+	Pending int64
+}
+
+// IndexResult is the answer of CreateIndex.
+type IndexResult struct {
+	ID     string `json:"id"` // "_design/..."
+	Name   string `json:"name"`
+	Result string `json:"result"` // "created" or "exists"
+}
+
+// IndexInfo describes an index as GET /db/_index lists it.
+type IndexInfo struct {
+	DDoc string          `json:"ddoc"` // null for _all_docs
+	Name string          `json:"name"`
+	Type string          `json:"type"` // "json" or "special"
+	Def  json.RawMessage `json:"def"`
+}
+
+// FindResult is the _find answer.
+type FindResult struct {
+	Docs           []json.RawMessage
+	Bookmark       string
+	Warning        string
+	ExecutionStats *ExecutionStats
+}
+
+// ExecutionStats are the statistics of a _find with execution_stats.
+type ExecutionStats struct {
+	TotalKeysExamined       int64   `json:"total_keys_examined"`
+	TotalDocsExamined       int64   `json:"total_docs_examined"`
+	TotalQuorumDocsExamined int64   `json:"total_quorum_docs_examined"`
+	ResultsReturned         int64   `json:"results_returned"`
+	ExecutionTimeMs         float64 `json:"execution_time_ms"`
+}
+
+// Since returns the milliseconds elapsed since start, for ExecutionStats.
+func Since(start time.Time) float64 {
+	return float64(time.Since(start).Microseconds()) / 1000
+}
