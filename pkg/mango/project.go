@@ -36,14 +36,17 @@ func Project(doc map[string]any, fields []string) map[string]any {
 
 func setPath(m map[string]any, path []string, v any) {
 	for _, seg := range path[:len(path)-1] {
-		next, ok := m[seg].(map[string]any)
-		if !ok {
-			if _, exists := m[seg]; exists {
-				return
-			}
-			next = map[string]any{}
-			m[seg] = next
+		prev, exists := m[seg]
+		old, isMap := prev.(map[string]any)
+		if exists && !isMap {
+			return
 		}
+		// Copy: the map may be shared with the source document.
+		next := make(map[string]any, len(old)+1)
+		for k, v := range old {
+			next[k] = v
+		}
+		m[seg] = next
 		m = next
 	}
 	m[path[len(path)-1]] = v
