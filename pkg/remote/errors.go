@@ -110,8 +110,11 @@ func HTTPStatus(err error) int {
 
 // PublicMessage returns the message to show a client for err: the sentinel's
 // upstream-compatible text, never details that could include internal
-// addresses. Unknown errors give a generic text.
+// addresses. Unknown errors give a generic text, nil gives "".
 func PublicMessage(err error) string {
+	if err == nil {
+		return ""
+	}
 	for _, s := range []error{
 		ErrDoctypeNotFound, ErrAssetNotFound, ErrMissingVariable, ErrInvalidVariable,
 		ErrInvalidDefinition, ErrMethodMismatch, ErrTimeout, ErrBlockedDestination,
