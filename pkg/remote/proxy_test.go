@@ -268,6 +268,7 @@ func newProxyFixture(t *testing.T) *proxyFixture {
 		"org.test.missing": "GET " + srv.URL + "/missing\n",
 		"org.test.private": "GET http://10.0.0.1/admin?token={{secret_token}}\n",
 		"org.test.rebind":  "GET http://rebind.test:" + serverPort(srv) + "/\n",
+		"org.test.port":    "GET https://api.example.org:8443/x\n",
 	}
 	for name, body := range defs {
 		if err := os.MkdirAll(filepath.Join(dir, name), 0o755); err != nil {
@@ -400,6 +401,10 @@ func TestProxyRefusals(t *testing.T) {
 			name: "name resolving to loopback refused", call: Call{Doctype: "org.test.rebind", Method: "GET"},
 			want: ErrBlockedDestination, status: 502, logURL: "http://rebind.test:{port}/",
 		},
+		{
+			name: "custom port refused", call: Call{Doctype: "org.test.port", Method: "GET"},
+			want: ErrBlockedDestination, status: 502, logURL: "https://api.example.org:8443/x",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -478,7 +483,7 @@ func TestProxyAssetsAndDoctypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(names) != upstreamCount+7 || !sort.StringsAreSorted(names) {
+	if len(names) != upstreamCount+8 || !sort.StringsAreSorted(names) {
 		t.Errorf("Doctypes = %d", len(names))
 	}
 }
