@@ -17,7 +17,9 @@
 //     rebinding are covered, with a port policy, no proxy from the
 //     environment, a response size cap and a total time limit;
 //   - Proxy, which ties the above together with a SecretStore for
-//     {{secret_*}} variables and a Logger for the request records.
+//     {{secret_*}} variables and a Logger for the request records;
+//   - for the web layer: ParamsFromQuery and ParamsFromJSON to build a Call,
+//     HTTPStatus and PublicMessage to answer errors as upstream does.
 //
 // Limits and responsibilities left to callers:
 //
