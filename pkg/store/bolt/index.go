@@ -47,11 +47,23 @@ func canonicalDef(fields, partial json.RawMessage) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"fields":`)
 	_ = json.Compact(&b, fields)
-	if len(partial) > 0 && string(partial) != "null" {
+	if partial = normPartial(partial); partial != nil {
 		b.WriteString(`,"partial_filter_selector":`)
 		_ = json.Compact(&b, partial)
 	}
 	b.WriteByte('}')
+	return b.Bytes()
+}
+
+// normPartial returns nil for an absent, null or empty partial filter.
+func normPartial(raw json.RawMessage) json.RawMessage {
+	var b bytes.Buffer
+	if len(raw) == 0 || json.Compact(&b, raw) != nil {
+		return nil
+	}
+	if s := b.String(); s == "null" || s == "{}" {
+		return nil
+	}
 	return b.Bytes()
 }
 
@@ -126,10 +138,8 @@ func (d *DB) designIndexes(b *buckets) ([]ddocIndex, error) {
 				d.s.log.Warn("skipping malformed mango index", "doctype", d.doctype, "ddoc", ddoc, "name", name, "err", err)
 				continue
 			}
-			ix := ddocIndex{ddoc: ddoc, name: name, fields: view.Options.Def.Fields, sig: signature(canon), def: def}
-			if len(view.Map.Partial) > 0 && string(view.Map.Partial) != "null" {
-				ix.partial = view.Map.Partial
-			}
+			ix := ddocIndex{ddoc: ddoc, name: name, fields: view.Options.Def.Fields, sig: signature(canon), def: def,
+				partial: normPartial(view.Map.Partial)}
 			out = append(out, ix)
 		}
 	}
@@ -306,9 +316,7 @@ func (d *DB) CreateIndex(ctx context.Context, req json.RawMessage) (store.IndexR
 	if err != nil {
 		return store.IndexResult{}, store.BadRequest("%v", err)
 	}
-	if len(r.Index.Partial) > 0 && string(r.Index.Partial) == "null" {
-		r.Index.Partial = nil
-	}
+	r.Index.Partial = normPartial(r.Index.Partial)
 	canon := canonicalDef(r.Index.Fields, r.Index.Partial)
 	ddoc, name := parsed.DDoc, parsed.Name
 	if !strings.HasPrefix(ddoc, store.DesignPrefix) {
@@ -354,9 +362,6 @@ func (d *DB) CreateIndex(ctx context.Context, req json.RawMessage) (store.IndexR
 				_ = json.Unmarshal(existing, &o)
 				m, _ := v["map"].(map[string]any)
 				partial, _ := json.Marshal(m["partial_filter_selector"])
-				if m["partial_filter_selector"] == nil {
-					partial = nil
-				}
 				if len(o.Def.Fields) > 0 && bytes.Equal(canonicalDef(o.Def.Fields, partial), canon) {
 					res.Result = "exists"
 					return nil
@@ -426,7 +431,6 @@ func (d *DB) Indexes(ctx context.Context) ([]store.IndexInfo, error) {
 			return err
 		}
 		for _, ix := range list {
-			def := viewFor(ix.fields, ix.partial)["map"].(map[string]any)
 			defJSON := []byte(`{"fields":[`)
 			var names []any
 			_ = json.Unmarshal(ix.fields, &names)
@@ -446,7 +450,6 @@ func (d *DB) Indexes(ctx context.Context) ([]store.IndexInfo, error) {
 				defJSON = append(defJSON, ix.partial...)
 			}
 			defJSON = append(defJSON, '}')
-			_ = def
 			out = append(out, store.IndexInfo{DDoc: ix.ddoc, Name: ix.name, Type: "json", Def: defJSON})
 		}
 		return nil
