@@ -1,0 +1,48 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+GO        ?= go
+TAGS      := nomsgpack
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS   := -s -w -X github.com/cozypi/cozy/pkg/build.Version=$(VERSION) \
+             -X github.com/cozypi/cozy/pkg/build.Time=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+BIN       := bin/cozy
+# Debian packages the tests need (installed only when missing).
+TEST_DEBS :=
+# npm packages the tests need, pinned in web/e2e/package-lock.json.
+E2E_DIR   := web/e2e
+
+.PHONY: all build run test test-deps bench build-arm64 vet clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cozy
+
+# Starts the server with its defaults: data under ./data, a development
+# instance at cozy.localhost:8080 when there is none, admin API on
+# localhost:6060 without passphrase (--dev). It prints how to log in.
+run: build
+	./$(BIN) serve --dev
+
+test-deps:
+	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
+	@if [ -f $(E2E_DIR)/package-lock.json ]; then \
+	  if [ ! -d $(E2E_DIR)/node_modules ] || [ $(E2E_DIR)/package-lock.json -nt $(E2E_DIR)/node_modules/.package-lock.json ]; then \
+	    npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error; fi; fi
+	$(GO) mod download
+
+# Runs every test: Go unit and integration tests, and the end-to-end tests
+# with real clients (they are Go tests driving node and chromium).
+test: test-deps
+	$(GO) vet -tags $(TAGS) ./...
+	$(GO) test -tags $(TAGS) -count=1 -timeout 25m ./...
+
+bench: test-deps
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+
+build-arm64:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/cozy-linux-arm64 ./cmd/cozy
+
+clean:
+	rm -rf bin

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/cozypi/cozy/appliance/systemd"
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/web"
+	"github.com/cozypi/cozy/web/admin"
+	"github.com/spf13/cobra"
+)
+
+func newServeCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Starts the server and listens for HTTP calls",
+		Long: `Starts the server: the public API and apps on --host:--port, the admin API
+on --admin-host:--admin-port. SIGTERM or SIGINT stop it gracefully: requests
+in flight finish (within two minutes) and the stores close cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return serve(ctx, cfg)
+		},
+	}
+}
+
+// newHasher bounds concurrent passphrase hashes to half the cores: each
+// takes 19 MiB, and a Pi has four cores and little memory.
+func newHasher() *passhash.Hasher {
+	return passhash.New(passhash.Default, max(1, runtime.NumCPU()/2))
+}
+
+// adminSecretFile finds the hashed admin passphrase written by `cozy config passwd`.
+func adminSecretFile(cfg *config.Config) string {
+	if cfg.AdminSecretFile != "" {
+		return cfg.AdminSecretFile
+	}
+	for _, dir := range config.SearchDirs() {
+		p := filepath.Join(dir, "cozy-admin-passphrase")
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+func serve(ctx context.Context, cfg *config.Config) error {
+	start := time.Now()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: cfg.SlogLevel()}))
+	slog.SetDefault(log)
+	dataDir, err := cfg.DataDir()
+	if err != nil {
+		return err
+	}
+	hasher := newHasher()
+	instances, err := instance.Open(dataDir, hasher, log)
+	if err != nil {
+		return err
+	}
+	defer instances.Close()
+
+	if cfg.Dev && cfg.DevDomain != "" && len(instances.List()) == 0 {
+		inst, err := instances.Create(ctx, instance.Options{Domain: cfg.DevDomain, PublicName: "Me"})
+		if err != nil {
+			return fmt.Errorf("create the development instance: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "Created the development instance %s.\n", inst.Domain)
+	}
+
+	guard := &admin.Guard{Dev: cfg.Dev, Passphrase: os.Getenv("COZY_ADMIN_PASSPHRASE"), HashFile: adminSecretFile(cfg), Hasher: hasher}
+	if !cfg.Dev && guard.Passphrase == "" && guard.HashFile == "" {
+		log.Warn("no admin passphrase configured: the admin API refuses every request; run `cozy config passwd` or set COZY_ADMIN_PASSPHRASE")
+	}
+	srv, err := web.New(cfg, instances, log, guard)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	activated, err := systemd.Activated()
+	if err != nil {
+		return err
+	}
+	publicLn, err := systemd.Listen(activated, "http", cfg.ServerAddr())
+	if err != nil {
+		return err
+	}
+	adminLn, err := systemd.Listen(activated, "admin", cfg.AdminAddr())
+	if err != nil {
+		publicLn.Close()
+		return err
+	}
+	public := newHTTPServer(srv.Handler(), log)
+	adminSrv := newHTTPServer(srv.AdminHandler(), log)
+	errc := make(chan error, 2)
+	go func() { errc <- public.Serve(publicLn) }()
+	go func() { errc <- adminSrv.Serve(adminLn) }()
+
+	log.Info("cozy is ready", "public", publicLn.Addr().String(), "admin", adminLn.Addr().String(),
+		"instances", len(instances.List()), "startup", time.Since(start).Round(time.Microsecond))
+	printWelcome(cfg, publicLn.Addr(), instances)
+	if err := systemd.Ready("serving on " + publicLn.Addr().String()); err != nil {
+		log.Warn("systemd notify failed", "error", err)
+	}
+	wdCtx, cancelWD := context.WithCancel(ctx)
+	defer cancelWD()
+	go systemd.Watchdog(wdCtx, log, nil)
+
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			log.Error("listener failed", "error", err)
+		}
+	}
+	log.Info("stopping: waiting for requests in flight")
+	_ = systemd.Stopping()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	errPublic := public.Shutdown(shutdownCtx)
+	errAdmin := adminSrv.Shutdown(shutdownCtx)
+	if err := errors.Join(errPublic, errAdmin); err != nil {
+		return fmt.Errorf("graceful stop: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 20 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// printWelcome tells a person at the terminal where the server is and how
+// to log in.
+func printWelcome(cfg *config.Config, addr net.Addr, instances *instance.Manager) {
+	all := instances.List()
+	if len(all) == 0 {
+		fmt.Fprintf(os.Stderr, "\nNo instance yet. Create one with:\n  cozy instances add --passphrase <passphrase> <domain>\n\n")
+		return
+	}
+	fmt.Fprintln(os.Stderr)
+	for _, inst := range all {
+		fmt.Fprintf(os.Stderr, "Instance %s\n  URL: http://%s/\n", inst.Domain, inst.Domain)
+		if len(inst.RegisterToken) > 0 {
+			fmt.Fprintf(os.Stderr, "  Finish onboarding (choose a passphrase) at:\n    %s\n", registrationLink(inst.Domain, fmt.Sprintf("%x", inst.RegisterToken)))
+			fmt.Fprintf(os.Stderr, "  or set it from a shell:\n    cozy instances set-passphrase %s <passphrase>\n", inst.Domain)
+		} else {
+			fmt.Fprintf(os.Stderr, "  Log in with the instance's passphrase.\n")
+		}
+		fmt.Fprintf(os.Stderr, "  API token for scripts:\n    cozy instances token-cli %s io.cozy.files\n", inst.Domain)
+	}
+	fmt.Fprintf(os.Stderr, "Server status: http://%s/status\n\n", addr)
+}

@@ -1,0 +1,38 @@
+package middleware
+
+import (
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// AccessLog logs every request with log/slog once it is answered, and
+// recovers from panics in handlers with a 500.
+func AccessLog(log *slog.Logger) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		defer func() {
+			if rec := recover(); rec != nil {
+				log.ErrorContext(c.Request.Context(), "panic in handler", "panic", rec, "stack", string(debug.Stack()))
+				if !c.Writer.Written() {
+					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"errors": []gin.H{{"status": "500", "title": "Internal Server Error"}}})
+				}
+			}
+			level := slog.LevelDebug
+			status := c.Writer.Status()
+			if status >= 500 {
+				level = slog.LevelError
+			}
+			attrs := []any{"method", c.Request.Method, "host", c.Request.Host, "path", c.Request.URL.Path,
+				"status", status, "duration", time.Since(start), "bytes", c.Writer.Size()}
+			if len(c.Errors) > 0 {
+				attrs = append(attrs, "error", c.Errors.String())
+			}
+			log.Log(c.Request.Context(), level, "request", attrs...)
+		}()
+		c.Next()
+	}
+}

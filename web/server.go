@@ -1,0 +1,122 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/status"
+	"github.com/gin-gonic/gin"
+)
+
+func init() {
+	// gin's mode is process-wide; the server never wants debug routes output.
+	gin.SetMode(gin.ReleaseMode)
+}
+
+// Server holds what the handlers need.
+type Server struct {
+	Config    *config.Config
+	Instances *instance.Manager
+	Log       *slog.Logger
+	Auth      *middleware.Auth
+	AdminAuth *admin.Guard
+	DataDir   string
+}
+
+// New builds a Server over an opened instance manager.
+func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, adminGuard *admin.Guard) (*Server, error) {
+	dir, err := cfg.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
+	s.Auth = &middleware.Auth{Resolver: &resolver{}}
+	return s, nil
+}
+
+// checks are the probes of GET /status.
+func (s *Server) checks() map[string]status.Check {
+	return map[string]status.Check{
+		"db": func(context.Context) error {
+			_, err := os.Stat(filepath.Join(s.DataDir, "instances.db"))
+			return err
+		},
+		"fs": func(context.Context) error {
+			f, err := os.CreateTemp(s.DataDir, ".status-*")
+			if err != nil {
+				return errors.New("data directory not writable")
+			}
+			name := f.Name()
+			f.Close()
+			return os.Remove(name)
+		},
+	}
+}
+
+// Handler is the public router.
+func (s *Server) Handler() http.Handler {
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.HandleMethodNotAllowed = true
+	r.Use(middleware.AccessLog(s.Log))
+	// /status and /version answer on any host.
+	st := &status.Handler{Checks: s.checks()}
+	st.Register(r)
+
+	inst := r.Group("/", middleware.Instance(s.Instances, s.Config.Subdomains), s.appSubdomain)
+	s.registerInstanceRoutes(inst)
+
+	r.NoRoute(middleware.Instance(s.Instances, s.Config.Subdomains), s.appSubdomain, func(c *gin.Context) {
+		httperr.Render(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))
+	})
+	r.NoMethod(func(c *gin.Context) {
+		httperr.Render(c, httperr.New(http.StatusMethodNotAllowed, "method "+c.Request.Method+" not allowed on "+c.Request.URL.Path))
+	})
+	return r
+}
+
+// registerInstanceRoutes adds the API of an instance; every area registers
+// itself here.
+func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
+	// Areas join here as they are built (data, files, apps, auth...).
+	_ = r
+}
+
+// appSubdomain answers requests made to an app's sub-domain; the app
+// server takes them over once apps can be installed.
+func (s *Server) appSubdomain(c *gin.Context) {
+	if slug := middleware.AppSlug(c); slug != "" {
+		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, fmt.Sprintf("application %q is not installed", slug)))
+		return
+	}
+	c.Next()
+}
+
+// AdminHandler is the admin router.
+func (s *Server) AdminHandler() http.Handler {
+	r := gin.New()
+	r.ContextWithFallback = true
+	r.Use(middleware.AccessLog(s.Log))
+	st := &status.Handler{Checks: s.checks()}
+	st.Register(r)
+	g := r.Group("/", s.AdminAuth.Middleware())
+	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Log: s.Log}
+	h.Register(g)
+	r.NoRoute(func(c *gin.Context) {
+		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))
+	})
+	return r
+}
+
+// Close releases what the server holds (open stores).
+func (s *Server) Close() error { return nil }
