@@ -22,8 +22,10 @@
 //
 // # Writes
 //
-// Writes go through bbolt's Batch: concurrent writers share one transaction
-// and one fsync (group commit). NoSync is never set, so a write acknowledged
+// Writes go through a group committer (commit.go): a lone writer commits at
+// once, and writers arriving during a commit share the next transaction and
+// its fsync. bbolt's own Batch was not used because its fixed 10 ms delay
+// makes every lone write wait. NoSync is never set, so a write acknowledged
 // to its caller has been fsynced and survives a crash. Mango indexes are
 // updated in the same transaction as the document. Events are published on
 // the bus after the commit. A write to a doctype that does not exist creates

@@ -22,10 +22,6 @@ type Options struct {
 	Logger *slog.Logger
 	// Bus receives events; nil means a new bus (see Store.Events).
 	Bus *store.Bus
-	// MaxBatchDelay and MaxBatchSize tune group commit (0: bbolt defaults,
-	// 10 ms and 1000).
-	MaxBatchDelay time.Duration
-	MaxBatchSize  int
 }
 
 // Store is a bbolt-backed store.Store for one instance.
@@ -34,6 +30,8 @@ type Store struct {
 	bus  *store.Bus
 	log  *slog.Logger
 	path string
+
+	commit  committer
 
 	mu      sync.Mutex
 	waiters map[string]chan struct{} // doctype -> closed on the next commit
@@ -57,12 +55,6 @@ func Open(path string, opts Options) (*Store, error) {
 	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, FreelistType: bbolt.FreelistMapType})
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
-	}
-	if opts.MaxBatchDelay > 0 {
-		db.MaxBatchDelay = opts.MaxBatchDelay
-	}
-	if opts.MaxBatchSize > 0 {
-		db.MaxBatchSize = opts.MaxBatchSize
 	}
 	err = db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(metaBucket))

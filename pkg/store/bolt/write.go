@@ -150,7 +150,7 @@ func (d *DB) applyEdit(st *txState, e edit) (store.Result, error) {
 
 // update runs fn in a batched write transaction (group commit), creating
 // the database if needed, then wakes change waiters and publishes the
-// events fn recorded. fn may run more than once (bbolt Batch retries).
+// events fn recorded. fn may run more than once (see batch).
 func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 	if d.invalid != nil {
 		return d.invalid
@@ -159,7 +159,7 @@ func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 		return err
 	}
 	var events []store.Event
-	err := d.s.db.Batch(func(tx *bbolt.Tx) error {
+	err := d.s.batch(func(tx *bbolt.Tx) error {
 		events = nil
 		b, err := d.create(tx)
 		if err != nil {
