@@ -85,13 +85,6 @@ func (s *Server) Handler() http.Handler {
 	return r
 }
 
-// registerInstanceRoutes adds the API of an instance; every area registers
-// itself here.
-func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
-	// Areas join here as they are built (data, files, apps, auth...).
-	_ = r
-}
-
 // appSubdomain answers requests made to an app's sub-domain; the app
 // server takes them over once apps can be installed.
 func (s *Server) appSubdomain(c *gin.Context) {

@@ -40,6 +40,8 @@ type Manager struct {
 	mu       sync.RWMutex
 	byDomain map[string]*Instance
 	onDelete []func(*Instance)
+
+	stores stores
 }
 
 // Open opens (creating if needed) the registry in dataDir.
@@ -73,8 +75,8 @@ func Open(dataDir string, hasher *passhash.Hasher, log *slog.Logger) (*Manager, 
 	return m, nil
 }
 
-// Close closes the registry.
-func (m *Manager) Close() error { return m.db.Close() }
+// Close closes every open store, then the registry.
+func (m *Manager) Close() error { return errors.Join(m.closeStores(), m.db.Close()) }
 
 // Hasher is the passphrase hasher the manager uses.
 func (m *Manager) Hasher() *passhash.Hasher { return m.hasher }
@@ -296,6 +298,9 @@ func (m *Manager) Delete(ctx context.Context, domain string) error {
 	m.mu.Unlock()
 	for _, f := range hooks {
 		f(inst)
+	}
+	if err := m.closeStore(inst); err != nil {
+		m.log.WarnContext(ctx, "closing the store of a deleted instance", "domain", inst.Domain, "error", err)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

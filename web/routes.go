@@ -1,0 +1,15 @@
+package web
+
+import (
+	"github.com/gin-gonic/gin"
+)
+
+// registerInstanceRoutes adds the API of an instance. Each area owns one
+// line here: its handler struct gets what it needs from the Server (the
+// instances and their stores, the permission middleware, the logger) and
+// registers its own routes.
+func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
+	_ = r
+	// Areas register below, one line each, in path order.
+	// ROUTES-END
+}
