@@ -13,12 +13,12 @@ import (
 func TestChanges(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t).DB("io.cozy.notes")
-	ra := put(t, db, "a", "", `{"k":1}`) // seq 1
-	put(t, db, "b", "", `{"k":2}`)      // seq 2
-	put(t, db, "a", ra, `{"k":3}`)      // seq 3, a's seq 1 is gone
-	rc := put(t, db, "c", "", `{}`)     // seq 4
-	db.Delete(ctx, "c", rc)             // seq 5
-	put(t, db, "_local/x", "", `{}`)    // no seq
+	ra := put(t, db, "a", "", `{"k":1}`)                 // seq 1
+	put(t, db, "b", "", `{"k":2}`)                       // seq 2
+	put(t, db, "a", ra, `{"k":3}`)                       // seq 3, a's seq 1 is gone
+	rc := put(t, db, "c", "", `{}`)                      // seq 4
+	db.Delete(ctx, "c", rc)                              // seq 5
+	put(t, db, "_local/x", "", `{}`)                     // no seq
 	replicate(t, db, `{"_id":"b","_rev":"1-zzz","v":1}`) // seq 6, conflict on b
 
 	seqs := func(r store.ChangesResult) (out []string) {

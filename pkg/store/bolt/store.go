@@ -31,7 +31,7 @@ type Store struct {
 	log  *slog.Logger
 	path string
 
-	commit  committer
+	commit committer
 
 	mu      sync.Mutex
 	waiters map[string]chan struct{} // doctype -> closed on the next commit
