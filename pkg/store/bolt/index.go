@@ -35,6 +35,11 @@ type ddocIndex struct {
 	def        mango.IndexDef
 }
 
+// maxEntryKey bounds an index entry key (collated key + doc id) well below
+// bbolt's 32 KiB key limit; documents whose key is longer are left out of
+// that index (and logged) rather than failing the write.
+const maxEntryKey = 16 << 10
+
 // liveIndex is an index bucket being maintained in a write transaction.
 type liveIndex struct {
 	sig    string
@@ -219,7 +224,7 @@ func buildIndex(b *buckets, def mango.IndexDef, bucket *bbolt.Bucket) error {
 		if err != nil {
 			return err
 		}
-		if key, ok := def.Key(m); ok {
+		if key, ok := def.Key(m); ok && len(key)+len(k) <= maxEntryKey {
 			return bucket.Put(append(key, k...), k)
 		}
 		return nil
@@ -271,13 +276,17 @@ func (d *DB) updateIndexes(st *txState, id string, oldDoc, newDoc *store.Doc) er
 	for _, ix := range idx {
 		var oldKey, newKey []byte
 		if oldM != nil {
-			if k, ok := ix.def.Key(oldM); ok {
+			if k, ok := ix.def.Key(oldM); ok && len(k)+len(id) <= maxEntryKey {
 				oldKey = append(k, id...)
 			}
 		}
 		if newM != nil {
 			if k, ok := ix.def.Key(newM); ok {
-				newKey = append(k, id...)
+				if len(k)+len(id) > maxEntryKey {
+					d.s.log.Warn("document left out of a mango index: key too long", "doctype", d.doctype, "id", id, "index", ix.sig)
+				} else {
+					newKey = append(k, id...)
+				}
 			}
 		}
 		if bytes.Equal(oldKey, newKey) {

@@ -162,3 +162,17 @@ func TestPartialIndex(t *testing.T) {
 		t.Errorf("partial index = %v", ids)
 	}
 }
+
+func TestHugeIndexKeyDoesNotFailWrite(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t).DB("io.cozy.notes")
+	if _, err := db.CreateIndex(ctx, json.RawMessage(`{"index":{"fields":["title"]}}`)); err != nil {
+		t.Fatal(err)
+	}
+	huge := strings.Repeat("x", 40000)
+	put(t, db, "big", "", `{"title":"`+huge+`"}`)
+	put(t, db, "small", "", `{"title":"a"}`)
+	if ids, _ := findIDs(t, db, `{"selector":{"title":{"$gt":null}}}`); !reflect.DeepEqual(ids, []string{"small"}) {
+		t.Errorf("got %v", ids)
+	}
+}

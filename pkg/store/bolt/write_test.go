@@ -211,3 +211,28 @@ func TestStemmingAtRevsLimit(t *testing.T) {
 }
 
 func itoa(i int) string { b, _ := json.Marshal(i); return string(b) }
+
+func TestEventsFromBulkAndReplication(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	db := s.DB("io.cozy.notes")
+	sub := s.Events().Subscribe(10, func(e store.Event) bool { return e.Doctype == "io.cozy.notes" })
+	defer sub.Close()
+	db.BulkDocs(ctx, []json.RawMessage{json.RawMessage(`{"_id":"a"}`), json.RawMessage(`{"_id":"b","_x":1}`)}, true)
+	replicate(t, db, `{"_id":"a","_rev":"5-f","_revisions":{"start":5,"ids":["f"]},"_deleted":true}`)
+	replicate(t, db, `{"_id":"r","_rev":"1-f"}`)
+	replicate(t, db, `{"_id":"r","_rev":"1-f"}`) // known: no event
+	want := []struct {
+		id   string
+		verb store.Verb
+	}{{"a", store.Created}, {"a", store.Updated}, {"r", store.Created}}
+	for _, w := range want {
+		ev := <-sub.C()
+		if ev.Doc.ID != w.id || ev.Verb != w.verb {
+			t.Errorf("event %s %s, want %s %s", ev.Doc.ID, ev.Verb, w.id, w.verb)
+		}
+	}
+	if n := len(sub.C()); n != 0 {
+		t.Errorf("%d extra events", n)
+	}
+}
