@@ -17,6 +17,13 @@
 // and any other top-level member starting with "_" is refused with a
 // doc_validation error, as CouchDB does. See ParseBody.
 //
+// # Mango
+//
+// CreateIndex takes the POST _index body as is and stores the index in a
+// design document ("language":"query"), as CouchDB does, so indexes replicate
+// and copy like any design document. Find takes a parsed mango.Query and
+// refuses (ErrNoUsableIndex) any query that no index can serve.
+//
 // # Events
 //
 // Every committed write (single, bulk, replicated) is published on the Bus

@@ -132,11 +132,11 @@ func (d *DB) allDocsRange(ctx context.Context, b *buckets, o store.AllDocsOption
 		if o.ExcludeDesignDocs && strings.HasPrefix(id, store.DesignPrefix) {
 			continue
 		}
-		rec, err := decodeRecord(v)
+		_, rev, deleted, _, err := peekWinner(v)
 		if err != nil {
 			return err
 		}
-		if w, _ := rec.winner(); w.Deleted {
+		if deleted {
 			continue
 		}
 		if skipped < o.Skip {
@@ -145,6 +145,14 @@ func (d *DB) allDocsRange(ctx context.Context, b *buckets, o store.AllDocsOption
 		}
 		if o.Limit > 0 && len(res.Rows) >= o.Limit {
 			break
+		}
+		if !o.IncludeDocs {
+			res.Rows = append(res.Rows, store.AllDocsRow{ID: id, Rev: rev})
+			continue
+		}
+		rec, err := decodeRecord(v)
+		if err != nil {
+			return err
 		}
 		res.Rows = append(res.Rows, d.row(id, rec, o))
 	}

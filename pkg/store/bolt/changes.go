@@ -48,12 +48,21 @@ func (d *DB) Changes(ctx context.Context, o store.ChangesOptions) (store.Changes
 			if ids != nil && !ids[id] {
 				continue
 			}
-			rec, err := b.record(id)
+			raw := b.docs.Get(v)
+			if raw == nil {
+				continue
+			}
+			if !o.AllDocs && !o.IncludeDocs && o.Match == nil {
+				_, rev, deleted, _, err := peekWinner(raw)
+				if err != nil {
+					return err
+				}
+				res.Results = append(res.Results, store.Change{Seq: seq, ID: id, Deleted: deleted, Revs: []string{rev}})
+				continue
+			}
+			rec, err := decodeRecord(raw)
 			if err != nil {
 				return err
-			}
-			if rec == nil {
-				continue
 			}
 			w, _ := rec.winner()
 			ch := store.Change{Seq: seq, ID: id, Deleted: w.Deleted}

@@ -14,8 +14,21 @@ type record struct {
 	bodies map[revtree.Rev][]byte // leaf revision -> compact JSON fields
 }
 
+// Encoding: uvarint seq, winner deleted flag (1 byte), uvarint length and
+// winner rev, the revision tree, then the leaf bodies. The winner is kept up
+// front so that listings (_changes, _all_docs without docs) can read it
+// without decoding the tree (see peekWinner).
 func (r *record) encode() ([]byte, error) {
 	buf := binary.AppendUvarint(nil, r.seq)
+	w, _ := r.tree.Winner()
+	if w.Deleted {
+		buf = append(buf, 1)
+	} else {
+		buf = append(buf, 0)
+	}
+	ws := w.Rev.String()
+	buf = binary.AppendUvarint(buf, uint64(len(ws)))
+	buf = append(buf, ws...)
 	buf, err := r.tree.AppendBinary(buf)
 	if err != nil {
 		return nil, err
@@ -35,12 +48,28 @@ func (r *record) encode() ([]byte, error) {
 	return buf, nil
 }
 
-func decodeRecord(data []byte) (*record, error) {
+// peekWinner reads a record's sequence and winning revision cheaply.
+func peekWinner(data []byte) (seq uint64, rev string, deleted bool, off int, err error) {
 	seq, n := binary.Uvarint(data)
-	if n <= 0 {
-		return nil, fmt.Errorf("decode record: bad seq")
+	if n <= 0 || n >= len(data) {
+		return 0, "", false, 0, fmt.Errorf("decode record: bad seq")
 	}
-	off := n
+	deleted = data[n] == 1
+	off = n + 1
+	l, n := binary.Uvarint(data[off:])
+	if n <= 0 || off+n+int(l) > len(data) {
+		return 0, "", false, 0, fmt.Errorf("decode record: bad winner")
+	}
+	off += n
+	rev = string(data[off : off+int(l)])
+	return seq, rev, deleted, off + int(l), nil
+}
+
+func decodeRecord(data []byte) (*record, error) {
+	seq, _, _, off, err := peekWinner(data)
+	if err != nil {
+		return nil, err
+	}
 	tree, tn, err := revtree.Decode(data[off:])
 	if err != nil {
 		return nil, fmt.Errorf("decode record: %w", err)
