@@ -44,4 +44,3 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
-
