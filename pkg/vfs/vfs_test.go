@@ -1,0 +1,239 @@
+package vfs
+
+import (
+	"context"
+	"crypto/md5"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cozypi/cozy/pkg/store/bolt"
+)
+
+func newFS(t *testing.T, quota int64) *FS {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := bolt.Open(filepath.Join(dir, "store.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	fs, err := Open(context.Background(), st, Options{Dir: filepath.Join(dir, "files"), Domain: "cozy.test", Quota: quota})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fs
+}
+
+func put1(t *testing.T, fs *FS, dirID, name, body string) *File {
+	t.Helper()
+	f, err := fs.CreateFile(context.Background(), FileOptions{Name: name, DirID: dirID, Size: int64(len(body))}, strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("upload %s: %v", name, err)
+	}
+	return f
+}
+
+func content(t *testing.T, fs *FS, f *File) string {
+	t.Helper()
+	r, err := fs.Open(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	b, _ := io.ReadAll(r)
+	return string(b)
+}
+
+func TestOpenIsIdempotent(t *testing.T) {
+	dir := t.TempDir()
+	st, err := bolt.Open(filepath.Join(dir, "store.db"), bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ctx := context.Background()
+	fs1, err := Open(ctx, st, Options{Dir: filepath.Join(dir, "files")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put1(t, fs1, "", "a.txt", "hello")
+	fs2, err := Open(ctx, st, Options{Dir: filepath.Join(dir, "files")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used, _ := fs2.Usage(); used != 5 {
+		t.Fatalf("usage after reopen = %d, want 5", used)
+	}
+	trash, err := fs2.GetByPath(ctx, TrashPath)
+	if err != nil || trash.ID != TrashID {
+		t.Fatalf("trash by path: %v %v", trash, err)
+	}
+}
+
+func TestCreateFileErrors(t *testing.T) {
+	ctx := context.Background()
+	fs := newFS(t, 100)
+	put1(t, fs, "", "taken.txt", "x")
+	goodSum := md5.Sum([]byte("hello"))
+	tests := []struct {
+		name string
+		opts FileOptions
+		body string
+		want error
+	}{
+		{"clash", FileOptions{Name: "taken.txt", Size: 5}, "hello", ErrExists},
+		{"md5", FileOptions{Name: "m.txt", Size: 5, MD5Sum: make([]byte, 16)}, "hello", ErrMD5Mismatch},
+		{"short body", FileOptions{Name: "s.txt", Size: 6}, "hello", ErrSizeMismatch},
+		{"long body", FileOptions{Name: "l.txt", Size: 4}, "hello", ErrSizeMismatch},
+		{"quota declared", FileOptions{Name: "q.txt", Size: 200}, strings.Repeat("x", 200), ErrQuota},
+		{"quota streamed", FileOptions{Name: "q2.txt", Size: -1}, strings.Repeat("x", 200), ErrQuota},
+		{"bad name", FileOptions{Name: "a/b", Size: 5}, "hello", ErrInvalidName},
+		{"no parent", FileOptions{Name: "p.txt", DirID: "nope", Size: 5}, "hello", ErrParentNotFound},
+		{"in trash", FileOptions{Name: "t.txt", DirID: TrashID, Size: 5}, "hello", ErrForbidden},
+		{"ok with md5", FileOptions{Name: "ok.txt", Size: 5, MD5Sum: goodSum[:]}, "hello", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := fs.CreateFile(ctx, tt.opts, strings.NewReader(tt.body))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v", err, tt.want)
+			}
+		})
+	}
+	if used, _ := fs.Usage(); used != 6 {
+		t.Fatalf("usage = %d, want 6", used)
+	}
+	tmp, _ := os.ReadDir(filepath.Join(fs.blobs.dir, "tmp"))
+	if len(tmp) != 0 {
+		t.Fatalf("temporary files left: %d", len(tmp))
+	}
+}
+
+func TestNames(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"hello.txt", "hello.txt", true},
+		{"e\u0301te\u0301", "\u00e9t\u00e9", true},
+		{"", "", false}, {".", "", false}, {"..", "", false}, {"a/b", "", false},
+		{"a\x00b", "", false}, {"tab\there", "", false}, {strings.Repeat("a", 256), "", false},
+		{"..hidden", "..hidden", true},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeName(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("NormalizeName(%q) = %q, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestNFDClash(t *testing.T) {
+	fs := newFS(t, 0)
+	put1(t, fs, "", "\u00e9t\u00e9.txt", "x")
+	_, err := fs.CreateFile(context.Background(), FileOptions{Name: "e\u0301te\u0301.txt", Size: 1}, strings.NewReader("y"))
+	if !errors.Is(err, ErrExists) {
+		t.Fatalf("NFD name of an NFC one: %v, want ErrExists", err)
+	}
+	if _, err := fs.GetByPath(context.Background(), "/e\u0301te\u0301.txt"); err != nil {
+		t.Fatalf("lookup by NFD path: %v", err)
+	}
+}
+
+func TestTreeOperations(t *testing.T) {
+	ctx := context.Background()
+	fs := newFS(t, 0)
+	a, err := fs.CreateDir(ctx, DirOptions{Name: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := fs.CreateDir(ctx, DirOptions{Name: "b", DirID: a.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Path != "/a/b" {
+		t.Fatalf("path = %q", b.Path)
+	}
+	f := put1(t, fs, b.ID, "f.txt", "content")
+	if _, err := fs.CreateDir(ctx, DirOptions{Name: "b", DirID: a.ID}); !errors.Is(err, ErrExists) {
+		t.Fatalf("dir clash: %v", err)
+	}
+	// Rename a: b's path follows, content untouched.
+	name := "z"
+	if _, err := fs.Modify(ctx, a.ID, Patch{Name: &name}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := fs.GetByPath(ctx, "/z/b/f.txt")
+	if err != nil || got.ID != f.ID || content(t, fs, got) != "content" {
+		t.Fatalf("after rename: %v %v", got, err)
+	}
+	// Moving a dir into itself is refused.
+	if _, err := fs.Modify(ctx, a.ID, Patch{DirID: &b.ID}); !errors.Is(err, ErrMoveIntoItself) {
+		t.Fatalf("move into itself: %v", err)
+	}
+	// Stale If-Match.
+	if _, err := fs.Modify(ctx, f.ID, Patch{Name: &name, IfMatch: f.Rev}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Modify(ctx, f.ID, Patch{Name: &name, IfMatch: f.Rev}); !errors.Is(err, ErrRevMismatch) {
+		t.Fatalf("stale If-Match: %v", err)
+	}
+	// Trash a: everything below is trashed; restore puts it back.
+	tr, err := fs.Trash(ctx, a.ID, "", nil)
+	if err != nil || tr.RestorePath != "/" || tr.Path != "/.cozy_trash/z" {
+		t.Fatalf("trash: %+v %v", tr, err)
+	}
+	inner, _ := fs.Get(ctx, f.ID)
+	if !inner.Trashed {
+		t.Fatal("file below a trashed dir is not trashed")
+	}
+	if _, err := fs.Restore(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+	inner, _ = fs.Get(ctx, f.ID)
+	if inner.Trashed {
+		t.Fatal("file still trashed after restore")
+	}
+	// Trash then destroy a file: content removed, usage back to 0.
+	if _, err := fs.Trash(ctx, f.ID, "", nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.EmptyTrash(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.Get(ctx, f.ID); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("destroyed file: %v", err)
+	}
+	if used, _ := fs.Usage(); used != 0 {
+		t.Fatalf("usage = %d", used)
+	}
+	if _, err := os.Stat(fs.blobs.path(inner.ID, inner.InternalID)); !os.IsNotExist(err) {
+		t.Fatalf("content left: %v", err)
+	}
+}
+
+func TestOverwrite(t *testing.T) {
+	ctx := context.Background()
+	fs := newFS(t, 0)
+	f := put1(t, fs, "", "f.txt", "one")
+	if _, err := fs.Overwrite(ctx, f.ID, FileOptions{Size: 3, IfMatch: "1-bad"}, strings.NewReader("two")); !errors.Is(err, ErrRevMismatch) {
+		t.Fatalf("bad If-Match: %v", err)
+	}
+	g, err := fs.Overwrite(ctx, f.ID, FileOptions{Size: 5, IfMatch: f.Rev}, strings.NewReader("three"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if content(t, fs, g) != "three" || g.Size != 5 {
+		t.Fatalf("content after overwrite: %q", content(t, fs, g))
+	}
+	if _, err := os.Stat(fs.blobs.path(f.ID, f.InternalID)); !os.IsNotExist(err) {
+		t.Fatal("old content left")
+	}
+	if used, _ := fs.Usage(); used != 5 {
+		t.Fatalf("usage = %d", used)
+	}
+}
