@@ -300,6 +300,20 @@ func TestRunEnvIsExactlyTheAllowedSet(t *testing.T) {
 	}
 }
 
+// TestRunRegexpTimeout: a catastrophic backtracking regexp, which the
+// interrupt cannot stop, gives up after the child's match timeout.
+func TestRunRegexpTimeout(t *testing.T) {
+	var r Runner
+	res := r.Run(context.Background(), Spec{Name: "regexp", Limits: Limits{Wall: 10 * time.Second},
+		Script: []byte(`console.log(/^(a+)+(?=c)/.test("a".repeat(40) + "b"))`)})
+	if res.Err != nil || len(res.Logs) != 1 || res.Logs[0].Message != "false" {
+		t.Fatalf("%v %q", res.Err, messages(res.Logs))
+	}
+	if res.Duration > 5*time.Second {
+		t.Errorf("took %v; the match timeout is %v", res.Duration, regexpTimeout)
+	}
+}
+
 func TestRunCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var r Runner
