@@ -2,32 +2,78 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/permstore"
+	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web/middleware"
 )
 
-// resolver checks token subjects against what the instance holds. Apps,
-// konnectors, OAuth clients and share codes are stored documents; until an
-// instance has any, every such token is refused.
-type resolver struct{}
+// resolver checks token subjects against what the instance stores: app
+// and konnector permission documents, OAuth clients, share permissions.
+// App tokens are only good together with a valid session cookie of the
+// instance, as upstream rules.
+type resolver struct {
+	perms    *permstore.Store
+	sessions *session.Manager
+	clients  *oauth.Service
+}
 
 func (r *resolver) App(ctx context.Context, inst *instance.Instance, slug string, claims *token.Claims, req *http.Request) (*permission.Permission, error) {
-	return nil, fmt.Errorf("%w: app %q is not installed", middleware.ErrUnknownSubject, slug)
+	if _, err := r.sessions.FromRequest(ctx, inst, req); err != nil {
+		if errors.Is(err, session.ErrNoSession) {
+			return nil, fmt.Errorf("%w: app token without a valid session: %w", token.ErrInvalid, err)
+		}
+		return nil, err
+	}
+	p, err := r.perms.ForApp(ctx, inst, slug)
+	if errors.Is(err, permstore.ErrNotFound) {
+		return nil, fmt.Errorf("%w: app %q is not installed", middleware.ErrUnknownSubject, slug)
+	}
+	return p, err
 }
 
 func (r *resolver) Konnector(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error) {
-	return nil, fmt.Errorf("%w: konnector %q is not installed", middleware.ErrUnknownSubject, slug)
+	p, err := r.perms.ForKonnector(ctx, inst, slug)
+	if errors.Is(err, permstore.ErrNotFound) {
+		return nil, fmt.Errorf("%w: konnector %q is not installed", middleware.ErrUnknownSubject, slug)
+	}
+	return p, err
 }
 
 func (r *resolver) OAuthClient(ctx context.Context, inst *instance.Instance, clientID string) error {
-	return fmt.Errorf("%w: OAuth client %q", middleware.ErrUnknownSubject, clientID)
+	ok, err := r.clients.Exists(ctx, inst, clientID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return fmt.Errorf("%w: OAuth client %q", middleware.ErrUnknownSubject, clientID)
+	}
+	return nil
 }
 
 func (r *resolver) ShareCode(ctx context.Context, inst *instance.Instance, code string) (*permission.Permission, error) {
-	return nil, fmt.Errorf("%w: share code", middleware.ErrUnknownSubject)
+	p, err := r.perms.ByCode(ctx, inst, code)
+	if errors.Is(err, permstore.ErrNotFound) {
+		return nil, fmt.Errorf("%w: share code", middleware.ErrUnknownSubject)
+	}
+	return p, err
+}
+
+// clientRegistrar lets the admin API register OAuth clients.
+type clientRegistrar struct{ clients *oauth.Service }
+
+// RegisterClient implements admin.ClientRegistrar.
+func (c clientRegistrar) RegisterClient(ctx context.Context, inst *instance.Instance, redirectURI, clientName, softwareID string, allowLoginScope bool) (any, error) {
+	cl, err := c.clients.Register(ctx, inst, oauth.Metadata{RedirectURIs: []string{redirectURI}, ClientName: clientName, SoftwareID: softwareID}, allowLoginScope)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", instance.ErrInvalid, err)
+	}
+	return cl, nil
 }

@@ -11,6 +11,9 @@ import (
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/oauth"
+	"github.com/cozypi/cozy/pkg/permstore"
+	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
@@ -31,6 +34,9 @@ type Server struct {
 	Auth      *middleware.Auth
 	AdminAuth *admin.Guard
 	DataDir   string
+	Sessions  *session.Manager // login sessions
+	OAuth     *oauth.Service   // OAuth clients, codes and tokens
+	Perms     *permstore.Store // stored io.cozy.permissions documents
 }
 
 // New builds a Server over an opened instance manager.
@@ -40,7 +46,8 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 		return nil, err
 	}
 	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
-	s.Auth = &middleware.Auth{Resolver: &resolver{}}
+	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
+	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
 	return s, nil
 }
 
@@ -103,7 +110,7 @@ func (s *Server) AdminHandler() http.Handler {
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
 	g := r.Group("/", s.AdminAuth.Middleware())
-	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Log: s.Log}
+	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log}
 	h.Register(g)
 	r.NoRoute(func(c *gin.Context) {
 		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))

@@ -1,0 +1,255 @@
+package permstore
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/store"
+)
+
+// Doctype is the doctype of permission documents.
+const Doctype = "io.cozy.permissions"
+
+// ErrNotFound is wrapped when no permission document matches.
+var ErrNotFound = errors.New("permission not found")
+
+// ErrInvalid is wrapped when a permission document is refused.
+var ErrInvalid = errors.New("invalid permission document")
+
+// Opener gives the document store of an instance; *instance.Manager is one.
+type Opener interface {
+	Store(inst *instance.Instance) (store.Store, error)
+}
+
+// Store reads and writes permission documents.
+type Store struct {
+	Stores Opener
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// New returns a Store over the instances' document stores.
+func New(stores Opener) *Store { return &Store{Stores: stores} }
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Store) db(inst *instance.Instance) (store.DB, error) {
+	st, err := s.Stores.Store(inst)
+	if err != nil {
+		return nil, fmt.Errorf("permstore: %w", err)
+	}
+	return st.DB(Doctype), nil
+}
+
+// AppID is the id of the permission document of an app.
+func AppID(slug string) string { return "io.cozy.apps/" + slug }
+
+// KonnectorID is the id of the permission document of a konnector.
+func KonnectorID(slug string) string { return "io.cozy.konnectors/" + slug }
+
+// Get returns the permission document id.
+func (s *Store) Get(ctx context.Context, inst *instance.Instance, id string) (*permission.Permission, error) {
+	db, err := s.db(inst)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := db.Get(ctx, id, store.GetOptions{})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("permstore: get %s: %w", id, err)
+	}
+	var p permission.Permission
+	if err := json.Unmarshal(doc.Body, &p); err != nil {
+		return nil, fmt.Errorf("permstore: decode %s: %w", id, err)
+	}
+	return &p, nil
+}
+
+// ForApp returns the permission of an installed app.
+func (s *Store) ForApp(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error) {
+	return s.Get(ctx, inst, AppID(slug))
+}
+
+// ForKonnector returns the permission of an installed konnector.
+func (s *Store) ForKonnector(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error) {
+	return s.Get(ctx, inst, KonnectorID(slug))
+}
+
+// Put creates or updates a permission document. A new document gets an id
+// (its source id for apps and konnectors, a random one otherwise); p.Rev
+// must be the current revision to update. p is updated with id and rev.
+func (s *Store) Put(ctx context.Context, inst *instance.Instance, p *permission.Permission) error {
+	if err := validate(p); err != nil {
+		return err
+	}
+	db, err := s.db(inst)
+	if err != nil {
+		return err
+	}
+	if p.ID == "" {
+		switch p.Type {
+		case permission.TypeApp, permission.TypeKonnector:
+			p.ID = p.SourceID
+		default:
+			p.ID = randomID()
+		}
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	if p.CreatedAt.IsZero() {
+		p.CreatedAt = now
+	}
+	p.UpdatedAt = now
+	body, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("permstore: encode: %w", err)
+	}
+	res, err := putCreating(ctx, db, store.Doc{ID: p.ID, Rev: p.Rev, Body: body})
+	if err != nil {
+		return fmt.Errorf("permstore: put %s: %w", p.ID, err)
+	}
+	p.Rev = res.Rev
+	return nil
+}
+
+// putCreating writes doc, creating the database on first use.
+func putCreating(ctx context.Context, db store.DB, doc store.Doc) (store.Result, error) {
+	res, err := db.Put(ctx, doc, store.PutOptions{})
+	if errors.Is(err, store.ErrNotFound) && doc.Rev == "" {
+		if cerr := db.Create(ctx); cerr != nil && !errors.Is(cerr, store.ErrExists) {
+			return res, cerr
+		}
+		res, err = db.Put(ctx, doc, store.PutOptions{})
+	}
+	return res, err
+}
+
+func validate(p *permission.Permission) error {
+	switch p.Type {
+	case permission.TypeApp, permission.TypeKonnector:
+		if p.SourceID == "" || (p.ID != "" && p.ID != p.SourceID) {
+			return fmt.Errorf("%w: an app or konnector permission is named by its source id", ErrInvalid)
+		}
+	case permission.TypeShareByLink, permission.TypeSharePreview, permission.TypeShareInteract, permission.TypeOAuth:
+	default:
+		return fmt.Errorf("%w: type %q cannot be stored", ErrInvalid, p.Type)
+	}
+	if len(p.Rules) == 0 {
+		return fmt.Errorf("%w: no rules", ErrInvalid)
+	}
+	for _, r := range p.Rules {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+	}
+	return nil
+}
+
+// Delete removes the permission document id at revision rev ("" means the
+// current one).
+func (s *Store) Delete(ctx context.Context, inst *instance.Instance, id, rev string) error {
+	db, err := s.db(inst)
+	if err != nil {
+		return err
+	}
+	if rev == "" {
+		p, err := s.Get(ctx, inst, id)
+		if err != nil {
+			return err
+		}
+		rev = p.Rev
+	}
+	if _, err := db.Delete(ctx, id, rev); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		return fmt.Errorf("permstore: delete %s: %w", id, err)
+	}
+	return nil
+}
+
+// List returns every permission document, optionally only those of the
+// given types.
+func (s *Store) List(ctx context.Context, inst *instance.Instance, types ...permission.Type) ([]*permission.Permission, error) {
+	db, err := s.db(inst)
+	if err != nil {
+		return nil, err
+	}
+	res, err := db.AllDocs(ctx, store.AllDocsOptions{IncludeDocs: true, InclusiveEnd: true, ExcludeDesignDocs: true})
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("permstore: list: %w", err)
+	}
+	var out []*permission.Permission
+	for _, row := range res.Rows {
+		if row.Doc == nil {
+			continue
+		}
+		var p permission.Permission
+		if err := json.Unmarshal(row.Doc, &p); err != nil {
+			return nil, fmt.Errorf("permstore: decode %s: %w", row.ID, err)
+		}
+		if len(types) == 0 || containsType(types, p.Type) {
+			out = append(out, &p)
+		}
+	}
+	return out, nil
+}
+
+func containsType(types []permission.Type, t permission.Type) bool {
+	for _, x := range types {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// IsShare reports whether t is a share-by-link kind.
+func IsShare(t permission.Type) bool {
+	return t == permission.TypeShareByLink || t == permission.TypeSharePreview || t == permission.TypeShareInteract
+}
+
+// ByCode returns the share permission holding code among its codes or
+// short codes.
+func (s *Store) ByCode(ctx context.Context, inst *instance.Instance, code string) (*permission.Permission, error) {
+	if code == "" {
+		return nil, fmt.Errorf("%w: empty code", ErrNotFound)
+	}
+	all, err := s.List(ctx, inst, permission.TypeShareByLink, permission.TypeSharePreview, permission.TypeShareInteract)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range all {
+		for _, m := range []map[string]string{p.Codes, p.ShortCodes} {
+			for _, c := range m {
+				if subtle.ConstantTimeCompare([]byte(c), []byte(code)) == 1 {
+					return p, nil
+				}
+			}
+		}
+	}
+	return nil, fmt.Errorf("%w: no share holds this code", ErrNotFound)
+}
+
+func randomID() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,11 @@
+// Package session keeps the login sessions of an instance's owner: session
+// documents (io.cozy.sessions, reserved), the signed cookie that names
+// them, the login history (io.cozy.sessions.logins), CSRF tokens for the
+// server's own forms and the throttling of wrong passphrases.
+//
+// A session has an absolute lifetime counted from its creation; it is not
+// extended by use. The cookie holds the session id and an HMAC of it with
+// the instance's session secret, so forged cookies are refused without a
+// store read. Limits: the throttle is in memory (lost on restart), which
+// suits one process on one board.
+package session
