@@ -1,6 +1,8 @@
 package web
 
 import (
+	"github.com/cozypi/cozy/pkg/build"
+	remoteweb "github.com/cozypi/cozy/web/remote"
 	"github.com/gin-gonic/gin"
 )
 
@@ -11,5 +13,6 @@ import (
 func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	_ = r
 	// Areas register below, one line each, in path order.
+	remoteweb.Register(r, remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: s.Config.Doctypes, AllowCustomPort: s.Config.RemoteAllowCustomPort, Version: build.Version, Log: s.Log})
 	// ROUTES-END
 }

@@ -98,4 +98,5 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET("/instances/:domain", h.show)
 	r.PATCH("/instances/:domain", h.modify)
 	r.DELETE("/instances/:domain", h.destroy)
+	h.registerSecrets(r)
 }

@@ -1,0 +1,260 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/remote"
+	"github.com/cozypi/cozy/pkg/store"
+	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/middleware"
+	"github.com/gin-gonic/gin"
+)
+
+// DoctypesDoctype is the doctype whose GET permission lists the remote
+// doctypes.
+const DoctypesDoctype = "io.cozy.doctypes"
+
+// Options configures a Handler.
+type Options struct {
+	// Instances opens each instance's document store (required).
+	Instances *instance.Manager
+	// Auth checks the request's token (required).
+	Auth *middleware.Auth
+	// DoctypesDir overrides the embedded definitions (serve --doctypes).
+	DoctypesDir string
+	// AllowCustomPort lifts the default-port rule
+	// (serve --remote-allow-custom-port).
+	AllowCustomPort bool
+	// Client sends the remote requests; nil builds the production client
+	// from AllowCustomPort. Tests pass one with a loopback test hook.
+	Client *remote.Client
+	// Assets maps asset names to URLs (configuration remote_assets).
+	Assets map[string]string
+	// Version goes into the default User-Agent.
+	Version string
+	// Log receives diagnostics (default slog.Default()).
+	Log *slog.Logger
+}
+
+// Handler serves /remote. It is safe for concurrent use.
+type Handler struct {
+	opts     Options
+	registry *remote.Registry
+	client   *remote.Client
+	assets   *remote.Proxy // assets need no instance: one shared proxy
+}
+
+// New checks opts, loads the definitions and returns a Handler.
+func New(opts Options) (*Handler, error) {
+	if opts.Instances == nil || opts.Auth == nil {
+		return nil, errors.New("web/remote: Options.Instances and Options.Auth are required")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	reg, err := remote.NewRegistry(opts.DoctypesDir)
+	if err != nil {
+		return nil, fmt.Errorf("web/remote: %w", err)
+	}
+	client := opts.Client
+	if client == nil {
+		client = remote.NewClient(remote.ClientConfig{AllowCustomPort: opts.AllowCustomPort})
+	}
+	h := &Handler{opts: opts, registry: reg, client: client}
+	h.assets, err = h.proxy(nil)
+	if err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Register builds a Handler from opts and adds its routes under /remote of
+// r. A configuration error (a bad --doctypes directory, a bad asset URL) is
+// logged and every /remote route then answers 500, so that the rest of the
+// server still starts.
+func Register(r gin.IRouter, opts Options) {
+	h, err := New(opts)
+	if err != nil {
+		log := opts.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		log.Error("remote doctypes disabled", "error", err)
+		r.Any("/remote/*any", func(c *gin.Context) {
+			httperr.JSONAPI(c, &httperr.Error{Status: http.StatusInternalServerError, Detail: "remote doctypes are not configured", Err: err})
+		})
+		return
+	}
+	h.Register(r)
+}
+
+// Register adds the routes to r.
+func (h *Handler) Register(r gin.IRouter) {
+	g := r.Group("/remote")
+	g.GET("/_all_doctypes", h.allDoctypes)
+	g.GET("/assets/:name", h.asset)
+	g.GET("/:doctype", h.call)
+	g.POST("/:doctype", h.call)
+}
+
+// proxy returns a Proxy writing its records to the instance's store and
+// reading its secrets there; without an instance, records are refused.
+func (h *Handler) proxy(st store.Store) (*remote.Proxy, error) {
+	cfg := remote.Config{
+		Registry: h.registry,
+		Client:   h.client,
+		Assets:   h.opts.Assets,
+		Version:  h.opts.Version,
+		Slog:     h.opts.Log,
+		Logger: remote.LoggerFunc(func(context.Context, remote.RequestLog) error {
+			return errors.New("web/remote: no instance to record the request")
+		}),
+	}
+	if st != nil {
+		cfg.Secrets = remote.StoreSecrets{Store: st}
+		cfg.Logger = remote.StoreLogger{Store: st}
+	}
+	p, err := remote.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("web/remote: %w", err)
+	}
+	return p, nil
+}
+
+// allDoctypes serves GET /remote/_all_doctypes.
+func (h *Handler) allDoctypes(c *gin.Context) {
+	if !h.opts.Auth.AllowWhole(c, permission.GET, DoctypesDoctype) {
+		return
+	}
+	list, err := h.registry.Doctypes()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if list == nil {
+		list = []string{}
+	}
+	c.JSON(http.StatusOK, list)
+}
+
+// call serves GET and POST /remote/:doctype.
+func (h *Handler) call(c *gin.Context) {
+	doctype := c.Param("doctype")
+	verb := permission.GET
+	if c.Request.Method == http.MethodPost {
+		verb = permission.POST
+	}
+	if !h.opts.Auth.AllowWhole(c, verb, doctype) {
+		return
+	}
+	inst := middleware.GetInstance(c)
+	st, err := h.opts.Instances.Store(inst)
+	if err != nil {
+		httperr.JSONAPI(c, fmt.Errorf("web/remote: open store of %s: %w", inst.Domain, err))
+		return
+	}
+	var params map[string]string
+	if c.Request.Method == http.MethodPost {
+		params, err = remote.ParamsFromJSON(c.Request.Body)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+	} else {
+		q := c.Request.URL.Query()
+		q.Del("bearer_token") // a credential, not a variable: never logged
+		params = remote.ParamsFromQuery(q)
+	}
+	p, err := h.proxy(st)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	resp, err := p.Do(c.Request.Context(), remote.Call{
+		Doctype: doctype, Method: c.Request.Method, Params: params, AppSlug: appSlug(c),
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h.stream(c, resp)
+}
+
+// asset serves GET /remote/assets/:name.
+func (h *Handler) asset(c *gin.Context) {
+	if _, err := h.opts.Auth.Permission(c); err != nil {
+		httperr.JSONAPI(c, err)
+		return
+	}
+	resp, err := h.assets.Asset(c.Request.Context(), c.Param("name"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	h.stream(c, resp)
+}
+
+// stream copies resp to the client with headers that keep a browser from
+// running it. A failure mid-body cuts the connection.
+func (h *Handler) stream(c *gin.Context, resp *remote.Response) {
+	defer resp.Body.Close()
+	hd := c.Writer.Header()
+	if resp.ContentType != "" {
+		hd.Set("Content-Type", resp.ContentType)
+	}
+	if resp.ContentLength >= 0 {
+		hd.Set("Content-Length", strconv.FormatInt(resp.ContentLength, 10))
+	}
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Content-Security-Policy", "sandbox")
+	c.Status(resp.Status)
+	c.Writer.WriteHeaderNow()
+	if _, err := io.Copy(c.Writer, resp.Body); err != nil {
+		h.opts.Log.WarnContext(c.Request.Context(), "remote response cut", "path", c.Request.URL.Path, "error", err)
+		c.Error(err)
+		abortConnection(c)
+	}
+}
+
+// abortConnection closes the client connection so that a partly sent body
+// is seen as failed, not as complete. gin refuses to hijack once the body
+// has started, so the connection is taken from the server's own writer.
+func abortConnection(c *gin.Context) {
+	c.Abort()
+	var w http.ResponseWriter = c.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return // HTTP/2: the stream ends with the handler
+	}
+	conn.Close()
+}
+
+// fail answers err with the status and message upstream uses.
+func fail(c *gin.Context, err error) {
+	httperr.JSONAPI(c, &httperr.Error{Status: remote.HTTPStatus(err), Detail: remote.PublicMessage(err), Err: err})
+}
+
+// appSlug names the calling app or konnector for the request record.
+func appSlug(c *gin.Context) string {
+	cl := middleware.Claims(c)
+	if cl == nil {
+		return ""
+	}
+	switch cl.Audience {
+	case token.App, token.Konnector:
+		return cl.Subject
+	}
+	return ""
+}
