@@ -1,6 +1,7 @@
 package web
 
 import (
+	dataweb "github.com/cozypi/cozy/web/data"
 	"github.com/cozypi/cozy/pkg/build"
 	remoteweb "github.com/cozypi/cozy/web/remote"
 	"github.com/gin-gonic/gin"
@@ -14,5 +15,6 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	_ = r
 	// Areas register below, one line each, in path order.
 	remoteweb.Register(r, remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: s.Config.Doctypes, AllowCustomPort: s.Config.RemoteAllowCustomPort, Version: build.Version, Log: s.Log})
+	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit}).Register(r)
 	// ROUTES-END
 }

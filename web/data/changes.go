@@ -1,0 +1,318 @@
+package data
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/mango"
+	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/store"
+	"github.com/gin-gonic/gin"
+)
+
+// Feed bounds.
+const (
+	defaultLongpollTimeout = 60 * time.Second
+	maxFeedDuration        = time.Hour
+)
+
+// changesRequest is a parsed _changes request.
+type changesRequest struct {
+	opts      store.ChangesOptions
+	feed      string
+	heartbeat time.Duration
+	timeout   time.Duration
+}
+
+type changeRev struct {
+	Rev string `json:"rev"`
+}
+
+type changeRow struct {
+	Seq     string          `json:"seq"`
+	ID      string          `json:"id"`
+	Changes []changeRev     `json:"changes"`
+	Deleted bool            `json:"deleted,omitempty"`
+	Doc     json.RawMessage `json:"doc,omitempty"`
+}
+
+func toRow(ch store.Change) changeRow {
+	revs := make([]changeRev, len(ch.Revs))
+	for i, r := range ch.Revs {
+		revs[i] = changeRev{Rev: r}
+	}
+	return changeRow{Seq: seqString(ch.Seq), ID: ch.ID, Changes: revs, Deleted: ch.Deleted, Doc: ch.Doc}
+}
+
+// msParam reads a duration in milliseconds; "true" means def.
+func msParam(c *gin.Context, name string, def time.Duration) (time.Duration, bool, error) {
+	v, ok := c.GetQuery(name)
+	if !ok || v == "" {
+		return 0, false, nil
+	}
+	if v == "true" {
+		return def, true, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, store.BadRequest("query parameter %s must be milliseconds, not %q", name, v)
+	}
+	d := time.Duration(n) * time.Millisecond
+	if d > maxFeedDuration {
+		d = maxFeedDuration
+	}
+	return d, true, nil
+}
+
+// parseChanges reads the query (and for POST the body) of _changes.
+func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, error) {
+	var r changesRequest
+	var err error
+	if r.opts.Limit, err = intParam(c, "limit", 0); err != nil {
+		return r, err
+	}
+	for _, p := range []struct {
+		name string
+		dst  *bool
+	}{{"descending", &r.opts.Descending}, {"include_docs", &r.opts.IncludeDocs}, {"conflicts", &r.opts.Conflicts}} {
+		if *p.dst, err = boolParam(c, p.name); err != nil {
+			return r, err
+		}
+	}
+	switch style := c.DefaultQuery("style", "main_only"); style {
+	case "main_only":
+	case "all_docs":
+		r.opts.AllDocs = true
+	default:
+		return r, store.BadRequest("style must be main_only or all_docs, not %q", style)
+	}
+	r.feed = c.DefaultQuery("feed", "normal")
+	switch r.feed {
+	case "normal", "longpoll", "continuous":
+	default:
+		return r, store.BadRequest("feed %q is not supported (normal, longpoll or continuous)", r.feed)
+	}
+	var hasHB, hasTimeout bool
+	if r.heartbeat, hasHB, err = msParam(c, "heartbeat", 60*time.Second); err != nil {
+		return r, err
+	}
+	if hasHB && r.heartbeat < 100*time.Millisecond {
+		r.heartbeat = 100 * time.Millisecond
+	}
+	if r.timeout, hasTimeout, err = msParam(c, "timeout", defaultLongpollTimeout); err != nil {
+		return r, err
+	}
+	if !hasTimeout {
+		r.timeout = defaultLongpollTimeout
+		if hasHB {
+			r.timeout = maxFeedDuration
+		}
+	}
+	var body struct {
+		DocIDs   []string        `json:"doc_ids"`
+		Selector json.RawMessage `json:"selector"`
+	}
+	if c.Request.Method == http.MethodPost {
+		raw, ok := h.readBody(c)
+		if !ok {
+			return r, errRendered
+		}
+		if len(raw) > 0 {
+			if err := json.Unmarshal(raw, &body); err != nil {
+				return r, store.BadRequest("invalid JSON body: %v", err)
+			}
+		}
+	}
+	switch filter := c.Query("filter"); filter {
+	case "":
+	case "_doc_ids":
+		ids := body.DocIDs
+		if v, ok := c.GetQuery("doc_ids"); ok {
+			if err := json.Unmarshal([]byte(v), &ids); err != nil {
+				return r, store.BadRequest("doc_ids must be a JSON array of strings")
+			}
+		}
+		if ids == nil {
+			ids = []string{}
+		}
+		r.opts.DocIDs = ids
+	case "_selector":
+		if len(body.Selector) == 0 {
+			return r, store.BadRequest("filter=_selector needs a POST body with a \"selector\"")
+		}
+		sel, err := mango.ParseSelector(body.Selector)
+		if err != nil {
+			return r, store.BadRequest("%v", err)
+		}
+		r.opts.Match = sel.Match
+	default:
+		return r, store.BadRequest("filter %q is not supported (_doc_ids or _selector)", filter)
+	}
+	since := c.Query("since")
+	if since == "now" {
+		info, err := db.Info(c.Request.Context())
+		if err != nil {
+			return r, err
+		}
+		r.opts.Since = info.UpdateSeq
+	} else if r.opts.Since, err = parseSeq(since); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// errRendered says that the error answer was already written.
+var errRendered = &store.Error{Kind: store.ErrBadRequest, Code: "bad_request", Reason: "rendered"}
+
+// changes is GET/POST /data/:doctype/_changes. It needs GET on the whole
+// doctype, as upstream.
+func (h *Handler) changes(c *gin.Context, doctype string) {
+	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
+		return
+	}
+	db, ok := h.db(c, doctype)
+	if !ok {
+		return
+	}
+	req, err := h.parseChanges(c, db)
+	if err == errRendered {
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	res, err := db.Changes(ctx, req.opts)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	switch {
+	case req.feed == "continuous":
+		h.continuous(c, db, req, res)
+	case req.feed == "longpoll" && len(res.Results) == 0 && !req.opts.Descending:
+		h.longpoll(c, db, req, res)
+	default:
+		writeChanges(c, res)
+	}
+}
+
+func writeChanges(c *gin.Context, res store.ChangesResult) {
+	rows := make([]changeRow, len(res.Results))
+	for i, ch := range res.Results {
+		rows[i] = toRow(ch)
+	}
+	c.JSON(http.StatusOK, gin.H{"results": rows, "last_seq": seqString(res.LastSeq), "pending": res.Pending})
+}
+
+// waitSeq waits until the database's sequence passes since, writing a
+// newline every heartbeat. It returns false at the deadline or when the
+// client is gone.
+func waitSeq(ctx context.Context, c *gin.Context, db store.DB, since uint64, heartbeat time.Duration, deadline time.Time) bool {
+	wctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- db.WaitChanges(wctx, since) }()
+	var tick <-chan time.Time
+	if heartbeat > 0 {
+		t := time.NewTicker(heartbeat)
+		defer t.Stop()
+		tick = t.C
+	}
+	for {
+		select {
+		case err := <-done:
+			return err == nil
+		case <-tick:
+			if _, err := c.Writer.Write([]byte("\n")); err != nil {
+				cancel()
+				<-done
+				return false
+			}
+			c.Writer.Flush()
+		}
+	}
+}
+
+// longpoll waits for a matching change, then answers like feed=normal.
+func (h *Handler) longpoll(c *gin.Context, db store.DB, req changesRequest, res store.ChangesResult) {
+	ctx := c.Request.Context()
+	deadline := time.Now().Add(req.timeout)
+	c.Header("Content-Type", "application/json")
+	c.Status(http.StatusOK)
+	c.Writer.WriteHeaderNow()
+	c.Writer.Flush()
+	for len(res.Results) == 0 {
+		if !waitSeq(ctx, c, db, res.LastSeq, req.heartbeat, deadline) {
+			break
+		}
+		req.opts.Since = res.LastSeq
+		next, err := db.Changes(ctx, req.opts)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "changes longpoll", "err", err)
+			return
+		}
+		res = next
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	rows := make([]changeRow, len(res.Results))
+	for i, ch := range res.Results {
+		rows[i] = toRow(ch)
+	}
+	b, _ := json.Marshal(gin.H{"results": rows, "last_seq": seqString(res.LastSeq), "pending": res.Pending})
+	c.Writer.Write(b)
+	c.Writer.Write([]byte("\n"))
+}
+
+// continuous streams one change per line until limit or timeout, then
+// {"last_seq"}.
+func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest, res store.ChangesResult) {
+	ctx := c.Request.Context()
+	deadline := time.Now().Add(req.timeout)
+	c.Header("Content-Type", "application/json")
+	c.Status(http.StatusOK)
+	c.Writer.WriteHeaderNow()
+	left := req.opts.Limit
+	for {
+		for _, ch := range res.Results {
+			b, _ := json.Marshal(toRow(ch))
+			if _, err := c.Writer.Write(append(b, '\n')); err != nil {
+				return
+			}
+			if left > 0 {
+				if left--; left == 0 {
+					break
+				}
+			}
+		}
+		c.Writer.Flush()
+		if req.opts.Limit > 0 && left == 0 || req.opts.Descending {
+			break
+		}
+		if !waitSeq(ctx, c, db, res.LastSeq, req.heartbeat, deadline) {
+			break
+		}
+		req.opts.Since = res.LastSeq
+		if req.opts.Limit > 0 {
+			req.opts.Limit = left
+		}
+		next, err := db.Changes(ctx, req.opts)
+		if err != nil {
+			h.Log.ErrorContext(ctx, "changes continuous", "err", err)
+			return
+		}
+		res = next
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	b, _ := json.Marshal(gin.H{"last_seq": seqString(res.LastSeq)})
+	c.Writer.Write(append(b, '\n'))
+	c.Writer.Flush()
+}

@@ -1,0 +1,116 @@
+package data
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/cozypi/cozy/pkg/mango"
+	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/store"
+	"github.com/gin-gonic/gin"
+)
+
+// createIndex is POST /data/:doctype/_index. Like upstream, defining an
+// index needs only GET on the whole doctype: it is a read helper.
+func (h *Handler) createIndex(c *gin.Context, doctype string) {
+	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
+		return
+	}
+	raw, ok := h.readBody(c)
+	if !ok {
+		return
+	}
+	if !json.Valid(raw) {
+		badRequest(c, "invalid JSON body")
+		return
+	}
+	db, ok := h.db(c, doctype)
+	if !ok {
+		return
+	}
+	res, err := db.CreateIndex(c.Request.Context(), raw)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, res)
+}
+
+// listIndexes is GET /data/:doctype/_index.
+func (h *Handler) listIndexes(c *gin.Context, doctype string) {
+	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
+		return
+	}
+	db, ok := h.db(c, doctype)
+	if !ok {
+		return
+	}
+	list, err := db.Indexes(c.Request.Context())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"total_rows": len(list), "indexes": list})
+}
+
+// deleteIndex is DELETE /data/:doctype/_index/:ddoc/json/:name.
+func (h *Handler) deleteIndex(c *gin.Context, rt route) {
+	if !h.Auth.AllowData(c, permission.DELETE, rt.doctype, nil) {
+		return
+	}
+	ex := rt.extra
+	if len(ex) == 4 && ex[0] == "_design" {
+		ex = append([]string{"_design/" + ex[1]}, ex[2:]...)
+	}
+	if len(ex) != 3 || ex[1] != "json" {
+		notFound(c)
+		return
+	}
+	db, ok := h.db(c, rt.doctype)
+	if !ok {
+		return
+	}
+	if err := db.DeleteIndex(c.Request.Context(), ex[0], ex[2]); err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ok": true})
+}
+
+// find is POST /data/:doctype/_find. A query no index serves is refused
+// (400 no_usable_index), as upstream does.
+func (h *Handler) find(c *gin.Context, doctype string) {
+	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
+		return
+	}
+	raw, ok := h.readBody(c)
+	if !ok {
+		return
+	}
+	q, err := mango.ParseQuery(raw)
+	if err != nil {
+		fail(c, store.BadRequest("%v", err))
+		return
+	}
+	db, ok := h.db(c, doctype)
+	if !ok {
+		return
+	}
+	res, err := db.Find(c.Request.Context(), q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	docs := res.Docs
+	if docs == nil {
+		docs = []json.RawMessage{}
+	}
+	out := gin.H{"docs": docs, "bookmark": res.Bookmark, "limit": q.Limit, "next": len(docs) >= q.Limit && q.Limit > 0}
+	if res.Warning != "" {
+		out["warning"] = res.Warning
+	}
+	if res.ExecutionStats != nil {
+		out["execution_stats"] = res.ExecutionStats
+	}
+	c.JSON(http.StatusOK, out)
+}
