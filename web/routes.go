@@ -1,8 +1,9 @@
 package web
 
 import (
-	dataweb "github.com/cozypi/cozy/web/data"
 	"github.com/cozypi/cozy/pkg/build"
+	dataweb "github.com/cozypi/cozy/web/data"
+	filesweb "github.com/cozypi/cozy/web/files"
 	remoteweb "github.com/cozypi/cozy/web/remote"
 	"github.com/gin-gonic/gin"
 )
@@ -16,5 +17,6 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	// Areas register below, one line each, in path order.
 	remoteweb.Register(r, remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: s.Config.Doctypes, AllowCustomPort: s.Config.RemoteAllowCustomPort, Version: build.Version, Log: s.Log})
 	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit}).Register(r)
+	filesweb.New(s.Instances, s.Auth, s.Log).Register(r)
 	// ROUTES-END
 }

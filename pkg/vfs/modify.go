@@ -301,3 +301,28 @@ func (fs *FS) EmptyTrash(ctx context.Context) error {
 	}
 	return nil
 }
+
+// DirSize returns the bytes of the files below a directory (or a file's
+// own size).
+func (fs *FS) DirSize(ctx context.Context, f *File) (int64, error) {
+	if !f.IsDir() {
+		return f.Size, nil
+	}
+	var total int64
+	queue := []string{f.ID}
+	for len(queue) > 0 {
+		kids, err := fs.Children(ctx, queue[0], "", 0)
+		if err != nil {
+			return 0, err
+		}
+		queue = queue[1:]
+		for _, k := range kids {
+			if k.IsDir() {
+				queue = append(queue, k.ID)
+			} else {
+				total += k.Size
+			}
+		}
+	}
+	return total, nil
+}

@@ -1,0 +1,346 @@
+package files_test
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web"
+	"github.com/gin-gonic/gin"
+)
+
+func TestMain(m *testing.M) {
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(m.Run())
+}
+
+// env is a running server with one instance and a client for it.
+type env struct {
+	t     *testing.T
+	url   string
+	inst  *instance.Instance
+	token string
+	m     *instance.Manager
+}
+
+func newEnv(t *testing.T, quota int64) *env {
+	t.Helper()
+	dir := t.TempDir()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	m, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}
+	srv, err := web.New(cfg, m, log, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	u, _ := url.Parse(ts.URL)
+	inst, err := m.Create(context.Background(), instance.Options{Domain: u.Host, DiskQuota: quota})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := inst.Issue(token.CLI, "", "io.cozy.files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, url: ts.URL, inst: inst, token: tok, m: m}
+}
+
+// do sends a request with the env's token (or tok when given) and returns
+// the status, headers and body.
+func (e *env) do(method, path string, body io.Reader, hdr map[string]string) (int, http.Header, []byte) {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	for k, v := range hdr {
+		if k == "Content-Length" {
+			continue
+		}
+		req.Header.Set(k, v)
+	}
+	if s, ok := body.(*strings.Reader); ok && s != nil {
+		req.ContentLength = int64(s.Len())
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return res.StatusCode, res.Header, b
+}
+
+type resource struct {
+	Data struct {
+		ID         string         `json:"id"`
+		Type       string         `json:"type"`
+		Meta       map[string]any `json:"meta"`
+		Attributes map[string]any `json:"attributes"`
+		Relationships map[string]struct {
+			Data json.RawMessage `json:"data"`
+		} `json:"relationships"`
+	} `json:"data"`
+	Included []json.RawMessage `json:"included"`
+	Links    map[string]string `json:"links"`
+}
+
+func (e *env) decode(b []byte) resource {
+	e.t.Helper()
+	var r resource
+	if err := json.Unmarshal(b, &r); err != nil {
+		e.t.Fatalf("decode %s: %v", b, err)
+	}
+	return r
+}
+
+func (e *env) mkdir(parent, name string) string {
+	e.t.Helper()
+	code, _, b := e.do("POST", "/files/"+parent+"?Type=directory&Name="+url.QueryEscape(name), nil, nil)
+	if code != http.StatusCreated {
+		e.t.Fatalf("mkdir %s: %d %s", name, code, b)
+	}
+	return e.decode(b).Data.ID
+}
+
+func (e *env) upload(parent, name, content string) resource {
+	e.t.Helper()
+	code, _, b := e.do("POST", "/files/"+parent+"?Type=file&Name="+url.QueryEscape(name), strings.NewReader(content), map[string]string{"Content-Type": "text/plain"})
+	if code != http.StatusCreated {
+		e.t.Fatalf("upload %s: %d %s", name, code, b)
+	}
+	return e.decode(b)
+}
+
+func md5b64(s string) string {
+	sum := md5.Sum([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func TestUploadStatuses(t *testing.T) {
+	e := newEnv(t, 1000)
+	e.upload("", "taken.txt", "x")
+	tests := []struct {
+		name  string
+		query string
+		body  string
+		hdr   map[string]string
+		want  int
+	}{
+		{"created", "Type=file&Name=a.txt", "hello", map[string]string{"Content-MD5": md5b64("hello")}, 201},
+		{"md5 mismatch", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": md5b64("other")}, 412},
+		{"bad md5", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": "!!"}, 400},
+		{"clash", "Type=file&Name=taken.txt", "hello", nil, 409},
+		{"quota", "Type=file&Name=big.bin", strings.Repeat("x", 2000), nil, 413},
+		{"bad name", "Type=file&Name=..", "hello", nil, 422},
+		{"control char", "Type=file&Name=a%01b", "hello", nil, 422},
+		{"missing name", "Type=file", "hello", nil, 422},
+		{"bad type", "Type=link&Name=l", "", nil, 422},
+		{"size mismatch", "Type=file&Name=s.txt&Size=3", "hello", nil, 412},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, b := e.do("POST", "/files/?"+tt.query, strings.NewReader(tt.body), tt.hdr)
+			if code != tt.want {
+				t.Fatalf("status %d, want %d: %s", code, tt.want, b)
+			}
+		})
+	}
+	code, _, _ := e.do("POST", "/files/nope?Type=file&Name=x", strings.NewReader("x"), nil)
+	if code != 404 {
+		t.Fatalf("missing parent: %d", code)
+	}
+}
+
+func TestDirectoryAndMetadata(t *testing.T) {
+	e := newEnv(t, 0)
+	docs := e.mkdir("", "Documents")
+	sub := e.mkdir(docs, "phone")
+	f := e.upload(sub, "hello.txt", "Hello world!")
+	if got := f.Data.Attributes["md5sum"]; got != md5b64("Hello world!") {
+		t.Fatalf("md5sum %v", got)
+	}
+	if f.Data.Attributes["size"] != "12" || f.Data.Attributes["mime"] != "text/plain" || f.Data.Attributes["class"] != "text" {
+		t.Fatalf("attributes %v", f.Data.Attributes)
+	}
+	code, _, b := e.do("GET", "/files/metadata?Path="+url.QueryEscape("/Documents/phone/hello.txt"), nil, nil)
+	if code != 200 || e.decode(b).Data.ID != f.Data.ID {
+		t.Fatalf("metadata by path: %d %s", code, b)
+	}
+	code, _, b = e.do("GET", "/files/metadata?Path=/Documents/phone", nil, nil)
+	if r := e.decode(b); code != 200 || r.Data.Attributes["path"] != "/Documents/phone" || len(r.Included) != 1 {
+		t.Fatalf("dir by path: %d %s", code, b)
+	}
+	code, _, b = e.do("POST", "/files/"+docs+"?Type=directory&Name=phone", nil, nil)
+	if code != 409 {
+		t.Fatalf("dir clash: %d %s", code, b)
+	}
+	// Pagination of a directory's contents.
+	for _, n := range []string{"a", "b", "c"} {
+		e.upload(docs, n, n)
+	}
+	code, _, b = e.do("GET", "/files/"+docs+"?page[limit]=2", nil, nil)
+	r := e.decode(b)
+	if code != 200 || len(r.Included) != 2 || r.Links["next"] == "" {
+		t.Fatalf("page 1: %d %s", code, b)
+	}
+	code, _, b = e.do("GET", r.Links["next"]+"&page[limit]=2", nil, nil)
+	r = e.decode(b)
+	if code != 200 || len(r.Included) != 2 || r.Links["next"] != "" {
+		t.Fatalf("page 2: %d %s", code, b)
+	}
+	code, _, b = e.do("GET", "/files/"+docs+"/size", nil, nil)
+	if code != 200 || !strings.Contains(string(b), `"size":"15"`) {
+		t.Fatalf("size: %d %s", code, b)
+	}
+}
+
+func TestOverwriteAndDownload(t *testing.T) {
+	e := newEnv(t, 0)
+	f := e.upload("", "poem.txt", "0123456789")
+	rev := f.Data.Meta["rev"].(string)
+	code, _, _ := e.do("PUT", "/files/"+f.Data.ID, strings.NewReader("abcdefghij"), map[string]string{"If-Match": "1-stale"})
+	if code != 412 {
+		t.Fatalf("stale If-Match: %d", code)
+	}
+	code, _, b := e.do("PUT", "/files/"+f.Data.ID, strings.NewReader("abcdefghij"), map[string]string{"If-Match": rev})
+	if code != 200 {
+		t.Fatalf("overwrite: %d %s", code, b)
+	}
+	code, h, b := e.do("GET", "/files/download/"+f.Data.ID, nil, map[string]string{"Range": "bytes=2-4"})
+	if code != 206 || string(b) != "cde" || h.Get("Content-Range") != "bytes 2-4/10" {
+		t.Fatalf("range: %d %q %v", code, b, h)
+	}
+	code, h, b = e.do("GET", "/files/download?Path=/poem.txt&Dl=1", nil, nil)
+	if code != 200 || string(b) != "abcdefghij" || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("download by path: %d %q %v", code, b, h)
+	}
+	code, _, _ = e.do("GET", "/files/download/"+f.Data.ID, nil, map[string]string{"If-None-Match": h.Get("Etag")})
+	if code != 304 {
+		t.Fatalf("conditional: %d", code)
+	}
+	code, _, _ = e.do("GET", "/files/download/"+f.Data.ID, nil, map[string]string{"If-Modified-Since": h.Get("Last-Modified")})
+	if code != 304 {
+		t.Fatalf("If-Modified-Since: %d", code)
+	}
+}
+
+func patchBody(attrs string) *strings.Reader {
+	return strings.NewReader(`{"data":{"type":"io.cozy.files","attributes":` + attrs + `}}`)
+}
+
+func TestPatchAndTrash(t *testing.T) {
+	e := newEnv(t, 0)
+	a := e.mkdir("", "a")
+	b := e.mkdir("", "b")
+	f := e.upload(a, "f.txt", "content")
+	code, _, body := e.do("PATCH", "/files/"+f.Data.ID, patchBody(`{"name":"g.txt","dir_id":"`+b+`","tags":["poem"],"cozyMetadata":{"favorite":true}}`), nil)
+	if code != 200 {
+		t.Fatalf("patch: %d %s", code, body)
+	}
+	if code, _, _ := e.do("GET", "/files/metadata?Path=/b/g.txt", nil, nil); code != 200 {
+		t.Fatalf("moved file by path: %d", code)
+	}
+	code, _, body = e.do("PATCH", "/files/"+a, patchBody(`{"dir_id":"`+a+`"}`), nil)
+	if code != 400 {
+		t.Fatalf("move into itself: %d %s", code, body)
+	}
+	code, _, body = e.do("PATCH", "/files/metadata?Path=/b", patchBody(`{"name":"c"}`), nil)
+	if code != 200 {
+		t.Fatalf("rename by path: %d %s", code, body)
+	}
+	code, _, body = e.do("GET", "/files/download?Path=/c/g.txt", nil, nil)
+	if code != 200 || string(body) != "content" {
+		t.Fatalf("content after dir rename: %d %s", code, body)
+	}
+	// Trash, list, restore, destroy, empty.
+	code, _, body = e.do("DELETE", "/files/"+b, nil, nil)
+	tr := e.decode(body)
+	if code != 200 || tr.Data.Attributes["trashed"] != true || tr.Data.Attributes["restore_path"] != "/" {
+		t.Fatalf("trash: %d %s", code, body)
+	}
+	code, _, body = e.do("GET", "/files/trash", nil, nil)
+	if code != 200 || !strings.Contains(string(body), b) {
+		t.Fatalf("trash list: %d %s", code, body)
+	}
+	if code, _, _ = e.do("POST", "/files/trash/"+b, nil, nil); code != 200 {
+		t.Fatalf("restore: %d", code)
+	}
+	if code, _, _ = e.do("GET", "/files/metadata?Path=/c/g.txt", nil, nil); code != 200 {
+		t.Fatalf("restored file: %d", code)
+	}
+	if code, _, _ = e.do("DELETE", "/files/trash/"+b, nil, nil); code != 400 {
+		t.Fatalf("destroy outside trash: %d", code)
+	}
+	e.do("DELETE", "/files/"+f.Data.ID, nil, nil)
+	if code, _, _ = e.do("DELETE", "/files/trash/"+f.Data.ID, nil, nil); code != 204 {
+		t.Fatalf("destroy: %d", code)
+	}
+	e.do("DELETE", "/files/"+a, nil, nil)
+	if code, _, _ = e.do("DELETE", "/files/trash", nil, nil); code != 204 {
+		t.Fatalf("empty trash: %d", code)
+	}
+	if code, _, _ = e.do("GET", "/files/"+a, nil, nil); code != 404 {
+		t.Fatalf("destroyed dir: %d", code)
+	}
+	if code, _, _ = e.do("DELETE", "/files/io.cozy.files.root-dir", nil, nil); code != 403 {
+		t.Fatalf("trash root: %d", code)
+	}
+}
+
+func TestPermissionOnDirectoryCoversContent(t *testing.T) {
+	e := newEnv(t, 0)
+	shared := e.mkdir("", "shared")
+	inner := e.mkdir(shared, "inner")
+	f := e.upload(inner, "f.txt", "x")
+	secret := e.upload("", "secret.txt", "s")
+	tok, err := e.inst.Issue(token.CLI, "", "io.cozy.files:GET,POST:"+shared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.token = tok
+	tests := []struct {
+		method, path string
+		body         io.Reader
+		want         int
+	}{
+		{"GET", "/files/" + f.Data.ID, nil, 200},
+		{"GET", "/files/download/" + f.Data.ID, nil, 200},
+		{"GET", "/files/" + inner, nil, 200},
+		{"POST", "/files/" + inner + "?Type=directory&Name=new", nil, 201},
+		{"GET", "/files/" + secret.Data.ID, nil, 403},
+		{"POST", "/files/?Type=directory&Name=new", nil, 403},
+		{"DELETE", "/files/" + f.Data.ID, nil, 403},
+		{"GET", "/files/trash", nil, 403},
+		{"GET", "/files/nope", nil, 404},
+	}
+	for _, tt := range tests {
+		if code, _, b := e.do(tt.method, tt.path, tt.body, nil); code != tt.want {
+			t.Errorf("%s %s: %d, want %d: %s", tt.method, tt.path, code, tt.want, b)
+		}
+	}
+	e.token = ""
+	if code, _, _ := e.do("GET", "/files/"+f.Data.ID, nil, nil); code != 401 {
+		t.Fatalf("no token: %d", code)
+	}
+}
