@@ -1,0 +1,138 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/spf13/cobra"
+)
+
+// newRemoteCmd groups the remote doctype commands.
+func newRemoteCmd() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "remote <command>",
+		Short: "Manage the remote doctypes of instances",
+	}
+	secrets := &cobra.Command{
+		Use:   "secrets <command>",
+		Short: "Manage the secrets injected in remote requests as {{secret_<name>}}",
+	}
+	secrets.AddCommand(remoteSecretsSetCmd(), remoteSecretsLsCmd(), remoteSecretsRmCmd())
+	cmd.AddCommand(secrets)
+	return cmd
+}
+
+// secretPath is the admin API path of a doctype's secrets.
+func secretPath(domain, doctype string, name ...string) string {
+	p := "/instances/" + url.PathEscape(domain) + "/remote_secrets/" + url.PathEscape(doctype)
+	for _, n := range name {
+		p += "/" + url.PathEscape(n)
+	}
+	return p
+}
+
+func remoteSecretsSetCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "set <domain> <doctype> <name> <value>",
+		Short: "Store a secret of a remote doctype for an instance (used as {{secret_<name>}})",
+		Args:  cobra.ExactArgs(4),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			body, err := json.Marshal(map[string]string{"value": args[3]})
+			if err != nil {
+				return err
+			}
+			a := newAdminClient(cfg)
+			if err := a.doBody(cmd.Context(), http.MethodPut, secretPath(args[0], args[1], args[2]), body); err != nil {
+				return err
+			}
+			fmt.Printf("Secret %s of %s has been stored for %s\n", args[2], args[1], args[0])
+			return nil
+		},
+	}
+}
+
+func remoteSecretsLsCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "ls <domain> <doctype>",
+		Short: "List the secret names (not the values) of a remote doctype for an instance",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Names []string `json:"names"`
+			}
+			if err := newAdminClient(cfg).do(cmd.Context(), http.MethodGet, secretPath(args[0], args[1]), nil, &out); err != nil {
+				return err
+			}
+			for _, n := range out.Names {
+				fmt.Println(n)
+			}
+			return nil
+		},
+	}
+}
+
+func remoteSecretsRmCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "rm <domain> <doctype> <name>",
+		Short: "Remove a secret of a remote doctype for an instance",
+		Args:  cobra.ExactArgs(3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := loadConfig(cmd)
+			if err != nil {
+				return err
+			}
+			if err := newAdminClient(cfg).do(cmd.Context(), http.MethodDelete, secretPath(args[0], args[1], args[2]), nil, nil); err != nil {
+				return err
+			}
+			fmt.Printf("Secret %s of %s has been removed for %s\n", args[2], args[1], args[0])
+			return nil
+		},
+	}
+}
+
+// doBody sends a JSON body (kept out of the URL so that secrets stay out of
+// logs) and expects no answer body.
+func (a *adminClient) doBody(ctx context.Context, method, path string, body []byte) error {
+	for attempt := 0; ; attempt++ {
+		req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(body))
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Content-Type", "application/json")
+		if a.passphrase != "" {
+			req.SetBasicAuth("", a.passphrase)
+		}
+		res, err := a.http.Do(req)
+		if err != nil {
+			return fmt.Errorf("admin API at %s: %w (is `cozy serve` running?)", a.base, err)
+		}
+		data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		res.Body.Close()
+		if err != nil {
+			return fmt.Errorf("admin API: %w", err)
+		}
+		if res.StatusCode == http.StatusUnauthorized && a.passphrase == "" && attempt == 0 {
+			if err := a.askPassphrase(); err != nil {
+				return err
+			}
+			continue
+		}
+		if res.StatusCode >= 400 {
+			return apiError(res.StatusCode, bytes.TrimSpace(data))
+		}
+		return nil
+	}
+}
