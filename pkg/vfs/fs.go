@@ -335,3 +335,43 @@ func removeFile(p string) error {
 	}
 	return nil
 }
+
+// Changes reads the changes feed of io.cozy.files without design
+// documents, holding the metadata lock so that a move or a trash of a
+// directory is seen whole or not at all.
+func (fs *FS) Changes(ctx context.Context, opts store.ChangesOptions) (store.ChangesResult, error) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	res, err := fs.db.Changes(ctx, opts)
+	if err != nil {
+		return res, fmt.Errorf("vfs: changes: %w", err)
+	}
+	kept := res.Results[:0]
+	for _, ch := range res.Results {
+		if len(ch.ID) < 8 || ch.ID[:8] != "_design/" {
+			kept = append(kept, ch)
+		}
+	}
+	res.Results = kept
+	return res, nil
+}
+
+// DirPaths returns the path of each directory id (unknown ids are left
+// out), to give files their path in listings.
+func (fs *FS) DirPaths(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		if _, done := out[id]; done || id == "" {
+			continue
+		}
+		d, err := fs.get(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[id] = d.Path
+	}
+	return out, nil
+}

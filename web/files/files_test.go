@@ -93,10 +93,10 @@ func (e *env) do(method, path string, body io.Reader, hdr map[string]string) (in
 
 type resource struct {
 	Data struct {
-		ID         string         `json:"id"`
-		Type       string         `json:"type"`
-		Meta       map[string]any `json:"meta"`
-		Attributes map[string]any `json:"attributes"`
+		ID            string         `json:"id"`
+		Type          string         `json:"type"`
+		Meta          map[string]any `json:"meta"`
+		Attributes    map[string]any `json:"attributes"`
 		Relationships map[string]struct {
 			Data json.RawMessage `json:"data"`
 		} `json:"relationships"`

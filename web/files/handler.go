@@ -9,7 +9,9 @@ import (
 	"sync"
 
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/mango"
 	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/pkg/vfs"
 	"github.com/cozypi/cozy/web/httperr"
@@ -51,6 +53,9 @@ func (h *Handler) Register(r *gin.RouterGroup) {
 	g.HEAD("/download", h.downloadByPath)
 	g.GET("/download/:id", h.download)
 	g.HEAD("/download/:id", h.download)
+	g.GET("/_changes", h.changes)
+	g.POST("/_find", h.find)
+	g.POST("/_all_docs", h.allDocs)
 	g.GET("/trash", h.listTrash)
 	g.DELETE("/trash", h.emptyTrash)
 	g.POST("/trash/:id", h.restore)
@@ -110,6 +115,8 @@ func status(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, vfs.ErrForbidden):
 		return http.StatusForbidden
+	case errors.Is(err, store.ErrBadRequest), errors.Is(err, store.ErrNoUsableIndex), errors.Is(err, mango.ErrBadQuery):
+		return http.StatusBadRequest
 	case errors.Is(err, vfs.ErrMoveIntoItself), errors.Is(err, vfs.ErrNotTrashed),
 		errors.Is(err, vfs.ErrAlreadyTrashed), errors.Is(err, vfs.ErrInvalidMD5):
 		return http.StatusBadRequest
