@@ -247,11 +247,6 @@ func (h *Handler) normalDocs(c *gin.Context, doctype string) {
 		fail(c, err)
 		return
 	}
-	design, err := db.AllDocs(ctx, store.AllDocsOptions{InclusiveEnd: true, OnlyDesignDocs: true})
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	docs := make([]json.RawMessage, 0, len(res.Rows))
 	last := ""
 	for _, r := range res.Rows {
@@ -268,5 +263,5 @@ func (h *Handler) normalDocs(c *gin.Context, doctype string) {
 	if last != "" {
 		bookmark = base64.RawURLEncoding.EncodeToString([]byte(last))
 	}
-	c.JSON(http.StatusOK, gin.H{"rows": docs, "total_rows": res.TotalRows - int64(len(design.Rows)), "bookmark": bookmark})
+	c.JSON(http.StatusOK, gin.H{"rows": docs, "total_rows": res.TotalRows, "bookmark": bookmark})
 }
