@@ -2,9 +2,11 @@ package web
 
 import (
 	"github.com/cozypi/cozy/pkg/build"
+	authweb "github.com/cozypi/cozy/web/auth"
 	dataweb "github.com/cozypi/cozy/web/data"
 	filesweb "github.com/cozypi/cozy/web/files"
 	remoteweb "github.com/cozypi/cozy/web/remote"
+	settingsweb "github.com/cozypi/cozy/web/settings"
 	"github.com/gin-gonic/gin"
 )
 
@@ -18,5 +20,8 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	remoteweb.Register(r, remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: s.Config.Doctypes, AllowCustomPort: s.Config.RemoteAllowCustomPort, Version: build.Version, Log: s.Log})
 	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit}).Register(r)
 	filesweb.New(s.Instances, s.Auth, s.Log).Register(r)
+	login := authweb.New(s.Instances, s.Sessions, s.OAuth, s.Auth, s.Config.Subdomains, s.Log)
+	login.Register(r)
+	(&settingsweb.Handler{Instances: s.Instances, Sessions: s.Sessions, OAuth: s.OAuth, Auth: s.Auth, Login: login, Subdomains: s.Config.Subdomains, Log: s.Log}).Register(r)
 	// ROUTES-END
 }
