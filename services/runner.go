@@ -91,6 +91,10 @@ func (r *Runner) run(ctx context.Context, spec Spec) (res Result) {
 
 	cmd := exec.Command(exe, childArg)
 	cmd.Env = []string{} // never the parent's environment
+	if raceBuild {
+		// The race runtime sleeps a second at exit unless told not to.
+		cmd.Env = []string{"GORACE=atexit_sleep_ms=0"}
+	}
 	cmd.Dir = "/"
 	cmd.Stdin = bytes.NewReader(payload)
 	stderr := &headBuffer{max: stderrKeepBytes}
