@@ -241,9 +241,19 @@ func abortConnection(c *gin.Context) {
 	conn.Close()
 }
 
-// fail answers err with the status and message upstream uses.
+// fail answers err in the JSON:API error shape with the status and the
+// message upstream uses. PublicMessage never carries internal details, so
+// it is shown for 5xx too; the full error goes to the access log.
 func fail(c *gin.Context, err error) {
-	httperr.JSONAPI(c, &httperr.Error{Status: remote.HTTPStatus(err), Detail: remote.PublicMessage(err), Err: err})
+	status := remote.HTTPStatus(err)
+	if status >= 500 {
+		c.Error(err)
+	}
+	c.AbortWithStatusJSON(status, gin.H{"errors": []gin.H{{
+		"status": strconv.Itoa(status),
+		"title":  http.StatusText(status),
+		"detail": remote.PublicMessage(err),
+	}}})
 }
 
 // appSlug names the calling app or konnector for the request record.
