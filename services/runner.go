@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -70,10 +71,14 @@ func (r *Runner) run(ctx context.Context, spec Spec) (res Result) {
 	}
 	exe := r.Executable
 	if exe == "" {
-		if exe, err = os.Executable(); err != nil {
-			res.Err = fmt.Errorf("sandbox: finding the executable: %w", err)
-			return res
-		}
+		exe, err = os.Executable()
+	} else {
+		// The child runs in "/": resolve a relative path here.
+		exe, err = filepath.Abs(exe)
+	}
+	if err != nil {
+		res.Err = fmt.Errorf("sandbox: finding the executable: %w", err)
+		return res
 	}
 	payload, err := json.Marshal(wireSpec{
 		Name:        spec.Name,
@@ -99,7 +104,11 @@ func (r *Runner) run(ctx context.Context, spec Spec) (res Result) {
 	cmd.Stdin = bytes.NewReader(payload)
 	stderr := &headBuffer{max: stderrKeepBytes}
 	cmd.Stderr = stderr
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	// Its own process group, so that a kill reaches anything it started;
+	// killed with the server if the server dies first.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// Do not wait forever for pipes held open by a stray grandchild.
+	cmd.WaitDelay = time.Second
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		res.Err = fmt.Errorf("sandbox: %w", err)
@@ -117,6 +126,7 @@ func (r *Runner) run(ctx context.Context, spec Spec) (res Result) {
 	kill := func(reason int) {
 		killOnce.Do(func() {
 			killReason = reason
+			_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 			_ = cmd.Process.Kill()
 		})
 	}

@@ -345,6 +345,12 @@ func TestRunBadSpec(t *testing.T) {
 		{name: "bad origin", spec: Spec{Name: "x", Script: []byte("1"), AllowedOrigins: []string{"ftp://h"}}, want: "scheme must be http or https"},
 		{name: "missing executable", runner: Runner{Executable: "/nonexistent/cozy"}, spec: Spec{Name: "x", Script: []byte("1")}, want: "starting /nonexistent/cozy"},
 		{name: "not a sandbox child", runner: Runner{Executable: "/bin/true"}, spec: Spec{Name: "x", Script: []byte("1")}, want: "without a result"},
+		{name: "child that hangs", runner: Runner{Executable: "testdata/fakechild/hang.sh", KillGrace: 50 * time.Millisecond},
+			spec: Spec{Name: "x", Script: []byte("1"), Limits: Limits{Wall: 100 * time.Millisecond}}, want: "did not stop by itself and was killed"},
+		{name: "child that floods", runner: Runner{Executable: "testdata/fakechild/flood.sh"},
+			spec: Spec{Name: "x", Script: []byte("1"), Limits: Limits{OutputBytes: 10 << 10}}, want: "output limit exceeded: the child was killed"},
+		{name: "child that writes garbage", runner: Runner{Executable: "testdata/fakechild/garbage.sh"},
+			spec: Spec{Name: "x", Script: []byte("1")}, want: "bad output from the child: undecodable frame"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
