@@ -29,14 +29,14 @@ func TestMain(m *testing.M) {
 
 // env is a running server with one instance and a client for it.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	url   string
 	inst  *instance.Instance
 	token string
 	m     *instance.Manager
 }
 
-func newEnv(t *testing.T, quota int64) *env {
+func newEnv(t testing.TB, quota int64) *env {
 	t.Helper()
 	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
