@@ -2,6 +2,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -40,7 +41,7 @@ func (h *Handler) createToken(c *gin.Context) {
 				return
 			}
 			if err := h.Resolver.OAuthClient(c.Request.Context(), inst, claims.Subject); err != nil {
-				httperr.JSONAPI(c, httperr.Wrap(http.StatusNotFound, err))
+				httperr.JSONAPI(c, httperr.Wrap(http.StatusNotFound, fmt.Errorf("OAuth client %q: %w", claims.Subject, err)))
 				return
 			}
 		}

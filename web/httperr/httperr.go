@@ -71,8 +71,13 @@ func Status(err error) int {
 	return http.StatusInternalServerError
 }
 
-// message is what a client may read of err; internal errors are not told.
+// message is what a client may read of err. Unexpected internal errors are
+// not told; an *Error with an explicit Detail is meant for the client.
 func message(status int, err error) string {
+	var he *Error
+	if errors.As(err, &he) && he.Detail != "" {
+		return he.Detail
+	}
 	if status >= 500 {
 		return http.StatusText(status)
 	}
