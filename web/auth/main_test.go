@@ -137,3 +137,7 @@ func csrfOf(t *testing.T, page string) string {
 	}
 	return m[1]
 }
+
+func instanceSecret(host string, iter int) (string, error) {
+	return instance.ClientSecret("a long enough passphrase", host, iter)
+}

@@ -24,11 +24,11 @@ document.addEventListener("DOMContentLoaded", function () {
       if (pw.length < 8) return fail(form.dataset.short);
       if (pw !== confirm.value) return fail(form.dataset.mismatch);
     }
-    const button = document.getElementById("submit");
+    const button = document.getElementById("send");
     button.disabled = true;
     try {
       form.elements.passphrase.value = await cozyDerive(pw, form.dataset.salt, parseInt(form.dataset.iterations, 10));
-      form.submit();
+      HTMLFormElement.prototype.submit.call(form);
     } catch (e) {
       button.disabled = false;
       fail(String(e));
