@@ -269,7 +269,7 @@ func (h *Handler) objectsWithPath(c *gin.Context, fs *vfs.FS, list []*vfs.File) 
 			return nil, err
 		}
 		if p, ok := paths[f.DirID]; ok && !f.IsDir() {
-			o.Attributes["path"] = path.Join(p, f.Name)
+			o.Attributes.Path = path.Join(p, f.Name)
 		}
 		out = append(out, o)
 	}

@@ -20,24 +20,29 @@ type object struct {
 	Type          string         `json:"type"`
 	ID            string         `json:"id"`
 	Meta          map[string]any `json:"meta"`
-	Attributes    map[string]any `json:"attributes"`
+	Attributes    *attributes    `json:"attributes"`
 	Relationships map[string]any `json:"relationships,omitempty"`
 	Links         map[string]any `json:"links"`
 }
 
+// attributes are a file's JSON:API attributes: its document without the
+// members rendered elsewhere (id, rev, relationships) or internal ones.
+// The nil pointers shadow the embedded document's members of the same
+// JSON name, which encoding/json then leaves out.
+type attributes struct {
+	*vfs.File
+	ID                *struct{} `json:"_id,omitempty"`
+	Rev               *struct{} `json:"_rev,omitempty"`
+	InternalID        *struct{} `json:"internal_vfs_id,omitempty"`
+	ReferencedBy      *struct{} `json:"referenced_by,omitempty"`
+	NotSynchronizedOn *struct{} `json:"not_synchronized_on,omitempty"`
+	// Path is the directory's path, or a file's when the listing adds it.
+	Path string `json:"path,omitempty"`
+}
+
 // toObject renders a file or directory as a JSON:API resource.
 func toObject(f *vfs.File) (object, error) {
-	raw, err := json.Marshal(f)
-	if err != nil {
-		return object{}, err
-	}
-	attrs := map[string]any{}
-	if err := json.Unmarshal(raw, &attrs); err != nil {
-		return object{}, err
-	}
-	for _, k := range []string{"_id", "_rev", "internal_vfs_id", "referenced_by", "not_synchronized_on"} {
-		delete(attrs, k)
-	}
+	attrs := &attributes{File: f, Path: f.Path}
 	o := object{
 		Type: vfs.Doctype, ID: f.ID, Meta: map[string]any{"rev": f.Rev}, Attributes: attrs,
 		Links: map[string]any{"self": "/files/" + f.ID}, Relationships: map[string]any{},
