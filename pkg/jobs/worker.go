@@ -1,0 +1,93 @@
+package jobs
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/instance"
+)
+
+// Worker describes how jobs of one worker type run.
+type Worker struct {
+	// Concurrency bounds the jobs of this worker running at once per
+	// instance (default 1).
+	Concurrency int
+	// MaxExecCount is the default number of executions, retries
+	// included (default 3); a job's options override it.
+	MaxExecCount int
+	// Timeout is the default time limit of one execution (default 60 s);
+	// a job's options override it.
+	Timeout time.Duration
+	// RetryDelay is the wait before a failed job runs again (default 1 min),
+	// measured on the broker's Clock.
+	RetryDelay time.Duration
+	// Run does the work. Its error fails the execution.
+	Run func(ctx context.Context, r *Run) error
+}
+
+func (w Worker) withDefaults() Worker {
+	if w.Concurrency <= 0 {
+		w.Concurrency = 1
+	}
+	if w.MaxExecCount <= 0 {
+		w.MaxExecCount = 3
+	}
+	if w.Timeout <= 0 {
+		w.Timeout = time.Minute
+	}
+	if w.RetryDelay <= 0 {
+		w.RetryDelay = time.Minute
+	}
+	return w
+}
+
+// Run is one execution of a job, as a worker sees it.
+type Run struct {
+	Instance *instance.Instance
+	Job      Job // a copy; changes are not saved
+	now      func() time.Time
+	mu       sync.Mutex
+	logs     []LogLine
+}
+
+// maxLogLines bounds the log lines kept on a job.
+const maxLogLines = 500
+
+// Log adds a line to the job's log (level: debug, info, warning, error).
+func (r *Run) Log(level, msg string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.logs) < maxLogLines {
+		r.logs = append(r.logs, LogLine{Time: r.now().UTC(), Level: level, Message: msg})
+	}
+}
+
+func (r *Run) takeLogs() []LogLine {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.logs
+}
+
+// LogWorker is the "log" worker: it logs the job's message.
+func LogWorker(log *slog.Logger) Worker {
+	return Worker{Run: func(ctx context.Context, r *Run) error {
+		if log != nil {
+			log.InfoContext(ctx, "log worker", "domain", r.Instance.Domain, "job", r.Job.ID, "message", string(r.Job.Message))
+		}
+		r.Log("info", string(r.Job.Message))
+		return nil
+	}}
+}
+
+// safeRun runs w.Run, turning a panic into an error.
+func safeRun(ctx context.Context, w Worker, r *Run) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("worker panicked: %v", p)
+		}
+	}()
+	return w.Run(ctx, r)
+}
