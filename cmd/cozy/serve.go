@@ -18,6 +18,7 @@ import (
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/remote"
 	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/spf13/cobra"
@@ -70,6 +71,12 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	dataDir, err := cfg.DataDir()
 	if err != nil {
 		return err
+	}
+	if cfg.Doctypes != "" {
+		// A bad development directory is an error at start, not 500s later.
+		if _, err := remote.NewRegistry(cfg.Doctypes); err != nil {
+			return fmt.Errorf("--doctypes: %w", err)
+		}
 	}
 	hasher := newHasher()
 	instances, err := instance.Open(dataDir, hasher, log)

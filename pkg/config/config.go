@@ -34,9 +34,12 @@ type Config struct {
 	Doctypes   string // a directory overriding the embedded remote doctypes
 
 	RemoteAllowCustomPort bool
-	LogLevel              string
-	Dev                   bool // allows the admin API without passphrase
-	AdminSecretFile       string
+	// RemoteAssets maps names to the URLs that GET /remote/assets/:name
+	// fetches (YAML map remote_assets, or COZY_REMOTE_ASSETS=name=url,...).
+	RemoteAssets    map[string]string
+	LogLevel        string
+	Dev             bool // allows the admin API without passphrase
+	AdminSecretFile string
 
 	// DevDomain is the instance created by `cozy serve` when none exists,
 	// in --dev mode; empty disables it.
@@ -192,6 +195,7 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 		}
 	}
 	file := map[string]string{}
+	var fileAssets map[string]string
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -202,6 +206,15 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("config: %s: %w", path, err)
 		}
 		flatten("", tree, file)
+		for k, v := range file {
+			if name, ok := strings.CutPrefix(k, "remote_assets."); ok {
+				if fileAssets == nil {
+					fileAssets = map[string]string{}
+				}
+				fileAssets[name] = v
+				delete(file, k)
+			}
+		}
 		known := map[string]bool{}
 		for _, s := range settings {
 			known[s.key] = true
@@ -230,6 +243,24 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 			return nil, fmt.Errorf("config: %s (from %s): %w", s.key, from, err)
 		}
 	}
+	assets := fileAssets
+	if ev := getenv("COZY_REMOTE_ASSETS"); ev != "" {
+		assets = map[string]string{}
+		for _, pair := range strings.Split(ev, ",") {
+			name, u, ok := strings.Cut(pair, "=")
+			if !ok {
+				return nil, fmt.Errorf("config: COZY_REMOTE_ASSETS: %q is not name=url", pair)
+			}
+			assets[strings.TrimSpace(name)] = strings.TrimSpace(u)
+		}
+	}
+	for name, raw := range assets {
+		u, err := url.Parse(raw)
+		if name == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return nil, fmt.Errorf("config: remote_assets.%s: %q is not an http(s) URL", name, raw)
+		}
+	}
+	c.RemoteAssets = assets
 	return c, nil
 }
 

@@ -88,3 +88,26 @@ func TestBadValues(t *testing.T) {
 		t.Errorf("unknown key: %v", err)
 	}
 }
+
+func TestRemoteAssets(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cozy.yaml")
+	os.WriteFile(file, []byte("remote_assets:\n  bank: https://example.org/bank.json\n  logo: http://example.org/logo.png\n"), 0o600)
+	env := map[string]string{"COZY_CONFIG": file}
+	c, err := config.Load(nil, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.RemoteAssets) != 2 || c.RemoteAssets["bank"] != "https://example.org/bank.json" {
+		t.Fatalf("assets %v", c.RemoteAssets)
+	}
+	env["COZY_REMOTE_ASSETS"] = "only=https://example.org/x"
+	if c, err = config.Load(nil, func(k string) string { return env[k] }); err != nil || len(c.RemoteAssets) != 1 {
+		t.Fatalf("env assets %v %v", c.RemoteAssets, err)
+	}
+	for _, bad := range []string{"noequal", "x=ftp://example.org/a", "x=/relative"} {
+		env["COZY_REMOTE_ASSETS"] = bad
+		if _, err := config.Load(nil, func(k string) string { return env[k] }); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
