@@ -5,6 +5,7 @@ import (
 	authweb "github.com/cozypi/cozy/web/auth"
 	dataweb "github.com/cozypi/cozy/web/data"
 	filesweb "github.com/cozypi/cozy/web/files"
+	jobsweb "github.com/cozypi/cozy/web/jobs"
 	remoteweb "github.com/cozypi/cozy/web/remote"
 	settingsweb "github.com/cozypi/cozy/web/settings"
 	"github.com/gin-gonic/gin"
@@ -23,5 +24,6 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	login := authweb.New(s.Instances, s.Sessions, s.OAuth, s.Auth, s.Config.Subdomains, s.Log)
 	login.Register(r)
 	(&settingsweb.Handler{Instances: s.Instances, Sessions: s.Sessions, OAuth: s.OAuth, Auth: s.Auth, Login: login, Subdomains: s.Config.Subdomains, Log: s.Log}).Register(r)
+	(&jobsweb.Handler{Jobs: s.Jobs, Auth: s.Auth, Log: s.Log}).Register(r)
 	// ROUTES-END
 }

@@ -11,11 +11,13 @@ import (
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/httperr"
+	jobsweb "github.com/cozypi/cozy/web/jobs"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/cozypi/cozy/web/status"
 	"github.com/gin-gonic/gin"
@@ -37,6 +39,7 @@ type Server struct {
 	Sessions  *session.Manager // login sessions
 	OAuth     *oauth.Service   // OAuth clients, codes and tokens
 	Perms     *permstore.Store // stored io.cozy.permissions documents
+	Jobs      *jobs.Manager    // job brokers, one per open instance store
 }
 
 // New builds a Server over an opened instance manager.
@@ -48,6 +51,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
 	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
 	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
+	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
 	return s, nil
 }
 
@@ -119,4 +123,7 @@ func (s *Server) AdminHandler() http.Handler {
 }
 
 // Close releases what the server holds (open stores).
-func (s *Server) Close() error { return nil }
+func (s *Server) Close() error {
+	s.Jobs.Close()
+	return nil
+}

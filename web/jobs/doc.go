@@ -1,0 +1,12 @@
+// Package jobs serves the /jobs API (queue, jobs, triggers) over pkg/jobs,
+// and wires the per-instance brokers to the instance manager (Setup).
+//
+// Services run with a token of audience "cli" whose scope is the app's
+// stored permission set: the "app" audience needs a session cookie and the
+// "konn" audience resolves io.cozy.konnectors permissions, so neither fits a
+// service. Until apps can be installed, service files are read from
+// <instance dir>/apps/<slug>/<file>.
+//
+// Limits: @webhook routes, PATCH /jobs/:id and the client worker are not
+// served.
+package jobs

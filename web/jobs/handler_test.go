@@ -1,0 +1,290 @@
+package jobs_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/services"
+	"github.com/cozypi/cozy/web"
+	"github.com/cozypi/cozy/web/admin"
+	"github.com/gin-gonic/gin"
+)
+
+func TestMain(m *testing.M) {
+	if services.IsChild() {
+		services.ChildMain()
+		return
+	}
+	gin.SetMode(gin.ReleaseMode)
+	os.Exit(m.Run())
+}
+
+type env struct {
+	t    *testing.T
+	url  string
+	srv  *web.Server
+	mgr  *instance.Manager
+	inst *instance.Instance
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}
+	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		hs.Close()
+		s.Close()
+		mgr.Close()
+	})
+	inst, err := mgr.Create(context.Background(), instance.Options{Domain: strings.TrimPrefix(hs.URL, "http://")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &env{t: t, url: hs.URL, srv: s, mgr: mgr, inst: inst}
+}
+
+func (e *env) token(scope string) string {
+	e.t.Helper()
+	tok, err := e.inst.Issue(token.CLI, "", scope)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
+}
+
+// do sends a request and decodes a JSON answer into out (when non-nil).
+func (e *env) do(method, path, tok, body string, out any) int {
+	e.t.Helper()
+	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if tok != "" {
+		req.Header.Set("Authorization", "Bearer "+tok)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(res.Body)
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			e.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
+		}
+	}
+	return res.StatusCode
+}
+
+type resource struct {
+	ID         string         `json:"id"`
+	Type       string         `json:"type"`
+	Attributes map[string]any `json:"attributes"`
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+const deriveService = `
+async function main() {
+  const doc = JSON.parse(process.env.COZY_COUCH_DOC);
+  const res = await fetch("/data/io.cozy.notes/" + doc._id);
+  if (!res.ok) throw new Error("read failed " + res.status);
+  const note = await res.json();
+  console.log("read " + note.title);
+  const w = await fetch("/data/io.cozy.notes.derived/", {
+    method: "POST",
+    headers: {"Content-Type": "application/json"},
+    body: JSON.stringify({source: note._id, upper: note.title.toUpperCase()}),
+  });
+  if (!w.ok) throw new Error("write failed " + w.status + " " + (await w.text()));
+  console.log("wrote " + (await w.json()).id);
+}
+main().catch((err) => { console.error(String(err)); process.exit(1); });
+`
+
+// TestEventServiceEndToEnd: an @event trigger on io.cozy.notes runs an app
+// service in the sandbox; the service reads the new note with its token,
+// writes a derived document, and its log lines end up on the job.
+func TestEventServiceEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	rules, err := permission.ParseScope("io.cozy.notes:GET io.cozy.notes.derived:POST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Perms.Put(ctx, e.inst, &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/notes", Rules: rules}); err != nil {
+		t.Fatal(err)
+	}
+	svcDir := filepath.Join(e.mgr.Dir(e.inst), "apps", "notes", "services")
+	if err := os.MkdirAll(svcDir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(svcDir, "derive.js"), []byte(deriveService), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token("io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived")
+	var created struct{ Data resource }
+	body := `{"data":{"attributes":{"type":"@event","arguments":"io.cozy.notes:CREATED","worker":"service",
+		"message":{"slug":"notes","name":"derive","type":"node","file":"services/derive.js"},"options":{"max_exec_count":1}}}}`
+	if st := e.do("POST", "/jobs/triggers", tok, body, &created); st != http.StatusCreated {
+		t.Fatalf("create trigger: %d %+v", st, created)
+	}
+	if st := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`, nil); st != http.StatusCreated {
+		t.Fatalf("create note: %d", st)
+	}
+	var jobs struct{ Data []resource }
+	waitFor(t, "the service job to finish", func() bool {
+		e.do("GET", "/jobs/triggers/"+created.Data.ID+"/jobs", tok, "", &jobs)
+		return len(jobs.Data) == 1 && (jobs.Data[0].Attributes["state"] == "done" || jobs.Data[0].Attributes["state"] == "errored")
+	})
+	job := jobs.Data[0].Attributes
+	logs, _ := json.Marshal(job["logs"])
+	if job["state"] != "done" || !strings.Contains(string(logs), `"read hello"`) || !strings.Contains(string(logs), `"wrote `) {
+		t.Fatalf("job %v", job)
+	}
+	var all struct {
+		Rows []struct {
+			Doc map[string]any `json:"doc"`
+		} `json:"rows"`
+	}
+	if st := e.do("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK {
+		t.Fatalf("all docs %d", st)
+	}
+	if len(all.Rows) != 1 || all.Rows[0].Doc["upper"] != "HELLO" {
+		t.Fatalf("derived %+v", all.Rows)
+	}
+}
+
+func TestQueueAndJob(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("io.cozy.jobs")
+	var pushed struct{ Data resource }
+	if st := e.do("POST", "/jobs/queue/log", tok, `{"data":{"attributes":{"arguments":{"msg":"hi"}}}}`, &pushed); st != http.StatusAccepted {
+		t.Fatalf("push %d", st)
+	}
+	if pushed.Data.Type != "io.cozy.jobs" || pushed.Data.Attributes["worker"] != "log" {
+		t.Fatalf("pushed %+v", pushed)
+	}
+	var got struct{ Data resource }
+	waitFor(t, "log job done", func() bool {
+		e.do("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
+		return got.Data.Attributes["state"] == "done"
+	})
+	var list struct{ Data []resource }
+	if st := e.do("GET", "/jobs/queue/log", tok, "", &list); st != http.StatusOK || len(list.Data) != 0 {
+		t.Fatalf("queue %d %+v", st, list)
+	}
+	tests := []struct {
+		name, method, path, tok, body string
+		want                          int
+	}{
+		{"no token", "POST", "/jobs/queue/log", "", `{}`, http.StatusUnauthorized},
+		{"unknown worker", "POST", "/jobs/queue/nope", tok, `{}`, http.StatusBadRequest},
+		{"bad body", "POST", "/jobs/queue/log", tok, `{`, http.StatusBadRequest},
+		{"missing job", "GET", "/jobs/missing", tok, "", http.StatusNotFound},
+		{"other worker only", "POST", "/jobs/queue/log", e.token("io.cozy.jobs:POST:service:worker"), `{}`, http.StatusForbidden},
+		{"selected worker", "POST", "/jobs/queue/log", e.token("io.cozy.jobs:POST:log:worker"), `{}`, http.StatusAccepted},
+		{"no jobs permission", "GET", "/jobs/" + pushed.Data.ID, e.token("io.cozy.notes"), "", http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		if st := e.do(tc.method, tc.path, tc.tok, tc.body, nil); st != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
+		}
+	}
+}
+
+func TestTriggerRoutes(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("io.cozy.triggers io.cozy.jobs")
+	var tr struct{ Data resource }
+	if st := e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"log","worker_arguments":{"a":1}}}}`, &tr); st != http.StatusCreated {
+		t.Fatalf("create %d", st)
+	}
+	id := tr.Data.ID
+	if tr.Data.Attributes["type"] != "@every" || tr.Data.Attributes["message"] == nil {
+		t.Fatalf("trigger %+v", tr)
+	}
+	var one struct{ Data resource }
+	if st := e.do("GET", "/jobs/triggers/"+id, tok, "", &one); st != http.StatusOK || one.Data.ID != id {
+		t.Fatalf("get %d", st)
+	}
+	var patched struct{ Data resource }
+	if st := e.do("PATCH", "/jobs/triggers/"+id, tok, `{"data":{"attributes":{"arguments":"2h"}}}`, &patched); st != http.StatusOK || patched.Data.Attributes["arguments"] != "2h" {
+		t.Fatalf("patch %d %+v", st, patched)
+	}
+	var job struct{ Data resource }
+	if st := e.do("POST", "/jobs/triggers/"+id+"/launch", tok, "", &job); st != http.StatusCreated {
+		t.Fatalf("launch %d", st)
+	}
+	var state struct{ Data resource }
+	waitFor(t, "launched job done", func() bool {
+		e.do("GET", "/jobs/triggers/"+id+"/state", tok, "", &state)
+		return state.Data.Attributes["status"] == "done"
+	})
+	if state.Data.Attributes["last_manual_job_id"] != job.Data.ID {
+		t.Fatalf("state %+v", state)
+	}
+	// A token limited to the log worker sees only log triggers.
+	var other struct{ Data resource }
+	e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"service"}}}`, &other)
+	var list struct{ Data []resource }
+	logOnly := e.token("io.cozy.triggers:GET:log:worker")
+	if st := e.do("GET", "/jobs/triggers", logOnly, "", &list); st != http.StatusOK || len(list.Data) != 1 || list.Data[0].ID != id {
+		t.Fatalf("list %d %+v", st, list)
+	}
+	if st := e.do("GET", "/jobs/triggers?Worker=service", tok, "", &list); st != http.StatusOK || len(list.Data) != 1 || list.Data[0].ID != other.Data.ID {
+		t.Fatalf("list by worker %d %+v", st, list)
+	}
+	tests := []struct {
+		name, method, path, tok, body string
+		want                          int
+	}{
+		{"forbidden worker", "GET", "/jobs/triggers/" + other.Data.ID, logOnly, "", http.StatusForbidden},
+		{"bad type", "POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@nope","worker":"log"}}}`, http.StatusBadRequest},
+		{"bad cron", "POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@cron","arguments":"* * *","worker":"log"}}}`, http.StatusBadRequest},
+		{"create for another worker", "POST", "/jobs/triggers", e.token("io.cozy.triggers:POST:log:worker"), `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"service"}}}`, http.StatusForbidden},
+		{"bad limit", "GET", "/jobs/triggers/" + id + "/jobs?Limit=x", tok, "", http.StatusBadRequest},
+		{"delete", "DELETE", "/jobs/triggers/" + id, tok, "", http.StatusNoContent},
+		{"gone", "GET", "/jobs/triggers/" + id, tok, "", http.StatusNotFound},
+		{"launch gone", "POST", "/jobs/triggers/" + id + "/launch", tok, "", http.StatusNotFound},
+	}
+	for _, tc := range tests {
+		if st := e.do(tc.method, tc.path, tc.tok, tc.body, nil); st != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
+		}
+	}
+}
