@@ -11,6 +11,7 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"github.com/cozypi/cozy/pkg/jobs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -86,6 +87,7 @@ type Handler struct {
 	// nil until the OAuth layer is present.
 	Clients ClientRegistrar
 	Log     *slog.Logger
+	Jobs    *jobs.Manager // job brokers; nil disables the jobs routes
 }
 
 // Register adds the routes to r.
@@ -99,4 +101,5 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.PATCH("/instances/:domain", h.modify)
 	r.DELETE("/instances/:domain", h.destroy)
 	h.registerSecrets(r)
+	h.registerJobs(r)
 }

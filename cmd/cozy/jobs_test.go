@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/jobs"
+	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/web"
+	"github.com/cozypi/cozy/web/admin"
+)
+
+func TestJobsAndTriggersCLI(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(&config.Config{FsURL: dir}, mgr, log, &admin.Guard{Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(s.AdminHandler())
+	t.Cleanup(func() { srv.Close(); s.Close(); mgr.Close() })
+	inst, err := mgr.Create(context.Background(), instance.Options{Domain: "alice.localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Jobs.For(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &jobs.Trigger{Type: jobs.TypeEvery, Arguments: "1h", Worker: "log"}
+	if err := b.AddTrigger(context.Background(), tr); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("COZY_ADMIN_PASSPHRASE", "")
+	t.Setenv("COZY_CONFIG", "")
+	tests := []struct {
+		args    []string
+		wantOut string
+		wantErr string
+	}{
+		{[]string{"jobs", "run", "log", "--domain", "alice.localhost", "--json", `{"hello":"cli"}`}, `"state": "done"`, ""},
+		{[]string{"jobs", "run", "log", "--domain", "alice.localhost", "--wait", "0"}, `"worker": "log"`, ""},
+		{[]string{"jobs", "run", "nope", "--domain", "alice.localhost"}, "", "unknown worker"},
+		{[]string{"jobs", "run", "log", "--domain", "alice.localhost", "--json", "{"}, "", "valid JSON"},
+		{[]string{"jobs", "run", "log"}, "", "--domain is required"},
+		{[]string{"triggers", "ls", "--domain", "alice.localhost"}, tr.ID, ""},
+		{[]string{"triggers", "launch", tr.ID, "--domain", "alice.localhost"}, `"trigger_id": "` + tr.ID, ""},
+		{[]string{"triggers", "launch", "missing", "--domain", "alice.localhost"}, "", "not found"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[:2], " "), func(t *testing.T) {
+			root := newRootCmd()
+			var out bytes.Buffer
+			root.SetOut(&out)
+			root.SetErr(io.Discard)
+			root.SetArgs(append(tt.args, "--admin-host", srv.URL))
+			err := root.Execute()
+			if tt.wantErr == "" && err != nil {
+				t.Fatal(err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("error %v, want %q", err, tt.wantErr)
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Fatalf("output %s, want %q", out.String(), tt.wantOut)
+			}
+		})
+	}
+}
