@@ -237,3 +237,34 @@ func TestOverwrite(t *testing.T) {
 		t.Fatalf("usage = %d", used)
 	}
 }
+
+func TestReferencesAndCopy(t *testing.T) {
+	ctx := context.Background()
+	fs := newFS(t, 20)
+	f := put1(t, fs, "", "hello.pdf", "0123456789")
+	album := Reference{Type: "io.cozy.photos.albums", ID: "a1"}
+	g, err := fs.AddReferencedBy(ctx, f.ID, []Reference{album, album})
+	if err != nil || len(g.ReferencedBy) != 1 {
+		t.Fatalf("add refs: %v %v", g, err)
+	}
+	if g, err = fs.RemoveReferencedBy(ctx, f.ID, []Reference{album}); err != nil || len(g.ReferencedBy) != 0 {
+		t.Fatalf("remove refs: %v %v", g, err)
+	}
+	c, err := fs.Copy(ctx, f.ID, "", "", "drive")
+	if err != nil || c.Name != "hello (copy).pdf" || content(t, fs, c) != "0123456789" {
+		t.Fatalf("copy: %+v %v", c, err)
+	}
+	if _, err := fs.Copy(ctx, f.ID, "", "", ""); !errors.Is(err, ErrExists) && !errors.Is(err, ErrQuota) {
+		t.Fatalf("second copy: %v", err)
+	}
+	// Overwriting the original leaves the copy's content alone.
+	if _, err := fs.Overwrite(ctx, f.ID, FileOptions{Size: 3}, strings.NewReader("new")); err != nil {
+		t.Fatal(err)
+	}
+	if content(t, fs, c) != "0123456789" {
+		t.Fatal("copy changed with its original")
+	}
+	if _, err := fs.Copy(ctx, c.ID, "third", "", ""); !errors.Is(err, ErrQuota) {
+		t.Fatalf("copy over quota: %v", err)
+	}
+}
