@@ -191,7 +191,7 @@ func (b *Broker) Push(ctx context.Context, req Request) (*Job, error) {
 	}
 	j := &Job{
 		ID: strings.ReplaceAll(uuid.NewString(), "-", ""), Domain: b.inst.Domain, Worker: req.Worker,
-		TriggerID: req.TriggerID, Message: req.Message, Event: req.Event, Manual: req.Manual,
+		TriggerID: req.TriggerID, Message: req.Message, Event: req.Event, Payload: req.Payload, Manual: req.Manual,
 		Options: req.Options, State: Queued, QueuedAt: b.cfg.Clock.Now().UTC(),
 	}
 	rev, err := put(ctx, b.st, JobsDoctype, j.ID, "", j)

@@ -1,8 +1,10 @@
 // Package jobs runs the background work of an instance: jobs
 // (io.cozy.jobs documents) queued for named workers, and triggers
 // (io.cozy.triggers documents) that queue jobs at a time (@at, @in),
-// periodically (@every, @cron with six fields), or when documents change
-// (@event, fed by the store's event bus, so replicated writes fire too).
+// periodically (@every, @cron with six fields, @hourly/@daily/@weekly/
+// @monthly with upstream's before/after/between/on clauses), when documents
+// change (@event, fed by the store's event bus, so replicated writes fire
+// too, with optional debounce), or when a webhook is called (@webhook).
 //
 // One Broker serves one instance. Jobs and triggers live in the instance's
 // document store, so queued jobs resume and triggers keep their schedule
@@ -12,7 +14,13 @@
 //
 // Time goes through a Clock so tests can drive schedules without waiting.
 //
-// Limits: @hourly/@daily/@weekly/@monthly, @webhook and @client triggers are
-// not implemented; the event bus drops a subscriber that falls more than its
-// buffer behind, and the broker then re-subscribes, losing those events.
+// The periodic kinds pick their minute, hour and day inside the allowed
+// window from a hash of the trigger id (stable across restarts), then run
+// as a @cron; the time windows are UTC.
+//
+// Limits: @client triggers and the client/sendmail workers are not
+// implemented; finished jobs are never purged and listing jobs scans them
+// all; the event bus drops a subscriber that falls more than its buffer
+// behind, and the broker then re-subscribes, losing those events; a
+// debounce pending at shutdown is lost.
 package jobs

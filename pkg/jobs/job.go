@@ -53,6 +53,7 @@ type Job struct {
 	TriggerID  string          `json:"trigger_id,omitempty"`
 	Message    json.RawMessage `json:"message,omitempty"`
 	Event      json.RawMessage `json:"event,omitempty"`
+	Payload    json.RawMessage `json:"payload,omitempty"`
 	Manual     bool            `json:"manual_execution,omitempty"`
 	Options    *Options        `json:"options,omitempty"`
 	State      State           `json:"state"`
@@ -70,6 +71,7 @@ type Request struct {
 	Worker    string
 	Message   json.RawMessage
 	Event     json.RawMessage
+	Payload   json.RawMessage // the body of a @webhook call
 	Options   *Options
 	TriggerID string
 	Manual    bool

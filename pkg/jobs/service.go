@@ -75,7 +75,7 @@ func (s *ServiceWorker) run(ctx context.Context, r *Run) error {
 		Name:   name,
 		Script: script,
 		Env: services.Env{URL: s.URL(r.Instance), Credentials: tok, JobID: r.Job.ID, CouchDoc: couchDoc,
-			Language: "node", Locale: r.Instance.Locale},
+			Language: "node", Locale: r.Instance.Locale, Payload: string(r.Job.Payload)},
 		Limits: limits,
 	})
 	for _, l := range res.Logs {

@@ -16,6 +16,8 @@ const (
 	TypeEvery = "@every"
 	TypeCron  = "@cron"
 	TypeEvent = "@event"
+	// TypeWebhook triggers run when POST /jobs/webhooks/:id is called.
+	TypeWebhook = "@webhook"
 )
 
 // Trigger is an io.cozy.triggers document.
@@ -122,6 +124,21 @@ func (t *Trigger) validate() (schedule, []eventRule, error) {
 			return nil, nil, fmt.Errorf("%w: @cron: %w", ErrInvalid, err)
 		}
 		return cronSchedule{s}, nil, nil
+	case TypeHourly, TypeDaily, TypeWeekly, TypeMonthly:
+		spec, err := periodicSpec(t.Type, args, seedOf(t.ID))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrInvalid, t.Type, err)
+		}
+		s, err := cronParser.Parse(spec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%w: %s: %w", ErrInvalid, t.Type, err)
+		}
+		return cronSchedule{s}, nil, nil
+	case TypeWebhook:
+		if args != "" {
+			return nil, nil, fmt.Errorf("%w: @webhook takes no arguments", ErrInvalid)
+		}
+		return nil, nil, nil
 	case TypeEvent:
 		rules, err := parseEventRules(args)
 		if err != nil {

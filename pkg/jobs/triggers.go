@@ -109,6 +109,30 @@ func (b *Broker) Launch(ctx context.Context, id string) (*Job, error) {
 	return b.Push(ctx, Request{Worker: t.Worker, Message: t.Message, Options: t.Options, TriggerID: t.ID, Manual: true})
 }
 
+// Webhook queues the job of a @webhook trigger with the request's body as
+// payload (JSON, or a JSON string when the body is not JSON). Other
+// triggers answer ErrNotFound, as if absent.
+func (b *Broker) Webhook(ctx context.Context, id string, body []byte) (*Job, error) {
+	t, err := b.Trigger(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if t.Type != TypeWebhook {
+		return nil, fmt.Errorf("%w: no webhook %s", ErrNotFound, id)
+	}
+	var payload json.RawMessage
+	switch {
+	case len(body) == 0:
+	case json.Valid(body):
+		payload = body
+	default:
+		if payload, err = json.Marshal(string(body)); err != nil {
+			return nil, err
+		}
+	}
+	return b.Push(ctx, Request{Worker: t.Worker, Message: t.Message, Options: t.Options, TriggerID: t.ID, Payload: payload})
+}
+
 // TriggerState summarises the executions of a trigger.
 type TriggerState struct {
 	TriggerID          string    `json:"trigger_id"`

@@ -265,3 +265,30 @@ func TestLaunchAndState(t *testing.T) {
 		t.Fatalf("launch missing %v", err)
 	}
 }
+
+func TestWebhook(t *testing.T) {
+	b := startBroker(t, openStore(t, filepath.Join(t.TempDir(), "s.db")), Config{Workers: map[string]Worker{"log": LogWorker(nil)}})
+	ctx := context.Background()
+	hook := addTrigger(t, b, TypeWebhook, "")
+	every := addTrigger(t, b, TypeEvery, "1h")
+	tests := []struct {
+		body, payload string
+	}{
+		{`{"a":1}`, `{"a":1}`},
+		{`not json`, `"not json"`},
+		{``, ``},
+	}
+	for _, tc := range tests {
+		j, err := b.Webhook(ctx, hook.ID, []byte(tc.body))
+		if err != nil || string(j.Payload) != tc.payload || j.TriggerID != hook.ID {
+			t.Fatalf("webhook %q: %+v %v", tc.body, j, err)
+		}
+	}
+	if _, err := b.Webhook(ctx, every.ID, nil); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("webhook on @every: %v", err)
+	}
+	bad := &Trigger{Type: TypeWebhook, Arguments: "x", Worker: "log"}
+	if err := b.AddTrigger(ctx, bad); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("webhook with arguments: %v", err)
+	}
+}

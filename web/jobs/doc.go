@@ -7,6 +7,9 @@
 // service. Until apps can be installed, service files are read from
 // <instance dir>/apps/<slug>/<file>.
 //
-// Limits: @webhook routes, PATCH /jobs/:id and the client worker are not
-// served.
+// POST /jobs/webhooks/:id needs no token: the id of the @webhook trigger
+// is the secret, as upstream.
+//
+// Limits: PATCH /jobs/:id, the client worker, the Budget Insight webhook
+// and sendmail are not served.
 package jobs

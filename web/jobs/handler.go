@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"io"
 	"net/http"
 	"strconv"
 
@@ -38,6 +39,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	g.GET("/triggers/:id/state", h.triggerState)
 	g.GET("/triggers/:id/jobs", h.triggerJobs)
 	g.POST("/triggers/:id/launch", h.launch)
+	g.POST("/webhooks/:id", h.webhook)
 	g.GET("/:id", h.getJob)
 }
 
@@ -116,8 +118,12 @@ func triggerData(t *pjobs.Trigger) gin.H {
 	if len(t.Message) > 0 {
 		attrs["message"] = t.Message
 	}
+	links := gin.H{"self": "/jobs/triggers/" + t.ID}
+	if t.Type == pjobs.TypeWebhook {
+		links["webhook"] = "/jobs/webhooks/" + t.ID
+	}
 	return gin.H{"type": pjobs.TriggersDoctype, "id": t.ID, "attributes": attrs,
-		"meta": gin.H{"rev": t.Rev}, "links": gin.H{"self": "/jobs/triggers/" + t.ID}}
+		"meta": gin.H{"rev": t.Rev}, "links": links}
 }
 
 func send(c *gin.Context, status int, body gin.H) {
@@ -382,4 +388,23 @@ func (h *Handler) launch(c *gin.Context) {
 		return
 	}
 	send(c, http.StatusCreated, gin.H{"data": jobData(j)})
+}
+
+// webhook launches a @webhook trigger; it needs no permission, the trigger
+// id being the secret. The body becomes the job's payload.
+func (h *Handler) webhook(c *gin.Context) {
+	b, _, ok := h.broker(c)
+	if !ok {
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
+	if err != nil {
+		httperr.JSONAPI(c, httperr.New(http.StatusRequestEntityTooLarge, "webhook body too large"))
+		return
+	}
+	if _, err := b.Webhook(c.Request.Context(), c.Param("id"), body); err != nil {
+		render(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
 }

@@ -288,3 +288,32 @@ func TestTriggerRoutes(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookRoute(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("io.cozy.triggers io.cozy.jobs")
+	var tr struct {
+		Data struct {
+			resource
+			Links map[string]string `json:"links"`
+		}
+	}
+	if st := e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@webhook","worker":"log"}}}`, &tr); st != http.StatusCreated {
+		t.Fatalf("create %d", st)
+	}
+	hook := tr.Data.Links["webhook"]
+	if hook != "/jobs/webhooks/"+tr.Data.ID {
+		t.Fatalf("links %v", tr.Data.Links)
+	}
+	if st := e.do("POST", hook, "", `{"event":"sync"}`, nil); st != http.StatusNoContent {
+		t.Fatalf("webhook %d", st)
+	}
+	var jobs struct{ Data []resource }
+	waitFor(t, "webhook job", func() bool {
+		e.do("GET", "/jobs/triggers/"+tr.Data.ID+"/jobs", tok, "", &jobs)
+		return len(jobs.Data) == 1 && jobs.Data[0].Attributes["state"] == "done"
+	})
+	if st := e.do("POST", "/jobs/webhooks/unknown", "", `{}`, nil); st != http.StatusNotFound {
+		t.Fatalf("unknown webhook %d", st)
+	}
+}
