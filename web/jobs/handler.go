@@ -3,8 +3,8 @@ package jobs
 import (
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 
