@@ -5,6 +5,10 @@
 // parses requests, checks permissions (a rule naming a directory covers
 // what is inside it) and renders JSON:API documents.
 //
-// Not yet served: _changes, _find, _all_docs, references, copy, archives,
-// download links, thumbnails and versions.
+// Also served: _changes, _find, _all_docs, referenced_by, copy, bulk
+// PATCH and short-lived download links (an HMAC of the file id and expiry
+// with the instance's token secret, so nothing is kept in memory).
+//
+// Not yet served: zip archives, not_synchronized_on, thumbnails, versions,
+// upload metadata, /files/fsck and /settings/disk-usage.
 package files

@@ -254,52 +254,64 @@ func (h *Handler) patchByPath(c *gin.Context) {
 }
 
 func (h *Handler) applyPatch(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File) {
-	ctx := c.Request.Context()
 	var body patchBody
 	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)).Decode(&body); err != nil {
 		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "invalid JSON:API body: "+err.Error()))
 		return
 	}
+	g, ok := h.patchOne(c, fs, inst, f, body, ifMatch(c))
+	if !ok {
+		return
+	}
+	if g == nil {
+		c.Status(http.StatusNoContent)
+		return
+	}
+	renderOne(c, http.StatusOK, g)
+}
+
+// patchOne applies one patch; it returns nil and true when the file was
+// deleted for good, and false when it has rendered an error.
+func (h *Handler) patchOne(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File, body patchBody, rev string) (*vfs.File, bool) {
+	ctx := c.Request.Context()
 	a := body.Data.Attributes
 	if a.MoveToTrash || a.PermanentDelete {
 		if !h.allow(c, fs, permission.DELETE, f) {
-			return
+			return nil, false
 		}
 		if !f.Trashed {
-			g, err := fs.Trash(ctx, f.ID, ifMatch(c), actor(inst))
+			g, err := fs.Trash(ctx, f.ID, rev, actor(inst))
 			if err != nil {
 				fail(c, err)
-				return
+				return nil, false
 			}
 			f = g
 		}
 		if a.PermanentDelete {
 			if err := fs.Destroy(ctx, f.ID); err != nil {
 				fail(c, err)
-				return
+				return nil, false
 			}
-			c.Status(http.StatusNoContent)
-			return
+			return nil, true
 		}
-		renderOne(c, http.StatusOK, f)
-		return
+		return f, true
 	}
 	if a.DirID != nil && *a.DirID != f.DirID {
 		// Moving needs the right to write in the destination too.
 		if !h.allow(c, fs, permission.PATCH, &vfs.File{Type: f.Type, DirID: *a.DirID}) {
-			return
+			return nil, false
 		}
 	}
-	p := vfs.Patch{Name: a.Name, DirID: a.DirID, Tags: a.Tags, Executable: a.Executable, IfMatch: ifMatch(c), App: appSlug(c)}
+	p := vfs.Patch{Name: a.Name, DirID: a.DirID, Tags: a.Tags, Executable: a.Executable, IfMatch: rev, App: appSlug(c)}
 	if a.CozyMetadata != nil {
 		p.Favorite = a.CozyMetadata.Favorite
 	}
 	g, err := fs.Modify(ctx, f.ID, p)
 	if err != nil {
 		fail(c, err)
-		return
+		return nil, false
 	}
-	renderOne(c, http.StatusOK, g)
+	return g, true
 }
 
 // trash handles DELETE /files/:id: the file goes to the trash.

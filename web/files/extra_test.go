@@ -1,0 +1,74 @@
+package files_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestReferencesCopyBulkPatch(t *testing.T) {
+	e := newEnv(t, 0)
+	f := e.upload("", "hello.pdf", "pdf")
+	refs := `{"data":[{"type":"io.cozy.photos.albums","id":"a1"},{"type":"io.cozy.photos.albums","id":"a2"}]}`
+	code, _, b := e.do("POST", "/files/"+f.Data.ID+"/relationships/referenced_by", strings.NewReader(refs), nil)
+	if code != 200 || !strings.Contains(string(b), `"count":2`) {
+		t.Fatalf("add refs: %d %s", code, b)
+	}
+	code, _, b = e.do("DELETE", "/files/"+f.Data.ID+"/relationships/referenced_by", strings.NewReader(`{"data":[{"type":"io.cozy.photos.albums","id":"a1"}]}`), nil)
+	if code != 200 || !strings.Contains(string(b), `"count":1`) || strings.Contains(string(b), `"a1"`) {
+		t.Fatalf("remove refs: %d %s", code, b)
+	}
+	code, _, b = e.do("GET", "/files/"+f.Data.ID, nil, nil)
+	if r := e.decode(b); code != 200 || !strings.Contains(string(r.Data.Relationships["referenced_by"].Data), `"a2"`) {
+		t.Fatalf("referenced_by relationship: %s", b)
+	}
+	code, h, b := e.do("POST", "/files/"+f.Data.ID+"/copy", nil, nil)
+	if code != 201 || e.decode(b).Data.Attributes["name"] != "hello (copy).pdf" || h.Get("Location") == "" {
+		t.Fatalf("copy: %d %s", code, b)
+	}
+	if code, _, _ = e.do("POST", "/files/"+f.Data.ID+"/copy", nil, nil); code != 409 {
+		t.Fatalf("second copy: %d", code)
+	}
+	d := e.mkdir("", "dest")
+	g := e.upload("", "g.txt", "g")
+	bulk := `{"data":[{"type":"io.cozy.files","id":"` + f.Data.ID + `","attributes":{"dir_id":"` + d + `"}},` +
+		`{"type":"io.cozy.files","id":"` + g.Data.ID + `","meta":{"rev":"` + g.Data.Meta["rev"].(string) + `"},"attributes":{"move_to_trash":true}}]}`
+	code, _, b = e.do("PATCH", "/files/", strings.NewReader(bulk), nil)
+	var res struct {
+		Data []struct {
+			Attributes map[string]any `json:"attributes"`
+		} `json:"data"`
+	}
+	if code != 200 || json.Unmarshal(b, &res) != nil || len(res.Data) != 2 || res.Data[0].Attributes["dir_id"] != d || res.Data[1].Attributes["trashed"] != true {
+		t.Fatalf("bulk patch: %d %s", code, b)
+	}
+}
+
+func TestDownloadLinks(t *testing.T) {
+	e := newEnv(t, 0)
+	f := e.upload("", "report.txt", "secret content")
+	code, _, b := e.do("POST", "/files/downloads?Id="+f.Data.ID+"&Filename=r.txt", nil, nil)
+	var link struct {
+		Links map[string]string `json:"links"`
+	}
+	if code != 200 || json.Unmarshal(b, &link) != nil || !strings.HasSuffix(link.Links["related"], "/r.txt") {
+		t.Fatalf("link: %d %s", code, b)
+	}
+	tok := e.token
+	e.token = "" // the secret is the credential
+	code, h, body := e.do("GET", link.Links["related"]+"?Dl=1", nil, nil)
+	if code != 200 || string(body) != "secret content" || !strings.Contains(h.Get("Content-Disposition"), `attachment; filename=r.txt`) {
+		t.Fatalf("download by secret: %d %q %v", code, body, h)
+	}
+	tampered := strings.Replace(link.Links["related"], "/files/downloads/", "/files/downloads/x", 1)
+	if code, _, _ = e.do("GET", tampered, nil, nil); code != 400 {
+		t.Fatalf("tampered secret: %d", code)
+	}
+	e.token = tok
+	if code, _, _ = e.do("POST", "/files/downloads?Path=/report.txt", nil, nil); code != 200 {
+		t.Fatalf("link by path: %d", code)
+	}
+	if code, _, _ = e.do("POST", "/files/downloads", nil, nil); code != 400 {
+		t.Fatalf("link without Id or Path: %d", code)
+	}
+}
