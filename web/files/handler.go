@@ -60,6 +60,8 @@ func (h *Handler) Register(r *gin.RouterGroup) {
 	g.POST("/:id/copy", h.copyFile)
 	g.POST("/:id/relationships/referenced_by", h.references)
 	g.DELETE("/:id/relationships/referenced_by", h.references)
+	g.GET("/fsck", h.fsck)
+	g.POST("/fsck", h.fsck)
 	g.GET("/_changes", h.changes)
 	g.POST("/_find", h.find)
 	g.POST("/_all_docs", h.allDocs)
