@@ -65,9 +65,9 @@ var extTypes = map[string]string{
 	".pdf": "application/pdf", ".zip": "application/zip", ".gz": "application/gzip", ".tar": "application/x-tar",
 	".json": "application/json", ".js": "text/javascript", ".html": "text/html",
 	".odt": "application/vnd.oasis.opendocument.text", ".ods": "application/vnd.oasis.opendocument.spreadsheet",
-	".odp": "application/vnd.oasis.opendocument.presentation",
+	".odp":  "application/vnd.oasis.opendocument.presentation",
 	".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 	".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 	".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-	".url": "application/internet-shortcut", ".cozy-note": "text/vnd.cozy.note+markdown",
+	".url":  "application/internet-shortcut", ".cozy-note": "text/vnd.cozy.note+markdown",
 }
