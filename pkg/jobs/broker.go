@@ -84,6 +84,9 @@ func NewBroker(inst *instance.Instance, st store.Store, cfg Config) *Broker {
 func (b *Broker) Start(ctx context.Context) error {
 	b.ctx, b.cancel = context.WithCancel(context.WithoutCancel(ctx))
 	for name, w := range b.cfg.Workers {
+		if w.External {
+			continue
+		}
 		q := &queue{wake: make(chan struct{}, 1)}
 		b.queues[name] = q
 		for range w.Concurrency {
@@ -97,7 +100,7 @@ func (b *Broker) Start(ctx context.Context) error {
 		if err := json.Unmarshal(raw, &j); err != nil {
 			return err
 		}
-		if j.State == Queued || j.State == Running {
+		if (j.State == Queued || j.State == Running) && !b.cfg.Workers[j.Worker].External {
 			resume = append(resume, j)
 		}
 		return nil
@@ -194,12 +197,46 @@ func (b *Broker) Push(ctx context.Context, req Request) (*Job, error) {
 		TriggerID: req.TriggerID, Message: req.Message, Event: req.Event, Payload: req.Payload, Manual: req.Manual,
 		Options: req.Options, State: Queued, QueuedAt: b.cfg.Clock.Now().UTC(),
 	}
+	external := b.cfg.Workers[req.Worker].External
+	if external {
+		j.State, j.StartedAt = Running, j.QueuedAt
+	}
 	rev, err := put(ctx, b.st, JobsDoctype, j.ID, "", j)
 	if err != nil {
 		return nil, err
 	}
 	j.Rev = rev
-	b.enqueue(j.Worker, j.ID)
+	if !external {
+		b.enqueue(j.Worker, j.ID)
+	}
+	return j, nil
+}
+
+// PatchJob records the end (or progress) of a job of an external worker:
+// state is running, done or errored; errMsg is kept with errored.
+func (b *Broker) PatchJob(ctx context.Context, id string, state State, errMsg string) (*Job, error) {
+	j, err := b.Job(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !b.cfg.Workers[j.Worker].External {
+		return nil, fmt.Errorf("%w: job %s of worker %q is run by the server", ErrInvalid, id, j.Worker)
+	}
+	switch state {
+	case Running, Done, Errored:
+	default:
+		return nil, fmt.Errorf("%w: state %q", ErrInvalid, state)
+	}
+	j.State, j.Error = state, ""
+	if state == Errored {
+		j.Error = errMsg
+	}
+	if state != Running {
+		j.FinishedAt = b.cfg.Clock.Now().UTC()
+	}
+	if j.Rev, err = put(ctx, b.st, JobsDoctype, j.ID, j.Rev, j); err != nil {
+		return nil, err
+	}
 	return j, nil
 }
 

@@ -279,3 +279,40 @@ func TestJobsListing(t *testing.T) {
 		t.Fatalf("jobs %v %v", got, err)
 	}
 }
+
+func TestClientWorkerJobs(t *testing.T) {
+	clock := NewManualClock(t0)
+	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	cfg := Config{Workers: map[string]Worker{"client": ClientWorker(), "log": LogWorker(nil)}, Clock: clock}
+	b := startBroker(t, st, cfg)
+	ctx := context.Background()
+	tr := &Trigger{Type: TypeClient, Worker: "client"}
+	if err := b.AddTrigger(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddTrigger(ctx, &Trigger{Type: TypeClient, Worker: "log"}); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("@client for log: %v", err)
+	}
+	j, err := b.Launch(ctx, tr.ID)
+	if err != nil || j.State != Running {
+		t.Fatalf("launch %+v %v", j, err)
+	}
+	// A restart leaves the client's job alone.
+	b.Close()
+	b = startBroker(t, st, cfg)
+	clock.Advance(time.Minute)
+	got, err := b.PatchJob(ctx, j.ID, Errored, "LOGIN_FAILED")
+	if err != nil || got.State != Errored || got.Error != "LOGIN_FAILED" || !got.FinishedAt.Equal(t0.Add(time.Minute)) {
+		t.Fatalf("patch %+v %v", got, err)
+	}
+	if _, err := b.PatchJob(ctx, j.ID, "bogus", ""); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("bad state: %v", err)
+	}
+	lj, _ := b.Push(ctx, Request{Worker: "log"})
+	if _, err := b.PatchJob(ctx, lj.ID, Done, ""); !errors.Is(err, ErrInvalid) {
+		t.Fatalf("patch of a server job: %v", err)
+	}
+	if _, err := b.PatchJob(ctx, "missing", Done, ""); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("patch missing: %v", err)
+	}
+}

@@ -18,6 +18,9 @@ const (
 	TypeEvent = "@event"
 	// TypeWebhook triggers run when POST /jobs/webhooks/:id is called.
 	TypeWebhook = "@webhook"
+	// TypeClient triggers only run when launched; their jobs are run by a
+	// client (the "client" worker).
+	TypeClient = "@client"
 )
 
 // Trigger is an io.cozy.triggers document.
@@ -134,9 +137,12 @@ func (t *Trigger) validate() (schedule, []eventRule, error) {
 			return nil, nil, fmt.Errorf("%w: %s: %w", ErrInvalid, t.Type, err)
 		}
 		return cronSchedule{s}, nil, nil
-	case TypeWebhook:
+	case TypeWebhook, TypeClient:
 		if args != "" {
-			return nil, nil, fmt.Errorf("%w: @webhook takes no arguments", ErrInvalid)
+			return nil, nil, fmt.Errorf("%w: %s takes no arguments", ErrInvalid, t.Type)
+		}
+		if t.Type == TypeClient && t.Worker != "client" {
+			return nil, nil, fmt.Errorf("%w: @client is only for the client worker", ErrInvalid)
 		}
 		return nil, nil, nil
 	case TypeEvent:

@@ -26,7 +26,14 @@ type Worker struct {
 	RetryDelay time.Duration
 	// Run does the work. Its error fails the execution.
 	Run func(ctx context.Context, r *Run) error
+	// External workers run outside the server (the "client" worker): their
+	// jobs are created "running" and finished with Broker.PatchJob.
+	External bool
 }
+
+// ClientWorker is the "client" worker: its jobs are run by a client, which
+// reports their end with PATCH /jobs/:id.
+func ClientWorker() Worker { return Worker{External: true} }
 
 func (w Worker) withDefaults() Worker {
 	if w.Concurrency <= 0 {
@@ -37,6 +44,9 @@ func (w Worker) withDefaults() Worker {
 	}
 	if w.Timeout <= 0 {
 		w.Timeout = time.Minute
+	}
+	if w.Run == nil {
+		w.External = true
 	}
 	if w.RetryDelay <= 0 {
 		w.RetryDelay = time.Minute

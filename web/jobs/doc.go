@@ -10,6 +10,8 @@
 // POST /jobs/webhooks/:id needs no token: the id of the @webhook trigger
 // is the secret, as upstream.
 //
-// Limits: PATCH /jobs/:id, the client worker, the Budget Insight webhook
-// and sendmail are not served.
+// PATCH /jobs/:id only changes jobs of the "client" worker (run by a
+// client, not by the server).
+//
+// Limits: the Budget Insight webhook and sendmail are not served.
 package jobs

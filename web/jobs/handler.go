@@ -41,6 +41,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	g.POST("/triggers/:id/launch", h.launch)
 	g.POST("/webhooks/:id", h.webhook)
 	g.GET("/:id", h.getJob)
+	g.PATCH("/:id", h.patchJob)
 }
 
 // workerDoc lets permission rules with selector "worker" match jobs and
@@ -407,4 +408,37 @@ func (h *Handler) webhook(c *gin.Context) {
 		return
 	}
 	c.Status(http.StatusNoContent)
+}
+
+// patchJob lets a client report the state of a job of the client worker.
+func (h *Handler) patchJob(c *gin.Context) {
+	if _, err := h.Auth.Permission(c); err != nil {
+		httperr.JSONAPI(c, err)
+		return
+	}
+	b, _, ok := h.broker(c)
+	if !ok {
+		return
+	}
+	j, err := b.Job(c.Request.Context(), c.Param("id"))
+	if err != nil {
+		render(c, err)
+		return
+	}
+	if !h.Auth.AllowDoc(c, permission.PATCH, pjobs.JobsDoctype, workerDoc{j.ID, j.Worker}) {
+		return
+	}
+	var attrs struct {
+		State pjobs.State `json:"state"`
+		Error string      `json:"error"`
+	}
+	if !bind(c, &attrs) {
+		return
+	}
+	nj, err := b.PatchJob(c.Request.Context(), j.ID, attrs.State, attrs.Error)
+	if err != nil {
+		render(c, err)
+		return
+	}
+	send(c, http.StatusOK, gin.H{"data": jobData(nj)})
 }

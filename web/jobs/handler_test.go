@@ -317,3 +317,27 @@ func TestWebhookRoute(t *testing.T) {
 		t.Fatalf("unknown webhook %d", st)
 	}
 }
+
+func TestClientJobPatch(t *testing.T) {
+	e := newEnv(t)
+	tok := e.token("io.cozy.triggers io.cozy.jobs")
+	var tr struct{ Data resource }
+	if st := e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@client","worker":"client"}}}`, &tr); st != http.StatusCreated {
+		t.Fatalf("create %d", st)
+	}
+	var job struct{ Data resource }
+	if st := e.do("POST", "/jobs/triggers/"+tr.Data.ID+"/launch", tok, "", &job); st != http.StatusCreated || job.Data.Attributes["state"] != "running" {
+		t.Fatalf("launch %d %+v", st, job)
+	}
+	var patched struct{ Data resource }
+	body := `{"data":{"type":"io.cozy.jobs","id":"` + job.Data.ID + `","attributes":{"state":"errored","error":"LOGIN_FAILED"}}}`
+	if st := e.do("PATCH", "/jobs/"+job.Data.ID, tok, body, &patched); st != http.StatusOK || patched.Data.Attributes["error"] != "LOGIN_FAILED" || patched.Data.Attributes["finished_at"] == nil {
+		t.Fatalf("patch %d %+v", st, patched)
+	}
+	if st := e.do("PATCH", "/jobs/"+job.Data.ID, e.token("io.cozy.jobs:GET"), body, nil); st != http.StatusForbidden {
+		t.Fatalf("patch without PATCH verb: %d", st)
+	}
+	if st := e.do("PATCH", "/jobs/"+job.Data.ID, tok, `{"data":{"attributes":{"state":"sleeping"}}}`, nil); st != http.StatusBadRequest {
+		t.Fatalf("bad state: %d", st)
+	}
+}
