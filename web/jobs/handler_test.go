@@ -17,6 +17,7 @@ import (
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/services"
 	"github.com/cozypi/cozy/web"
@@ -340,4 +341,60 @@ func TestClientJobPatch(t *testing.T) {
 	if st := e.do("PATCH", "/jobs/"+job.Data.ID, tok, `{"data":{"attributes":{"state":"sleeping"}}}`, nil); st != http.StatusBadRequest {
 		t.Fatalf("bad state: %d", st)
 	}
+}
+
+// TestServerRestart: a job left queued in the store when the server stopped
+// runs when the next server starts, and triggers are still there.
+func TestServerRestart(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	dir := t.TempDir()
+	hasher := passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1)
+	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}
+	ctx := context.Background()
+
+	mgr, err := instance.Open(dir, hasher, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := mgr.Create(ctx, instance.Options{Domain: "alice.localhost"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := mgr.Store(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := st.DB("io.cozy.jobs")
+	if err := db.Create(ctx); err != nil {
+		t.Fatal(err)
+	}
+	left := `{"_id":"leftover","domain":"alice.localhost","worker":"log","message":{"from":"before"},"state":"queued","queued_at":"2026-01-01T00:00:00Z"}`
+	if _, err := db.Put(ctx, store.Doc{Body: json.RawMessage(left)}, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := mgr.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	mgr, err = instance.Open(dir, hasher, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close(); mgr.Close() })
+	inst, err = mgr.Get("alice.localhost")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := s.Jobs.For(inst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the leftover job", func() bool {
+		j, err := b.Job(ctx, "leftover")
+		return err == nil && j.State == "done" && len(j.Logs) == 1
+	})
 }
