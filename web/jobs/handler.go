@@ -56,6 +56,36 @@ func (d workerDoc) FieldValues(field string) []string {
 	return nil
 }
 
+// allowWorker checks a POST on io.cozy.jobs or io.cozy.triggers for one
+// worker. As upstream, an app or konnector must hold a rule restricted to
+// workers (selector "worker"): a rule on the whole doctype is not enough.
+func (h *Handler) allowWorker(c *gin.Context, doctype, worker string) bool {
+	return h.Auth.AllowDoc(c, permission.POST, doctype, workerDoc{worker: worker}) && h.restricted(c, doctype, worker)
+}
+
+func (h *Handler) restricted(c *gin.Context, doctype, worker string) bool {
+	p, err := h.Auth.Permission(c)
+	if err != nil {
+		httperr.JSONAPI(c, err)
+		return false
+	}
+	if p.Type != permission.TypeApp && p.Type != permission.TypeKonnector {
+		return true
+	}
+	q := *p
+	q.Rules = nil
+	for _, r := range p.Rules {
+		if !r.IsWhole() {
+			q.Rules = append(q.Rules, r)
+		}
+	}
+	if err := q.AllowDoc(permission.POST, doctype, workerDoc{worker: worker}); err != nil {
+		httperr.JSONAPI(c, httperr.New(http.StatusForbidden, "a permission on "+doctype+" restricted to the worker "+worker+" is required"))
+		return false
+	}
+	return true
+}
+
 // render maps pkg/jobs errors to HTTP statuses.
 func render(c *gin.Context, err error) {
 	switch {
@@ -156,7 +186,7 @@ func bind(c *gin.Context, attrs any) bool {
 
 func (h *Handler) pushJob(c *gin.Context) {
 	worker := c.Param("worker")
-	if !h.Auth.AllowDoc(c, permission.POST, pjobs.JobsDoctype, workerDoc{worker: worker}) {
+	if !h.allowWorker(c, pjobs.JobsDoctype, worker) {
 		return
 	}
 	var attrs struct {
@@ -240,7 +270,7 @@ func (h *Handler) addTrigger(c *gin.Context) {
 	if !bind(c, &attrs) {
 		return
 	}
-	if !h.Auth.AllowDoc(c, permission.POST, pjobs.TriggersDoctype, workerDoc{worker: attrs.Worker}) {
+	if !h.allowWorker(c, pjobs.TriggersDoctype, attrs.Worker) {
 		return
 	}
 	b, _, ok := h.broker(c)

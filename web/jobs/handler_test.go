@@ -398,3 +398,42 @@ func TestServerRestart(t *testing.T) {
 		return err == nil && j.State == "done" && len(j.Logs) == 1
 	})
 }
+
+// TestKonnectorNeedsWorkerRule: an app or konnector needs a rule
+// restricted to the worker to queue jobs or create triggers.
+func TestKonnectorNeedsWorkerRule(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	install := func(slug, scope string) string {
+		rules, err := permission.ParseScope(scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.srv.Perms.Put(ctx, e.inst, &permission.Permission{Type: permission.TypeKonnector, SourceID: "io.cozy.konnectors/" + slug, Rules: rules}); err != nil {
+			t.Fatal(err)
+		}
+		tok, err := e.inst.Issue(token.Konnector, slug, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	whole := install("whole", "io.cozy.jobs io.cozy.triggers")
+	scoped := install("scoped", "io.cozy.jobs:POST:log:worker io.cozy.triggers:POST:log:worker")
+	trig := `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"log"}}}`
+	tests := []struct {
+		name, tok, path, body string
+		want                  int
+	}{
+		{"whole jobs", whole, "/jobs/queue/log", `{}`, http.StatusForbidden},
+		{"whole triggers", whole, "/jobs/triggers", trig, http.StatusForbidden},
+		{"scoped jobs", scoped, "/jobs/queue/log", `{}`, http.StatusAccepted},
+		{"scoped triggers", scoped, "/jobs/triggers", trig, http.StatusCreated},
+		{"scoped other worker", scoped, "/jobs/queue/service", `{}`, http.StatusForbidden},
+	}
+	for _, tc := range tests {
+		if st := e.do("POST", tc.path, tc.tok, tc.body, nil); st != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
+		}
+	}
+}
