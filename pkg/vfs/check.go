@@ -90,7 +90,7 @@ func (fs *FS) Check(ctx context.Context, opts CheckOptions) ([]Problem, error) {
 		return nil, fmt.Errorf("vfs: check: %w", err)
 	}
 	for _, s := range shards {
-		if !s.IsDir() || s.Name() == "tmp" {
+		if !s.IsDir() || s.Name() == "tmp" || s.Name() == "thumbs" {
 			continue
 		}
 		blobs, err := os.ReadDir(filepath.Join(fs.blobs.dir, s.Name()))

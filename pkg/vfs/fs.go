@@ -37,7 +37,8 @@ type FS struct {
 	quota  atomic.Int64
 	used   atomic.Int64 // bytes of every file, trashed ones included
 
-	mu sync.Mutex // serialises metadata writes (name checks, moves)
+	mu       sync.Mutex    // serialises metadata writes (name checks, moves)
+	thumbSem chan struct{} // one thumbnail made at a time
 }
 
 // Open prepares the VFS of an instance in st: the io.cozy.files database,
@@ -47,7 +48,7 @@ func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("vfs: no content directory")
 	}
-	fs := &FS{db: st.DB(Doctype), blobs: blobStore{dir: opts.Dir}, domain: opts.Domain, now: opts.Now}
+	fs := &FS{db: st.DB(Doctype), blobs: blobStore{dir: opts.Dir}, domain: opts.Domain, now: opts.Now, thumbSem: make(chan struct{}, 1)}
 	if fs.now == nil {
 		fs.now = time.Now
 	}

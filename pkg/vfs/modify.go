@@ -280,6 +280,7 @@ func (fs *FS) destroy(ctx context.Context, f *File) error {
 		}
 		if !d.IsDir() {
 			fs.used.Add(-d.Size)
+			fs.removeThumbnails(d.ID)
 			errs = append(errs, fs.blobs.remove(d.ID, d.InternalID))
 		}
 	}

@@ -3,6 +3,7 @@ package vfs
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -117,8 +118,23 @@ func (fs *FS) CreateFile(ctx context.Context, opts FileOptions, body io.Reader) 
 		return nil, err
 	}
 	now := fs.now().UTC()
-	created, updated := times(now, opts.CreatedAt, opts.UpdatedAt)
 	mime, class := MimeAndClass(name, opts.ContentType)
+	var photoMeta map[string]any
+	if mime == "image/jpeg" {
+		// The date the photo was taken wins, as upstream.
+		var taken time.Time
+		if taken, photoMeta, err = photoMetadata(u.f); err != nil {
+			u.abort()
+			return nil, fmt.Errorf("vfs: read EXIF: %w", err)
+		}
+		if !taken.IsZero() {
+			opts.CreatedAt = taken
+			if opts.UpdatedAt.IsZero() || taken.After(opts.UpdatedAt) {
+				opts.UpdatedAt = taken
+			}
+		}
+	}
+	created, updated := times(now, opts.CreatedAt, opts.UpdatedAt)
 	f := &File{
 		ID: newID(), Type: TypeFile, Name: name, DirID: parent.ID, CreatedAt: created, UpdatedAt: updated,
 		Tags: cleanTags(opts.Tags), Size: u.size, MD5Sum: u.sum(), Mime: mime, Class: class,
@@ -128,6 +144,12 @@ func (fs *FS) CreateFile(ctx context.Context, opts FileOptions, body io.Reader) 
 	f.CozyMetadata.UploadedAt, f.CozyMetadata.UploadedOn = &now, fs.createdOn()
 	if opts.App != "" {
 		f.CozyMetadata.UploadedBy = &Uploader{Slug: opts.App}
+	}
+	if photoMeta != nil {
+		if f.Metadata, err = json.Marshal(photoMeta); err != nil {
+			u.abort()
+			return nil, fmt.Errorf("vfs: encode metadata: %w", err)
+		}
 	}
 	f.CozyMetadata.SourceAccount, f.CozyMetadata.SourceAccountIdentifier = opts.SourceAccount, opts.SourceAccountIdentifier
 
@@ -213,6 +235,7 @@ func (fs *FS) Overwrite(ctx context.Context, id string, opts FileOptions, body i
 		fs.blobs.remove(f.ID, f.InternalID)
 		return nil, err
 	}
+	fs.removeThumbnails(cur.ID)
 	if err := fs.blobs.remove(cur.ID, cur.InternalID); err != nil {
 		// The new content is in place; the old blob is an orphan for Check.
 		return &f, nil
