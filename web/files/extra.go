@@ -123,7 +123,7 @@ func (h *Handler) bulkPatch(c *gin.Context) {
 			return
 		}
 		if g != nil {
-			o, err := toObject(g)
+			o, err := toObject(c, g)
 			if err != nil {
 				fail(c, err)
 				return
@@ -165,7 +165,7 @@ func (h *Handler) downloadLink(c *gin.Context) {
 	}
 	secret := signLink(inst, f.ID, time.Now().Add(DownloadLinkTTL))
 	related := "/files/downloads/" + secret + "/" + url.PathEscape(name)
-	o, err := toObject(f)
+	o, err := toObject(c, f)
 	if err != nil {
 		fail(c, err)
 		return

@@ -60,6 +60,7 @@ func (h *Handler) create(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.thumbnailsInBackground(fs, f)
 	c.Header("Location", "/files/"+f.ID)
 	renderOne(c, http.StatusCreated, f)
 }
@@ -117,6 +118,7 @@ func (h *Handler) overwrite(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	h.thumbnailsInBackground(fs, g)
 	renderOne(c, http.StatusOK, g)
 }
 

@@ -344,3 +344,5 @@ func TestPermissionOnDirectoryCoversContent(t *testing.T) {
 		t.Fatalf("no token: %d", code)
 	}
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

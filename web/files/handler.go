@@ -72,6 +72,7 @@ func (h *Handler) Register(r *gin.RouterGroup) {
 	g.GET("/:id", h.get)
 	g.HEAD("/:id", h.get)
 	g.GET("/:id/size", h.size)
+	g.GET("/:id/thumbnails/:secret/:format", h.thumb)
 	g.PUT("/:id", h.overwrite)
 	g.PATCH("/:id", h.patch)
 	g.DELETE("/:id", h.trash)
@@ -101,6 +102,7 @@ func (h *Handler) fs(c *gin.Context) (*vfs.FS, *instance.Instance, bool) {
 		h.fss[inst.ID] = fs
 	}
 	fs.SetQuota(inst.DiskQuota)
+	c.Set(keyThumbSecret, inst.TokenSecret)
 	return fs, inst, true
 }
 

@@ -264,7 +264,7 @@ func (h *Handler) objectsWithPath(c *gin.Context, fs *vfs.FS, list []*vfs.File) 
 	}
 	out := make([]object, 0, len(list))
 	for _, f := range list {
-		o, err := toObject(f)
+		o, err := toObject(c, f)
 		if err != nil {
 			return nil, err
 		}

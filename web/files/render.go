@@ -41,7 +41,7 @@ type attributes struct {
 }
 
 // toObject renders a file or directory as a JSON:API resource.
-func toObject(f *vfs.File) (object, error) {
+func toObject(c *gin.Context, f *vfs.File) (object, error) {
 	attrs := &attributes{File: f, Path: f.Path}
 	o := object{
 		Type: vfs.Doctype, ID: f.ID, Meta: map[string]any{"rev": f.Rev}, Attributes: attrs,
@@ -52,6 +52,7 @@ func toObject(f *vfs.File) (object, error) {
 	}
 	if !f.IsDir() {
 		o.Links["related"] = "/files/download/" + f.ID
+		thumbLinks(c, f, o.Links)
 	}
 	if f.DirID != "" {
 		o.Relationships["parent"] = map[string]any{
@@ -85,7 +86,7 @@ func writeJSON(c *gin.Context, code int, v any) {
 
 // renderOne writes one resource.
 func renderOne(c *gin.Context, code int, f *vfs.File) {
-	o, err := toObject(f)
+	o, err := toObject(c, f)
 	if err != nil {
 		fail(c, err)
 		return
@@ -95,7 +96,7 @@ func renderOne(c *gin.Context, code int, f *vfs.File) {
 
 // renderDir writes a directory with one page of its children.
 func renderDir(c *gin.Context, d *vfs.File, kids []*vfs.File, next string) {
-	o, err := toObject(d)
+	o, err := toObject(c, d)
 	if err != nil {
 		fail(c, err)
 		return
@@ -103,7 +104,7 @@ func renderDir(c *gin.Context, d *vfs.File, kids []*vfs.File, next string) {
 	data := make([]ref, 0, len(kids))
 	included := make([]object, 0, len(kids))
 	for _, k := range kids {
-		ko, err := toObject(k)
+		ko, err := toObject(c, k)
 		if err != nil {
 			fail(c, err)
 			return
@@ -123,7 +124,7 @@ func renderDir(c *gin.Context, d *vfs.File, kids []*vfs.File, next string) {
 func renderList(c *gin.Context, base string, list []*vfs.File, next string) {
 	data := make([]object, 0, len(list))
 	for _, f := range list {
-		o, err := toObject(f)
+		o, err := toObject(c, f)
 		if err != nil {
 			fail(c, err)
 			return
