@@ -6,9 +6,11 @@
 // what is inside it) and renders JSON:API documents.
 //
 // Also served: _changes, _find, _all_docs, referenced_by, copy, bulk
-// PATCH and short-lived download links (an HMAC of the file id and expiry
-// with the instance's token secret, so nothing is kept in memory).
+// PATCH, short-lived download links (an HMAC of the file id and expiry
+// with the instance's token secret, so nothing is kept in memory), zip
+// archives (recorded as _local documents), thumbnails (HMAC-secret links,
+// made in the background after an upload and on demand) and /files/fsck.
 //
-// Not yet served: zip archives, not_synchronized_on, thumbnails, versions,
-// upload metadata, /files/fsck and /settings/disk-usage.
+// Not yet served: not_synchronized_on, versions, upload metadata and
+// /settings/disk-usage (FS.Usage gives its figures).
 package files

@@ -1,6 +1,8 @@
 package files_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -70,5 +72,39 @@ func TestDownloadLinks(t *testing.T) {
 	}
 	if code, _, _ = e.do("POST", "/files/downloads", nil, nil); code != 400 {
 		t.Fatalf("link without Id or Path: %d", code)
+	}
+}
+
+func TestArchive(t *testing.T) {
+	e := newEnv(t, 0)
+	d := e.mkdir("", "bills")
+	e.upload(d, "jan.txt", "january")
+	one := e.upload("", "one.txt", "one")
+	body := `{"data":{"type":"io.cozy.files.archives","attributes":{"name":"project-X","ids":["` + one.Data.ID + `"],"files":["/bills"]}}}`
+	code, _, b := e.do("POST", "/files/archive", strings.NewReader(body), nil)
+	var res struct {
+		Links map[string]string `json:"links"`
+	}
+	if code != 200 || json.Unmarshal(b, &res) != nil || !strings.HasSuffix(res.Links["related"], "/project-X.zip") {
+		t.Fatalf("create archive: %d %s", code, b)
+	}
+	e.token = ""
+	code, h, zipped := e.do("GET", res.Links["related"], nil, nil)
+	if code != 200 || h.Get("Content-Type") != "application/zip" {
+		t.Fatalf("download archive: %d %v", code, h)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(zipped), int64(len(zipped)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	if strings.Join(names, ",") != "one.txt,bills/,bills/jan.txt" {
+		t.Fatalf("entries: %v", names)
+	}
+	if code, _, _ = e.do("GET", "/files/archive/unknown/x.zip", nil, nil); code != 404 {
+		t.Fatalf("unknown archive: %d", code)
 	}
 }

@@ -60,6 +60,8 @@ func (h *Handler) Register(r *gin.RouterGroup) {
 	g.POST("/:id/copy", h.copyFile)
 	g.POST("/:id/relationships/referenced_by", h.references)
 	g.DELETE("/:id/relationships/referenced_by", h.references)
+	g.POST("/archive", h.createArchive)
+	g.GET("/archive/:key/:name", h.downloadArchive)
 	g.GET("/fsck", h.fsck)
 	g.POST("/fsck", h.fsck)
 	g.GET("/_changes", h.changes)
