@@ -253,6 +253,29 @@ func (c *child) peakRSS(b *testing.B) float64 {
 	return 0
 }
 
+// cpuMs reads the child's user+system CPU time so far, in ms (clock ticks
+// of 10 ms, the Linux default USER_HZ).
+func (c *child) cpuMs(b *testing.B) float64 {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", c.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name (which may hold spaces): state is 3rd,
+	// utime and stime are the 14th and 15th of the whole line.
+	_, rest, _ := strings.Cut(string(raw), ") ")
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		b.Fatalf("short /proc stat: %q", raw)
+	}
+	ut, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err1 != nil || err2 != nil {
+		b.Fatalf("bad /proc stat: %q", raw)
+	}
+	return (ut + st) * 10
+}
+
 // pouchServer starts pouchdb-server (leveldb, data in a temp dir) on a free
 // port of 127.0.0.1.
 func pouchServer(b *testing.B) *child {
@@ -408,17 +431,23 @@ func BenchmarkPouchDB10k(b *testing.B) {
 	e2e := e2eModule(b, "pouchdb-core")
 	srv, tok := ourServer(b)
 	ourEnv := []string{"COZY_URL=" + srv.base, "COZY_TOKEN=" + tok, "COZY_DOCTYPE=io.cozy.bench"}
+	cpu0 := srv.cpuMs(b)
 	push := replicate(b, e2e, "push", ourEnv...)
 	rssPush := srv.peakRSS(b)
+	cpu1 := srv.cpuMs(b)
 	pull := replicate(b, e2e, "pull", ourEnv...)
 	rssPeak := srv.peakRSS(b)
+	cpu2 := srv.cpuMs(b)
 
 	ps := pouchServer(b)
 	ps.pouchDB(b, "replication")
 	theirEnv := []string{"COZY_REMOTE=" + ps.base + "/replication"}
+	tcpu0 := ps.cpuMs(b)
 	theirPush := replicate(b, e2e, "push", theirEnv...)
 	theirRSS := ps.peakRSS(b)
+	tcpu1 := ps.cpuMs(b)
 	theirPull := replicate(b, e2e, "pull", theirEnv...)
+	tcpu2 := ps.cpuMs(b)
 
 	b.ReportMetric(push, "push-ms")
 	b.ReportMetric(pull, "pull-ms")
@@ -429,4 +458,10 @@ func BenchmarkPouchDB10k(b *testing.B) {
 	b.ReportMetric(rssPush, "push-peak-rss-MB")
 	b.ReportMetric(rssPeak, "peak-rss-MB")
 	b.ReportMetric(theirRSS, "pouch-push-peak-rss-MB")
+	// Server CPU time shows how much of the wall time is the server's: the
+	// rest is the PouchDB client (node), the same on both sides.
+	b.ReportMetric(cpu1-cpu0, "push-server-cpu-ms")
+	b.ReportMetric(cpu2-cpu1, "pull-server-cpu-ms")
+	b.ReportMetric(tcpu1-tcpu0, "pouch-push-server-cpu-ms")
+	b.ReportMetric(tcpu2-tcpu1, "pouch-pull-server-cpu-ms")
 }
