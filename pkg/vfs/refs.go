@@ -31,14 +31,58 @@ func (fs *FS) RemoveReferencedBy(ctx context.Context, id string, refs []Referenc
 }
 
 func (fs *FS) editRefs(ctx context.Context, id string, edit func([]Reference) []Reference) (*File, error) {
+	return fs.editList(ctx, id, false, func(f *File) *[]Reference { return &f.ReferencedBy }, edit)
+}
+
+// AddNotSynchronizedOn marks a directory as not synchronized on the given
+// clients (io.cozy.oauth.clients references).
+func (fs *FS) AddNotSynchronizedOn(ctx context.Context, id string, refs []Reference) (*File, error) {
+	return fs.editList(ctx, id, true, func(f *File) *[]Reference { return &f.NotSynchronizedOn }, func(cur []Reference) []Reference {
+		for _, r := range refs {
+			if r.Type != "" && r.ID != "" && !slices.Contains(cur, r) {
+				cur = append(cur, r)
+			}
+		}
+		return cur
+	})
+}
+
+// RemoveNotSynchronizedOn synchronizes a directory again on the clients.
+func (fs *FS) RemoveNotSynchronizedOn(ctx context.Context, id string, refs []Reference) (*File, error) {
+	return fs.editList(ctx, id, true, func(f *File) *[]Reference { return &f.NotSynchronizedOn }, func(cur []Reference) []Reference {
+		return slices.DeleteFunc(cur, func(r Reference) bool { return slices.Contains(refs, r) })
+	})
+}
+
+// NotSynchronizedDirs returns the paths of the directories not
+// synchronized on client (an io.cozy.oauth.clients id).
+func (fs *FS) NotSynchronizedDirs(ctx context.Context, client string) ([]string, error) {
+	dirs, err := fs.find(ctx, `{"path":{"$gt":null}}`, nil, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range dirs {
+		if slices.Contains(d.NotSynchronizedOn, Reference{Type: "io.cozy.oauth.clients", ID: client}) {
+			out = append(out, d.Path)
+		}
+	}
+	return out, nil
+}
+
+func (fs *FS) editList(ctx context.Context, id string, dirOnly bool, field func(*File) *[]Reference, edit func([]Reference) []Reference) (*File, error) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	cur, err := fs.get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
+	if dirOnly && !cur.IsDir() {
+		return nil, fmt.Errorf("%w: %s", ErrNotDirectory, id)
+	}
 	f := *cur
-	f.ReferencedBy = edit(slices.Clone(cur.ReferencedBy))
+	list := field(&f)
+	*list = edit(slices.Clone(*list))
 	now := fs.now().UTC()
 	meta := *cur.CozyMetadataOrNew(fs, now)
 	meta.UpdatedAt = now

@@ -237,3 +237,27 @@ func TestReferencesAndCopy(t *testing.T) {
 		t.Fatalf("copy over quota: %v", err)
 	}
 }
+
+func TestNotSynchronizedOn(t *testing.T) {
+	ctx := context.Background()
+	fs := newFS(t, 0)
+	d, _ := fs.CreateDir(ctx, DirOptions{Name: "Videos"})
+	f := put1(t, fs, d.ID, "v.mp4", "v")
+	desktop := Reference{Type: "io.cozy.oauth.clients", ID: "desktop"}
+	if _, err := fs.AddNotSynchronizedOn(ctx, f.ID, []Reference{desktop}); !errors.Is(err, ErrNotDirectory) {
+		t.Fatalf("on a file: %v", err)
+	}
+	if _, err := fs.AddNotSynchronizedOn(ctx, d.ID, []Reference{desktop}); err != nil {
+		t.Fatal(err)
+	}
+	paths, err := fs.NotSynchronizedDirs(ctx, "desktop")
+	if err != nil || len(paths) != 1 || paths[0] != "/Videos" {
+		t.Fatalf("not synchronized dirs: %v %v", paths, err)
+	}
+	if _, err := fs.RemoveNotSynchronizedOn(ctx, d.ID, []Reference{desktop}); err != nil {
+		t.Fatal(err)
+	}
+	if paths, _ = fs.NotSynchronizedDirs(ctx, "desktop"); len(paths) != 0 {
+		t.Fatalf("after removal: %v", paths)
+	}
+}

@@ -11,6 +11,9 @@
 // archives (recorded as _local documents), thumbnails (HMAC-secret links,
 // made in the background after an upload and on demand) and /files/fsck.
 //
-// Not yet served: not_synchronized_on, versions, upload metadata and
+// not_synchronized_on is kept on directories, and the _changes feed of an
+// OAuth client sends what is inside its excluded directories as deleted.
+//
+// Not yet served: versions, upload metadata and
 // /settings/disk-usage (FS.Usage gives its figures).
 package files

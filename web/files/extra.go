@@ -29,7 +29,8 @@ type refsBody struct {
 	Data []vfs.Reference `json:"data"`
 }
 
-// references handles POST and DELETE /files/:id/relationships/referenced_by.
+// references handles POST and DELETE /files/:id/relationships/referenced_by
+// and /files/:dir-id/relationships/not_synchronized_on.
 func (h *Handler) references(c *gin.Context) {
 	fs, _, ok := h.fs(c)
 	if !ok {
@@ -44,17 +45,27 @@ func (h *Handler) references(c *gin.Context) {
 		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "invalid JSON:API body: "+err.Error()))
 		return
 	}
+	ctx := c.Request.Context()
 	var err error
-	if c.Request.Method == http.MethodDelete {
-		f, err = fs.RemoveReferencedBy(c.Request.Context(), f.ID, body.Data)
-	} else {
-		f, err = fs.AddReferencedBy(c.Request.Context(), f.ID, body.Data)
+	notSync := strings.HasSuffix(c.FullPath(), "/not_synchronized_on")
+	switch {
+	case notSync && c.Request.Method == http.MethodDelete:
+		f, err = fs.RemoveNotSynchronizedOn(ctx, f.ID, body.Data)
+	case notSync:
+		f, err = fs.AddNotSynchronizedOn(ctx, f.ID, body.Data)
+	case c.Request.Method == http.MethodDelete:
+		f, err = fs.RemoveReferencedBy(ctx, f.ID, body.Data)
+	default:
+		f, err = fs.AddReferencedBy(ctx, f.ID, body.Data)
 	}
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	refs := f.ReferencedBy
+	if notSync {
+		refs = f.NotSynchronizedOn
+	}
 	if refs == nil {
 		refs = []vfs.Reference{}
 	}

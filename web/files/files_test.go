@@ -17,8 +17,10 @@ import (
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web"
+	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
 
@@ -50,6 +52,7 @@ func newEnv(t testing.TB, quota int64) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv.Auth.Resolver = oauthOnly{}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	u, _ := url.Parse(ts.URL)
@@ -89,6 +92,28 @@ func (e *env) do(method, path string, body io.Reader, hdr map[string]string) (in
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return res.StatusCode, res.Header, b
+}
+
+// oauthOnly knows one OAuth client, "desktop", and nothing else.
+type oauthOnly struct{}
+
+func (oauthOnly) App(context.Context, *instance.Instance, string, *token.Claims, *http.Request) (*permission.Permission, error) {
+	return nil, middleware.ErrUnknownSubject
+}
+
+func (oauthOnly) Konnector(context.Context, *instance.Instance, string) (*permission.Permission, error) {
+	return nil, middleware.ErrUnknownSubject
+}
+
+func (oauthOnly) OAuthClient(_ context.Context, _ *instance.Instance, id string) error {
+	if id != "desktop" {
+		return middleware.ErrUnknownSubject
+	}
+	return nil
+}
+
+func (oauthOnly) ShareCode(context.Context, *instance.Instance, string) (*permission.Permission, error) {
+	return nil, middleware.ErrUnknownSubject
 }
 
 type resource struct {

@@ -60,6 +60,8 @@ func (h *Handler) Register(r *gin.RouterGroup) {
 	g.POST("/:id/copy", h.copyFile)
 	g.POST("/:id/relationships/referenced_by", h.references)
 	g.DELETE("/:id/relationships/referenced_by", h.references)
+	g.POST("/:id/relationships/not_synchronized_on", h.references)
+	g.DELETE("/:id/relationships/not_synchronized_on", h.references)
 	g.POST("/archive", h.createArchive)
 	g.GET("/archive/:key/:name", h.downloadArchive)
 	g.GET("/fsck", h.fsck)

@@ -62,6 +62,19 @@ func (h *Handler) changes(c *gin.Context) {
 		fields = strings.Split(f, ",")
 	}
 	ctx := c.Request.Context()
+	// An OAuth client (a desktop) does not see the directories it does not
+	// synchronize: what is inside them is sent as deleted.
+	var excluded []string
+	if p, err := h.auth.Permission(c); err == nil && p.Type == permission.TypeOAuth {
+		client := strings.TrimPrefix(p.SourceID, "io.cozy.oauth.clients/")
+		if excluded, err = fs.NotSynchronizedDirs(ctx, client); err != nil {
+			fail(c, err)
+			return
+		}
+	}
+	if len(excluded) > 0 {
+		opts.IncludeDocs, withPath = true, true
+	}
 	res, err := fs.Changes(ctx, opts)
 	if err != nil {
 		fail(c, err)
@@ -131,6 +144,20 @@ func (h *Handler) changes(c *gin.Context) {
 				doc = proj
 			}
 		}
+		if doc != nil && len(excluded) > 0 && !ch.Deleted {
+			if p, _ := docs[i]["path"].(string); p != "" && underAny(p, excluded) {
+				rev := ""
+				if len(ch.Revs) > 0 {
+					rev = ch.Revs[0]
+				}
+				r := row{ID: ch.ID, Seq: strconv.FormatUint(ch.Seq, 10), Deleted: true, Changes: []changeRev{{Rev: rev}}}
+				if c.Query("include_docs") == "true" {
+					r.Doc = map[string]any{"_id": ch.ID, "_rev": rev, "_deleted": true}
+				}
+				rows = append(rows, r)
+				continue
+			}
+		}
 		r := row{ID: ch.ID, Seq: strconv.FormatUint(ch.Seq, 10), Deleted: ch.Deleted}
 		for _, rev := range ch.Revs {
 			r.Changes = append(r.Changes, changeRev{Rev: rev})
@@ -141,6 +168,16 @@ func (h *Handler) changes(c *gin.Context) {
 		rows = append(rows, r)
 	}
 	c.JSON(http.StatusOK, gin.H{"results": rows, "last_seq": strconv.FormatUint(res.LastSeq, 10), "pending": res.Pending})
+}
+
+// underAny reports whether p is one of dirs or inside one of them.
+func underAny(p string, dirs []string) bool {
+	for _, d := range dirs {
+		if p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // find handles POST /files/_find: a mango query answered as JSON:API.

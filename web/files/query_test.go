@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/cozypi/cozy/pkg/token"
 )
 
 func TestChanges(t *testing.T) {
@@ -86,5 +88,43 @@ func TestFindAndAllDocs(t *testing.T) {
 	list.Data = nil
 	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Data) != 2 || list.Data[0].ID != b.Data.ID {
 		t.Fatalf("all_docs: %d %s", code, body)
+	}
+}
+
+func TestChangesHideNotSynchronizedDirs(t *testing.T) {
+	e := newEnv(t, 0)
+	videos := e.mkdir("", "Videos")
+	inner := e.mkdir(videos, "2024")
+	v := e.upload(inner, "v.mp4", "v")
+	docs := e.upload("", "doc.txt", "d")
+	body := `{"data":[{"type":"io.cozy.oauth.clients","id":"desktop"}]}`
+	code, _, b := e.do("POST", "/files/"+videos+"/relationships/not_synchronized_on", strings.NewReader(body), nil)
+	if code != 200 || !strings.Contains(string(b), `"count":1`) {
+		t.Fatalf("not_synchronized_on: %d %s", code, b)
+	}
+	if code, _, _ = e.do("POST", "/files/"+docs.Data.ID+"/relationships/not_synchronized_on", strings.NewReader(body), nil); code != 422 {
+		t.Fatalf("not_synchronized_on a file: %d", code)
+	}
+	tok, err := e.inst.Issue(token.Access, "desktop", "io.cozy.files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.token = tok
+	var res struct {
+		Results []struct {
+			ID      string `json:"id"`
+			Deleted bool   `json:"deleted"`
+		} `json:"results"`
+	}
+	code, _, b = e.do("GET", "/files/_changes", nil, nil)
+	if code != 200 || json.Unmarshal(b, &res) != nil {
+		t.Fatalf("changes: %d %s", code, b)
+	}
+	deleted := map[string]bool{}
+	for _, r := range res.Results {
+		deleted[r.ID] = r.Deleted
+	}
+	if !deleted[videos] || !deleted[inner] || !deleted[v.Data.ID] || deleted[docs.Data.ID] {
+		t.Fatalf("changes for the desktop: %s", b)
 	}
 }
