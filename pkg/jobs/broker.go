@@ -138,8 +138,10 @@ func (b *Broker) Start(ctx context.Context) error {
 			b.cfg.Log.Warn("jobs: trigger not armed", "trigger", t.ID, "error", err)
 		}
 	}
+	// Subscribe before returning so that no write after Start is missed.
+	sub := b.st.Events().Subscribe(b.cfg.EventBuffer, nil)
 	b.wg.Add(1)
-	go b.listen()
+	go b.listen(sub)
 	b.cfg.Log.Debug("jobs: broker started", "resumed", len(resume), "triggers", len(trigs))
 	return nil
 }

@@ -245,16 +245,16 @@ func (b *Broker) fire(id string, at time.Time) {
 }
 
 // listen feeds @event triggers from the store's event bus.
-func (b *Broker) listen() {
+func (b *Broker) listen(sub *store.Subscription) {
 	defer b.wg.Done()
 	for {
-		sub := b.st.Events().Subscribe(b.cfg.EventBuffer, nil)
 		done := b.consume(sub)
 		sub.Close()
 		if done {
 			return
 		}
 		b.cfg.Log.Warn("jobs: event subscription dropped, some @event triggers may have missed events")
+		sub = b.st.Events().Subscribe(b.cfg.EventBuffer, nil)
 	}
 }
 
