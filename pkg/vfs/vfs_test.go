@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/cozypi/cozy/pkg/store/bolt"
 )
@@ -94,11 +95,16 @@ func TestCreateFileErrors(t *testing.T) {
 		{"bad name", FileOptions{Name: "a/b", Size: 5}, "hello", ErrInvalidName},
 		{"no parent", FileOptions{Name: "p.txt", DirID: "nope", Size: 5}, "hello", ErrParentNotFound},
 		{"in trash", FileOptions{Name: "t.txt", DirID: TrashID, Size: 5}, "hello", ErrForbidden},
+		{"truncated", FileOptions{Name: "tr.txt", Size: 10}, "", ErrSizeMismatch},
 		{"ok with md5", FileOptions{Name: "ok.txt", Size: 5, MD5Sum: goodSum[:]}, "hello", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := fs.CreateFile(ctx, tt.opts, strings.NewReader(tt.body))
+			var body io.Reader = strings.NewReader(tt.body)
+			if tt.name == "truncated" {
+				body = io.MultiReader(strings.NewReader("abc"), iotest.ErrReader(io.ErrUnexpectedEOF))
+			}
+			_, err := fs.CreateFile(ctx, tt.opts, body)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("err = %v, want %v", err, tt.want)
 			}

@@ -276,6 +276,10 @@ func (fs *FS) receive(opts FileOptions, body io.Reader, freed int64) (*upload, e
 		if errors.Is(err, ErrQuota) && opts.Size >= 0 && max == opts.Size {
 			return nil, fmt.Errorf("%w: body longer than %d bytes", ErrSizeMismatch, opts.Size)
 		}
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			// The HTTP server reports a body shorter than its Content-Length so.
+			return nil, fmt.Errorf("%w: body shorter than announced", ErrSizeMismatch)
+		}
 		return nil, err
 	}
 	if opts.Size >= 0 && u.size != opts.Size {

@@ -1,16 +1,20 @@
 package files_test
 
 import (
+	"bufio"
 	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -371,3 +375,31 @@ func TestPermissionOnDirectoryCoversContent(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+// TestTruncatedUpload sends fewer bytes than its Content-Length and closes
+// its side: nothing is stored.
+func TestTruncatedUpload(t *testing.T) {
+	e := newEnv(t, 0)
+	u, _ := url.Parse(e.url)
+	conn, err := net.Dial("tcp", u.Host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /files/?Type=file&Name=cut.txt HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Length: 100\r\n\r\nonly ten b", u.Host, e.token)
+	conn.(*net.TCPConn).CloseWrite()
+	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err == nil {
+		res.Body.Close()
+		if res.StatusCode < 400 {
+			t.Fatalf("truncated upload answered %d", res.StatusCode)
+		}
+	}
+	if code, _, _ := e.do("GET", "/files/metadata?Path=/cut.txt", nil, nil); code != 404 {
+		t.Fatalf("truncated upload stored: %d", code)
+	}
+	tmp, _ := os.ReadDir(filepath.Join(e.m.Dir(e.inst), "files", "tmp"))
+	if len(tmp) != 0 {
+		t.Fatalf("temporary files left: %d", len(tmp))
+	}
+}
