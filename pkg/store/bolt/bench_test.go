@@ -101,3 +101,19 @@ func BenchmarkChanges100k(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateIndexOver100k builds a Mango index over 100k documents
+// already stored (the index entries are sorted before insertion: bbolt
+// inserts unsorted keys in quadratic time within one transaction).
+func BenchmarkCreateIndexOver100k(b *testing.B) {
+	ctx := context.Background()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		db := openTest(b).DB("io.cozy.bench")
+		loadDocs(b, db, 100000)
+		b.StartTimer()
+		if _, err := db.CreateIndex(ctx, json.RawMessage(fmt.Sprintf(`{"index":{"fields":["name","dir"]},"ddoc":"by-name-%d"}`, i))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
