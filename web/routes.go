@@ -6,6 +6,8 @@ import (
 	dataweb "github.com/cozypi/cozy/web/data"
 	filesweb "github.com/cozypi/cozy/web/files"
 	jobsweb "github.com/cozypi/cozy/web/jobs"
+	permissionsweb "github.com/cozypi/cozy/web/permissions"
+	realtimeweb "github.com/cozypi/cozy/web/realtime"
 	remoteweb "github.com/cozypi/cozy/web/remote"
 	settingsweb "github.com/cozypi/cozy/web/settings"
 	"github.com/gin-gonic/gin"
@@ -25,5 +27,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	login.Register(r)
 	(&settingsweb.Handler{Instances: s.Instances, Sessions: s.Sessions, OAuth: s.OAuth, Auth: s.Auth, Login: login, Subdomains: s.Config.Subdomains, Log: s.Log}).Register(r)
 	(&jobsweb.Handler{Jobs: s.Jobs, Auth: s.Auth, Log: s.Log}).Register(r)
+	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
+	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
 	// ROUTES-END
 }
