@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -117,4 +118,45 @@ func (fs *FS) LoadArchive(ctx context.Context, key string, now time.Time) (Archi
 		return Archive{}, fmt.Errorf("%w: archive %s expired", ErrNotFound, key)
 	}
 	return a, nil
+}
+
+// ErrInvalidMetadata means a MetadataID is unknown or expired (422).
+var ErrInvalidMetadata = errors.New("invalid or expired metadata id")
+
+// SaveMetadata records a metadata object for a later upload (MetadataID)
+// until exp, as a _local document, and returns its id.
+func (fs *FS) SaveMetadata(ctx context.Context, attrs json.RawMessage, exp time.Time) (string, error) {
+	var buf [8]byte
+	if _, err := rand.Read(buf[:]); err != nil {
+		return "", fmt.Errorf("vfs: metadata id: %w", err)
+	}
+	id := hex.EncodeToString(buf[:])
+	body, err := json.Marshal(map[string]any{"attributes": attrs, "expires_at": exp})
+	if err != nil {
+		return "", fmt.Errorf("vfs: metadata: %w", err)
+	}
+	if _, err := fs.db.PutLocal(ctx, "metadata-"+id, body); err != nil {
+		return "", fmt.Errorf("vfs: save metadata: %w", err)
+	}
+	return id, nil
+}
+
+// LoadMetadata returns the metadata object of id, or ErrInvalidMetadata.
+func (fs *FS) LoadMetadata(ctx context.Context, id string, now time.Time) (json.RawMessage, error) {
+	doc, err := fs.db.GetLocal(ctx, "metadata-"+id)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrInvalidMetadata, id)
+	}
+	var m struct {
+		Attributes json.RawMessage `json:"attributes"`
+		ExpiresAt  time.Time       `json:"expires_at"`
+	}
+	if err := json.Unmarshal(doc.Body, &m); err != nil {
+		return nil, fmt.Errorf("vfs: metadata %s: %w", id, err)
+	}
+	if now.After(m.ExpiresAt) {
+		fs.db.DeleteLocal(ctx, "metadata-"+id, doc.Rev)
+		return nil, fmt.Errorf("%w: %s", ErrInvalidMetadata, id)
+	}
+	return m.Attributes, nil
 }

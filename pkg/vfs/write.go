@@ -95,6 +95,9 @@ type FileOptions struct {
 	IfMatch                                string    // Overwrite: the current revision, "" to skip
 	App                                    string
 	SourceAccount, SourceAccountIdentifier string
+	// Metadata is the file's metadata object (a JSON object), nil for none;
+	// a photo's EXIF fields are added to it when it lacks them.
+	Metadata json.RawMessage
 }
 
 // CreateFile stores the content read from body as a new file.
@@ -145,11 +148,9 @@ func (fs *FS) CreateFile(ctx context.Context, opts FileOptions, body io.Reader) 
 	if opts.App != "" {
 		f.CozyMetadata.UploadedBy = &Uploader{Slug: opts.App}
 	}
-	if photoMeta != nil {
-		if f.Metadata, err = json.Marshal(photoMeta); err != nil {
-			u.abort()
-			return nil, fmt.Errorf("vfs: encode metadata: %w", err)
-		}
+	if f.Metadata, err = mergeMetadata(opts.Metadata, photoMeta); err != nil {
+		u.abort()
+		return nil, err
 	}
 	f.CozyMetadata.SourceAccount, f.CozyMetadata.SourceAccountIdentifier = opts.SourceAccount, opts.SourceAccountIdentifier
 
@@ -220,6 +221,9 @@ func (fs *FS) Overwrite(ctx context.Context, id string, opts FileOptions, body i
 		f.Tags = cleanTags(opts.Tags)
 	}
 	f.Executable, f.Encrypted = opts.Executable, opts.Encrypted
+	if opts.Metadata != nil {
+		f.Metadata = opts.Metadata
+	}
 	meta := *cur.CozyMetadataOrNew(fs, now)
 	meta.UpdatedAt, meta.UploadedAt, meta.UploadedOn = now, &now, fs.createdOn()
 	if opts.App != "" {
@@ -370,3 +374,27 @@ func cleanTags(tags []string) []string {
 }
 
 func newID() string { return uuid.NewString() }
+
+// mergeMetadata returns the given metadata object with the photo's fields
+// it lacks; nil when both are empty.
+func mergeMetadata(given json.RawMessage, photo map[string]any) (json.RawMessage, error) {
+	if len(given) == 0 && photo == nil {
+		return nil, nil
+	}
+	m := map[string]any{}
+	if len(given) > 0 {
+		if err := json.Unmarshal(given, &m); err != nil {
+			return nil, fmt.Errorf("%w: metadata must be a JSON object", ErrInvalidMetadata)
+		}
+	}
+	for k, v := range photo {
+		if _, ok := m[k]; !ok {
+			m[k] = v
+		}
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("vfs: encode metadata: %w", err)
+	}
+	return out, nil
+}

@@ -108,3 +108,30 @@ func TestArchive(t *testing.T) {
 		t.Fatalf("unknown archive: %d", code)
 	}
 }
+
+func TestUploadMetadata(t *testing.T) {
+	e := newEnv(t, 0)
+	body := `{"data":{"type":"io.cozy.files.metadata","attributes":{"qualification":{"label":"telecom_invoice"},"datetime":"2017-04-22T01:00:00-05:00"}}}`
+	code, _, b := e.do("POST", "/files/upload/metadata", strings.NewReader(body), nil)
+	var res struct {
+		Data struct {
+			ID string `json:"id"`
+		} `json:"data"`
+	}
+	if code != 201 || json.Unmarshal(b, &res) != nil || res.Data.ID == "" {
+		t.Fatalf("metadata: %d %s", code, b)
+	}
+	code, _, b = e.do("POST", "/files/?Type=file&Name=bill.pdf&MetadataID="+res.Data.ID, strings.NewReader("%PDF"), nil)
+	if code != 201 || !strings.Contains(string(b), `"telecom_invoice"`) {
+		t.Fatalf("upload with MetadataID: %d %s", code, b)
+	}
+	if code, _, _ = e.do("POST", "/files/?Type=file&Name=x.pdf&MetadataID=unknown", strings.NewReader("x"), nil); code != 422 {
+		t.Fatalf("unknown MetadataID: %d", code)
+	}
+	if code, _, _ = e.do("POST", "/files/upload/metadata", strings.NewReader(`{"data":{"attributes":{"carbonCopy":true}}}`), nil); code != 403 {
+		t.Fatalf("carbonCopy without permission: %d", code)
+	}
+	if code, _, _ = e.do("POST", "/files/upload/metadata", strings.NewReader(`{"data":{"attributes":[1]}}`), nil); code != 422 {
+		t.Fatalf("metadata not an object: %d", code)
+	}
+}

@@ -50,9 +50,13 @@ func (h *Handler) create(c *gin.Context) {
 	if typ == vfs.TypeDirectory {
 		f, err = fs.CreateDir(ctx, vfs.DirOptions{Name: c.Query("Name"), DirID: dirID, Tags: tags(c), CreatedAt: created, App: appSlug(c)})
 	} else {
+		meta, ok := h.requestMetadata(c, fs)
+		if !ok {
+			return
+		}
 		var opts vfs.FileOptions
 		if opts, err = fileOptions(c, date); err == nil {
-			opts.Name, opts.DirID, opts.CreatedAt = c.Query("Name"), dirID, created
+			opts.Name, opts.DirID, opts.CreatedAt, opts.Metadata = c.Query("Name"), dirID, created, meta
 			f, err = fs.CreateFile(ctx, opts, c.Request.Body)
 		}
 	}
@@ -113,6 +117,9 @@ func (h *Handler) overwrite(c *gin.Context) {
 		opts.Tags = nil // keep the current tags
 	}
 	opts.IfMatch = ifMatch(c)
+	if opts.Metadata, ok = h.requestMetadata(c, fs); !ok {
+		return
+	}
 	g, err := fs.Overwrite(c.Request.Context(), f.ID, opts, c.Request.Body)
 	if err != nil {
 		fail(c, err)

@@ -62,6 +62,7 @@ func (h *Handler) Register(r *gin.RouterGroup) {
 	g.DELETE("/:id/relationships/referenced_by", h.references)
 	g.POST("/:id/relationships/not_synchronized_on", h.references)
 	g.DELETE("/:id/relationships/not_synchronized_on", h.references)
+	g.POST("/upload/metadata", h.uploadMetadata)
 	g.POST("/archive", h.createArchive)
 	g.GET("/archive/:key/:name", h.downloadArchive)
 	g.GET("/fsck", h.fsck)
@@ -122,7 +123,7 @@ func status(err error) int {
 	case errors.Is(err, vfs.ErrExists):
 		return http.StatusConflict
 	case errors.Is(err, vfs.ErrInvalidName), errors.Is(err, vfs.ErrInvalidType),
-		errors.Is(err, vfs.ErrNotDirectory), errors.Is(err, vfs.ErrNotFile):
+		errors.Is(err, vfs.ErrNotDirectory), errors.Is(err, vfs.ErrNotFile), errors.Is(err, vfs.ErrInvalidMetadata):
 		return http.StatusUnprocessableEntity
 	case errors.Is(err, vfs.ErrMD5Mismatch), errors.Is(err, vfs.ErrSizeMismatch), errors.Is(err, vfs.ErrRevMismatch):
 		return http.StatusPreconditionFailed
