@@ -80,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
 	r.Use(middleware.AccessLog(s.Log))
+	r.Use(middleware.Secure(middleware.SecureOptions{}), middleware.CORS(s.isAppHost))
 	// /status and /version answer on any host.
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
@@ -94,6 +95,13 @@ func (s *Server) Handler() http.Handler {
 		httperr.Render(c, httperr.New(http.StatusMethodNotAllowed, "method "+c.Request.Method+" not allowed on "+c.Request.URL.Path))
 	})
 	return r
+}
+
+// isAppHost tells whether a request is made to an app's sub-domain (no
+// CORS there: an app's token must not leak to other origins).
+func (s *Server) isAppHost(r *http.Request) bool {
+	t, ok := middleware.ResolveHost(s.Instances, s.Config.Subdomains, r.Host)
+	return ok && t.AppSlug != ""
 }
 
 // appSubdomain answers requests made to an app's sub-domain; the app
