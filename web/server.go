@@ -14,11 +14,13 @@ import (
 	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/permstore"
+	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/httperr"
 	jobsweb "github.com/cozypi/cozy/web/jobs"
 	"github.com/cozypi/cozy/web/middleware"
+	realtimeweb "github.com/cozypi/cozy/web/realtime"
 	"github.com/cozypi/cozy/web/status"
 	"github.com/gin-gonic/gin"
 )
@@ -40,6 +42,7 @@ type Server struct {
 	OAuth     *oauth.Service   // OAuth clients, codes and tokens
 	Perms     *permstore.Store // stored io.cozy.permissions documents
 	Jobs      *jobs.Manager    // job brokers, one per open instance store
+	Realtime  *realtime.Hub    // live events of the /realtime/ websocket
 }
 
 // New builds a Server over an opened instance manager.
@@ -51,6 +54,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
 	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
 	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
+	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
 	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
 	return s, nil
 }
@@ -133,5 +137,6 @@ func (s *Server) AdminHandler() http.Handler {
 // Close releases what the server holds (open stores).
 func (s *Server) Close() error {
 	s.Jobs.Close()
+	s.Realtime.Close()
 	return nil
 }
