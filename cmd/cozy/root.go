@@ -16,7 +16,7 @@ func newRootCmd() *cobra.Command {
 	}
 	config.AddFlags(root.PersistentFlags())
 	root.AddCommand(newServeCmd(), newInstancesCmd(), newStatusCmd(), newVersionCmd(), newConfigCmd())
-	root.AddCommand(newRemoteCmd())
+	root.AddCommand(newRemoteCmd(), newCheckCmd())
 	root.AddCommand(newJobsCmds()...)
 	return root
 }
