@@ -339,5 +339,3 @@ func TestAccessMatrix(t *testing.T) {
 		}
 	}
 }
-
-
