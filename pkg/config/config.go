@@ -49,8 +49,24 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful stop.
 	ShutdownTimeout time.Duration
 
+	// Mail is the SMTP server that sends mail (notifications, sendmail jobs).
+	Mail Mail
+
 	// File is the configuration file that was read, if any.
 	File string
+}
+
+// Mail configures the SMTP server mail is sent through.
+type Mail struct {
+	Host     string
+	Port     int
+	Username string // empty: no authentication
+	Password string
+	// DisableTLS sends over plain SMTP; otherwise STARTTLS is required.
+	DisableTLS bool
+	// NoReplyAddress is the sender of noreply mail (default: noreply@<instance domain>).
+	NoReplyAddress string
+	NoReplyName    string
 }
 
 // setting describes one key: its YAML path, flag, environment variable,
@@ -123,6 +139,13 @@ var settings = []setting{
 		c.BodyLimit = n
 		return nil
 	}},
+	{"mail.host", "mail-host", "mail smtp host", "localhost", str(func(c *Config) *string { return &c.Mail.Host })},
+	{"mail.port", "mail-port", "mail smtp port", "25", integer(func(c *Config) *int { return &c.Mail.Port })},
+	{"mail.username", "mail-username", "mail smtp username", "", str(func(c *Config) *string { return &c.Mail.Username })},
+	{"mail.password", "mail-password", "mail smtp password", "", str(func(c *Config) *string { return &c.Mail.Password })},
+	{"mail.disable_tls", "mail-disable-tls", "disable starttls on smtp", "false", boolean(func(c *Config) *bool { return &c.Mail.DisableTLS })},
+	{"mail.noreply_address", "mail-noreply-address", "mail address used for sending mail as a noreply (default: noreply@<instance domain>)", "", str(func(c *Config) *string { return &c.Mail.NoReplyAddress })},
+	{"mail.noreply_name", "mail-noreply-name", "mail name used for sending mail as a noreply", "My Cozy", str(func(c *Config) *string { return &c.Mail.NoReplyName })},
 	{"shutdown_timeout", "", "", "2m", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil {

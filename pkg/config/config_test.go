@@ -111,3 +111,29 @@ func TestRemoteAssets(t *testing.T) {
 		}
 	}
 }
+
+func TestMailSettings(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cozy.yaml")
+	if err := os.WriteFile(file, []byte("mail:\n  host: smtp.example.org\n  port: 587\n  username: u\n  noreply_name: Box\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	config.AddFlags(fs)
+	if err := fs.Parse([]string{"--config", file, "--mail-disable-tls", "--mail-noreply-address", "noreply@example.org"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"COZY_MAIL_PASSWORD": "secret"}
+	c, err := config.Load(fs, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Mail{Host: "smtp.example.org", Port: 587, Username: "u", Password: "secret", DisableTLS: true,
+		NoReplyAddress: "noreply@example.org", NoReplyName: "Box"}
+	if c.Mail != want {
+		t.Fatalf("mail: %+v, want %+v", c.Mail, want)
+	}
+	if _, err := config.Load(nil, func(k string) string { return map[string]string{"COZY_MAIL_PORT": "smtp"}[k] }); err == nil {
+		t.Fatal("a bad mail port was accepted")
+	}
+}
