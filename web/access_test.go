@@ -172,6 +172,8 @@ var routes = []route{
 	{"GET", "/permissions/doctype/:doctype/shared-by-link", "/permissions/doctype/io.cozy.files/shared-by-link", "", tok(200)},
 	// public, settings
 	{"GET", "/public/prelogin", "/public/prelogin", "", pub(200)},
+	{"GET", "/public/avatar", "/public/avatar", "", pub(200)},
+	{"GET", "/connection_check", "/connection_check", "", pub(204)},
 	{"GET", "/settings/capabilities", "/settings/capabilities", "", tok(200).with(oauthNoScope, 200, shareCode, 200)},
 	{"GET", "/settings/clients", "/settings/clients", "", tok(200)},
 	{"DELETE", "/settings/clients/:id", "/settings/clients/nope", "", tok(404)},
@@ -182,6 +184,10 @@ var routes = []route{
 	{"PUT", "/settings/passphrase", "/settings/passphrase", "{}", pub(401).with(appCookie, 400)}, // the owner's session only,
 	{"POST", "/settings/passphrase/check", "/settings/passphrase/check", "{}", tok(400)},
 	{"GET", "/settings/sessions", "/settings/sessions", "", tok(200)},
+	{"GET", "/settings/sessions/current", "/settings/sessions/current", "", pub(401).with(appCookie, 200)}, // the cookie's session
+	{"GET", "/settings/context", "/settings/context", "", tok(200).with(oauthNoScope, 200, shareCode, 200)}, // any valid token
+	{"GET", "/settings/flags", "/settings/flags", "", tok(200).with(oauthNoScope, 200, shareCode, 200)},
+	{"POST", "/settings/synchronized", "/settings/synchronized", "", tok(403).with(oauthScope, 204, oauthNoScope, 204)}, // OAuth clients only
 	// remote
 	{"GET", "/remote/:doctype", "/remote/org.example.remote", "", tok(404)},
 	{"POST", "/remote/:doctype", "/remote/org.example.remote", "{}", tok(404)},

@@ -50,6 +50,8 @@ type Client struct {
 	SoftwareVersion   string    `json:"software_version,omitempty"`
 	AllowLoginScope   bool      `json:"allow_login_scope,omitempty"`
 	CreatedAt         time.Time `json:"created_at,omitzero"`
+	// SynchronizedAt is when the client last said it synchronized.
+	SynchronizedAt time.Time `json:"synchronized_at,omitzero"`
 	// Rev is the store revision; not part of the RFC document.
 	Rev string `json:"-"`
 }
@@ -237,6 +239,24 @@ func (s *Service) Update(ctx context.Context, inst *instance.Instance, id string
 	}
 	c.Rev = rev
 	return c, nil
+}
+
+// Synchronized records that the client synchronized now
+// (POST /settings/synchronized).
+func (s *Service) Synchronized(ctx context.Context, inst *instance.Instance, id string) error {
+	c, err := s.Get(ctx, inst, id)
+	if err != nil {
+		return err
+	}
+	c.SynchronizedAt = s.now().UTC().Truncate(time.Second)
+	db, err := s.db(inst, ClientsDoctype)
+	if err != nil {
+		return err
+	}
+	if _, err := putDoc(ctx, db, c.ID, c.Rev, stored{Client: *c, DocID: c.ID}); err != nil {
+		return fmt.Errorf("oauth: record synchronization: %w", err)
+	}
+	return nil
 }
 
 // Delete removes a client; its tokens stop working at once.

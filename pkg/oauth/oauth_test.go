@@ -162,3 +162,25 @@ func TestFlow(t *testing.T) {
 		t.Fatal("Code")
 	}
 }
+
+func TestSynchronized(t *testing.T) {
+	ctx := context.Background()
+	s, inst, now := setup(t)
+	c, err := s.Register(ctx, inst, meta, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Synchronized(ctx, inst, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(ctx, inst, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.SynchronizedAt.Equal(now.UTC().Truncate(time.Second)) {
+		t.Fatalf("synchronized_at = %v, want %v", got.SynchronizedAt, *now)
+	}
+	if err := s.Synchronized(ctx, inst, "nope"); err == nil {
+		t.Fatal("unknown client synchronized")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
@@ -43,11 +44,17 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET("/settings/sessions", h.sessions)
 	r.GET("/settings/clients", h.clients)
 	r.DELETE("/settings/clients/:id", h.deleteClient)
+	r.GET("/settings/context", h.context)
+	r.GET("/settings/flags", h.flags)
+	r.POST("/settings/synchronized", h.synchronized)
+	r.GET("/settings/sessions/current", h.currentSession)
+	r.GET("/public/avatar", h.avatar)
+	r.GET("/connection_check", h.connectionCheck)
 }
 
 // allow accepts the owner's session, else checks the token's permission.
 func (h *Handler) allow(c *gin.Context, v permission.Verb) bool {
-	if _, err := h.Sessions.FromRequest(c, middleware.GetInstance(c), c.Request); err == nil {
+	if h.ownerSession(c) {
 		return true
 	}
 	return h.Auth.AllowWhole(c, v, Doctype)
@@ -55,7 +62,7 @@ func (h *Handler) allow(c *gin.Context, v permission.Verb) bool {
 
 // authenticated accepts a session or any valid token.
 func (h *Handler) authenticated(c *gin.Context) bool {
-	if _, err := h.Sessions.FromRequest(c, middleware.GetInstance(c), c.Request); err == nil {
+	if h.ownerSession(c) {
 		return true
 	}
 	if _, err := h.Auth.Permission(c); err != nil {
@@ -63,6 +70,26 @@ func (h *Handler) authenticated(c *gin.Context) bool {
 		return false
 	}
 	return true
+}
+
+// ownerSession tells whether the request carries the owner's session
+// cookie and comes from the instance's own pages. With CORS reflecting
+// origins with credentials, a cookie sent by another origin (an app on a
+// sibling sub-domain is same-site, so SameSite=Lax does not stop it) must
+// not stand for the owner: such requests need a token.
+func (h *Handler) ownerSession(c *gin.Context) bool {
+	if origin := c.Request.Header.Get("Origin"); origin != "" && !sameOrigin(c.Request, origin) {
+		return false
+	}
+	_, err := h.Sessions.FromRequest(c, middleware.GetInstance(c), c.Request)
+	return err == nil
+}
+
+// sameOrigin compares the host of origin with the request's own host (the
+// scheme is left out: TLS may end at a proxy).
+func sameOrigin(r *http.Request, origin string) bool {
+	_, host, ok := strings.Cut(origin, "://")
+	return ok && strings.EqualFold(host, r.Host)
 }
 
 // resource renders a JSON:API document of type io.cozy.settings.
