@@ -184,7 +184,7 @@ var routes = []route{
 	{"PUT", "/settings/passphrase", "/settings/passphrase", "{}", pub(401).with(appCookie, 400)}, // the owner's session only,
 	{"POST", "/settings/passphrase/check", "/settings/passphrase/check", "{}", tok(400)},
 	{"GET", "/settings/sessions", "/settings/sessions", "", tok(200)},
-	{"GET", "/settings/sessions/current", "/settings/sessions/current", "", pub(401).with(appCookie, 200)}, // the cookie's session
+	{"GET", "/settings/sessions/current", "/settings/sessions/current", "", pub(401).with(appCookie, 200)},  // the cookie's session
 	{"GET", "/settings/context", "/settings/context", "", tok(200).with(oauthNoScope, 200, shareCode, 200)}, // any valid token
 	{"GET", "/settings/flags", "/settings/flags", "", tok(200).with(oauthNoScope, 200, shareCode, 200)},
 	{"POST", "/settings/synchronized", "/settings/synchronized", "", tok(403).with(oauthScope, 204, oauthNoScope, 204)}, // OAuth clients only
