@@ -92,9 +92,9 @@ var routes = []route{
 	{"POST", "/auth/login", "/auth/login", "passphrase=x", pub(403)},
 	{"DELETE", "/auth/login", "/auth/login", "", pub(401).with(appCookie, 204)},
 	{"DELETE", "/auth/login/others", "/auth/login/others", "", pub(401).with(appCookie, 204)},
-	{"POST", "/auth/logout", "/auth/logout", "", pub(403)}, // no CSRF token,
+	{"POST", "/auth/logout", "/auth/logout", "", pub(403)}, // no CSRF token
 	{"GET", "/auth/authorize", "/auth/authorize?client_id=nope", "", pub(400)},
-	{"POST", "/auth/authorize", "/auth/authorize", "", pub(400).with(appCookie, 403)}, // logged in: the CSRF token is checked,
+	{"POST", "/auth/authorize", "/auth/authorize", "", pub(400).with(appCookie, 403)}, // logged in: the CSRF token is checked
 	{"POST", "/auth/access_token", "/auth/access_token", "", pub(400)},
 	{"POST", "/auth/register", "/auth/register", "{}", pub(400)},
 	{"GET", "/auth/register/:client_id", "/auth/register/nope", "", pub(401)},
@@ -107,7 +107,7 @@ var routes = []route{
 	{"PUT", "/data/*path", "/data/io.cozy.contacts/c1", `{"a":1}`, tok(409).with(appCookie, 200)}, // created once, then a conflict
 	{"PATCH", "/data/*path", "/data/io.cozy.contacts/c1", `{}`, pub(405)},
 	{"DELETE", "/data/*path", "/data/io.cozy.contacts/nope?rev=1-a", "", tok(404)},
-	{"OPTIONS", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)}, // preflights (with Origin) are answered by CORS,
+	{"OPTIONS", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)}, // preflights (with Origin) are answered by CORS
 	{"CONNECT", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)},
 	{"TRACE", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)},
 	// files
@@ -115,7 +115,7 @@ var routes = []route{
 	{"PATCH", "/files/", "/files/", `{"data":[{"type":"io.cozy.files","id":"nope","attributes":{}}]}`, tok(404)},
 	{"GET", "/files/:id", "/files/nope", "", tok(404).with(shareCode, 404)},
 	{"HEAD", "/files/:id", "/files/nope", "", tok(404).with(shareCode, 404)},
-	{"POST", "/files/:id", "/files/nope?Type=directory&Name=d", "", pub(404)}, // the parent is looked up first,
+	{"POST", "/files/:id", "/files/nope?Type=directory&Name=d", "", pub(404)}, // the parent is looked up first
 	{"PUT", "/files/:id", "/files/nope", "x", tok(404)},
 	{"PATCH", "/files/:id", "/files/nope", "{}", tok(404)},
 	{"DELETE", "/files/:id", "/files/nope", "", tok(404)},
@@ -125,11 +125,11 @@ var routes = []route{
 	{"POST", "/files/:id/relationships/referenced_by", "/files/nope/relationships/referenced_by", "{}", tok(404)},
 	{"DELETE", "/files/:id/relationships/referenced_by", "/files/nope/relationships/referenced_by", "{}", tok(404)},
 	{"GET", "/files/:id/size", "/files/nope/size", "", tok(404).with(shareCode, 404)},
-	{"GET", "/files/:id/thumbnails/:secret/:format", "/files/nope/thumbnails/x/small", "", pub(400)}, // a signed secret, no token,
+	{"GET", "/files/:id/thumbnails/:secret/:format", "/files/nope/thumbnails/x/small", "", pub(400)}, // a signed secret, no token
 	{"POST", "/files/_all_docs", "/files/_all_docs", "{}", tok(200)},
 	{"GET", "/files/_changes", "/files/_changes", "", tok(200)},
 	{"POST", "/files/_find", "/files/_find", `{"selector":{}}`, tok(400)},
-	{"POST", "/files/archive", "/files/archive", "{}", pub(400)}, // the body is checked first,
+	{"POST", "/files/archive", "/files/archive", "{}", pub(400)}, // the body is checked first
 	{"GET", "/files/archive/:key/:name", "/files/archive/nope/a.zip", "", pub(404)},
 	{"GET", "/files/download", "/files/download?Path=/nope", "", tok(404).with(shareCode, 404)},
 	{"HEAD", "/files/download", "/files/download?Path=/nope", "", tok(404).with(shareCode, 404)},
@@ -138,7 +138,7 @@ var routes = []route{
 	{"POST", "/files/downloads", "/files/downloads?Path=/nope", "", tok(404).with(shareCode, 404)},
 	{"GET", "/files/downloads/:secret/:name", "/files/downloads/nope/a.txt", "", pub(400)},
 	{"HEAD", "/files/downloads/:secret/:name", "/files/downloads/nope/a.txt", "", pub(400)},
-	{"GET", "/files/fsck", "/files/fsck", "", tok(200).with(appCookie, 403, oauthScope, 403)}, // the owner's CLI only,
+	{"GET", "/files/fsck", "/files/fsck", "", tok(200).with(appCookie, 403, oauthScope, 403)}, // the owner's CLI only
 	{"POST", "/files/fsck", "/files/fsck", "", tok(200).with(appCookie, 403, oauthScope, 403)},
 	{"GET", "/files/metadata", "/files/metadata?Path=/nope", "", tok(404).with(shareCode, 404)},
 	{"HEAD", "/files/metadata", "/files/metadata?Path=/nope", "", tok(404).with(shareCode, 404)},
@@ -149,10 +149,10 @@ var routes = []route{
 	{"DELETE", "/files/trash/:id", "/files/trash/nope", "", tok(404)},
 	{"POST", "/files/upload/metadata", "/files/upload/metadata", "{}", tok(422)},
 	// jobs
-	{"GET", "/jobs/:id", "/jobs/nope", "", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // looked up, then checked by worker,
+	{"GET", "/jobs/:id", "/jobs/nope", "", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // looked up, then checked by worker
 	{"PATCH", "/jobs/:id", "/jobs/nope", "{}", tok(404).with(oauthNoScope, 404, shareCode, 404)},
 	{"GET", "/jobs/queue/:worker", "/jobs/queue/log", "", tok(200)},
-	{"POST", "/jobs/queue/:worker", "/jobs/queue/nope", "{}", tok(400).with(appCookie, 403)}, // apps need a worker-restricted rule,
+	{"POST", "/jobs/queue/:worker", "/jobs/queue/nope", "{}", tok(400).with(appCookie, 403)}, // apps need a worker-restricted rule
 	{"GET", "/jobs/triggers", "/jobs/triggers", "", tok(200)},
 	{"POST", "/jobs/triggers", "/jobs/triggers", "{}", tok(400).with(appCookie, 403)},
 	{"GET", "/jobs/triggers/:id", "/jobs/triggers/nope", "", tok(404).with(oauthNoScope, 404, shareCode, 404)},
@@ -181,7 +181,7 @@ var routes = []route{
 	{"PUT", "/settings/instance", "/settings/instance", "{}", tok(200)},
 	{"GET", "/settings/passphrase", "/settings/passphrase", "", tok(200)},
 	{"POST", "/settings/passphrase", "/settings/passphrase", "{}", pub(400)},
-	{"PUT", "/settings/passphrase", "/settings/passphrase", "{}", pub(401).with(appCookie, 400)}, // the owner's session only,
+	{"PUT", "/settings/passphrase", "/settings/passphrase", "{}", pub(401).with(appCookie, 400)}, // the owner's session only
 	{"POST", "/settings/passphrase/check", "/settings/passphrase/check", "{}", tok(400)},
 	{"GET", "/settings/sessions", "/settings/sessions", "", tok(200)},
 	{"GET", "/settings/sessions/current", "/settings/sessions/current", "", pub(401).with(appCookie, 200)},  // the cookie's session
@@ -194,7 +194,7 @@ var routes = []route{
 	{"GET", "/remote/_all_doctypes", "/remote/_all_doctypes", "", tok(200)},
 	{"GET", "/remote/assets/:name", "/remote/assets/nope", "", tok(404).with(oauthNoScope, 404, shareCode, 404)},
 	// realtime
-	{"GET", "/realtime/", "/realtime/", "", pub(426)}, // authenticated inside the websocket,
+	{"GET", "/realtime/", "/realtime/", "", pub(426)}, // authenticated inside the websocket
 	{"POST", "/realtime/:doctype/:id", "/realtime/io.cozy.realtime.test/x", "{}", tok(204)},
 	// status
 	{"GET", "/status", "/status", "", pub(200)},
