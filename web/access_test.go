@@ -43,7 +43,7 @@ var kindNames = [nKinds]string{"none", "expired", "other-instance", "app-no-cook
 
 // fullScope is what the app, the scoped OAuth client and the CLI hold.
 const fullScope = "io.cozy.files io.cozy.settings io.cozy.jobs io.cozy.triggers io.cozy.contacts " +
-	"io.cozy.permissions io.cozy.oauth.clients io.cozy.realtime.test io.cozy.doctypes org.example.remote"
+	"io.cozy.permissions io.cozy.oauth.clients io.cozy.apps io.cozy.konnectors io.cozy.realtime.test io.cozy.doctypes org.example.remote"
 
 // sharedFile is the id the share code may read.
 const sharedFile = "shared-file-id"
@@ -85,6 +85,27 @@ type route struct {
 // added to the router must join this table (the test fails otherwise).
 var routes = []route{
 	{"GET", "/", "/", "", pub(303)},
+	// apps and konnectors (web/apps)
+	{"GET", "/apps/", "/apps/", "", tok(200)},
+	{"GET", "/apps/:slug", "/apps/nope", "", tok(404)},
+	{"POST", "/apps/:slug", "/apps/nope?Source=ftp://x/y", "", tok(422)},
+	{"PUT", "/apps/:slug", "/apps/nope", "", tok(404)},
+	{"DELETE", "/apps/:slug", "/apps/nope", "", tok(404)},
+	{"GET", "/apps/:slug/icon", "/apps/nope/icon", "", tok(404)},
+	{"GET", "/apps/:slug/download", "/apps/nope/download", "", tok(404)},
+	{"GET", "/apps/:slug/download/:version", "/apps/nope/download/1.0.0", "", tok(404)},
+	{"POST", "/apps/:slug/logs", "/apps/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
+	{"GET", "/konnectors/", "/konnectors/", "", tok(200)},
+	{"GET", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
+	{"POST", "/konnectors/:slug", "/konnectors/nope?Source=ftp://x/y", "", tok(422)},
+	{"PUT", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
+	{"DELETE", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
+	{"GET", "/konnectors/:slug/icon", "/konnectors/nope/icon", "", tok(404)},
+	{"GET", "/konnectors/:slug/download", "/konnectors/nope/download", "", tok(404)},
+	{"GET", "/konnectors/:slug/download/:version", "/konnectors/nope/download/1.0.0", "", tok(404)},
+	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
+	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
+	{"GET", "/apps/:slug/session", "/apps/nope/session", "", pub(404)}, // hands the session to the app's sub-domain,
 	// auth: pages and OAuth2 endpoints authenticate by their own means.
 	{"GET", "/auth/assets/*filepath", "/auth/assets/style.css", "", pub(200)},
 	{"HEAD", "/auth/assets/*filepath", "/auth/assets/style.css", "", pub(200)},

@@ -29,5 +29,6 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	(&jobsweb.Handler{Jobs: s.Jobs, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
+	s.Apps.Register(r)
 	// ROUTES-END
 }

@@ -3,12 +3,12 @@ package web
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 
+	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/jobs"
@@ -18,6 +18,7 @@ import (
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/httperr"
+	appsweb "github.com/cozypi/cozy/web/apps"
 	jobsweb "github.com/cozypi/cozy/web/jobs"
 	"github.com/cozypi/cozy/web/middleware"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
@@ -42,6 +43,7 @@ type Server struct {
 	OAuth     *oauth.Service   // OAuth clients, codes and tokens
 	Perms     *permstore.Store // stored io.cozy.permissions documents
 	Jobs      *jobs.Manager    // job brokers, one per open instance store
+	Apps      *appsweb.Handler // the apps API and the apps' sub-domains
 	Realtime  *realtime.Hub    // live events of the /realtime/ websocket
 }
 
@@ -56,6 +58,8 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
 	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
 	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
+	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Subdomains: cfg.Subdomains, Log: log,
+		Apps: &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log, Fetcher: &apps.Fetcher{Registries: apps.RegistriesFromEnv()}}}
 	return s, nil
 }
 
@@ -89,10 +93,10 @@ func (s *Server) Handler() http.Handler {
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
 
-	inst := r.Group("/", middleware.Instance(s.Instances, s.Config.Subdomains), s.appSubdomain)
+	inst := r.Group("/", middleware.Instance(s.Instances, s.Config.Subdomains), s.Apps.Serve)
 	s.registerInstanceRoutes(inst)
 
-	r.NoRoute(middleware.Instance(s.Instances, s.Config.Subdomains), s.appSubdomain, func(c *gin.Context) {
+	r.NoRoute(middleware.Instance(s.Instances, s.Config.Subdomains), s.Apps.Serve, func(c *gin.Context) {
 		httperr.Render(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -106,16 +110,6 @@ func (s *Server) Handler() http.Handler {
 func (s *Server) isAppHost(r *http.Request) bool {
 	t, ok := middleware.ResolveHost(s.Instances, s.Config.Subdomains, r.Host)
 	return ok && t.AppSlug != ""
-}
-
-// appSubdomain answers requests made to an app's sub-domain; the app
-// server takes them over once apps can be installed.
-func (s *Server) appSubdomain(c *gin.Context) {
-	if slug := middleware.AppSlug(c); slug != "" {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, fmt.Sprintf("application %q is not installed", slug)))
-		return
-	}
-	c.Next()
 }
 
 // AdminHandler is the admin router.

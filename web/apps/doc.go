@@ -1,0 +1,18 @@
+// Package apps serves the /apps and /konnectors API (install, update,
+// uninstall, list, show, icon, download, open, logs) and the app server:
+// each installed web app answers on its own sub-domain of the instance
+// (flat "<instance>-<slug>.<rest>" or nested "<slug>.<instance>").
+//
+// The app server picks the most specific route of the manifest, maps the
+// path into the route's folder, renders the route's index as a template
+// with upstream's variables ({{.Token}}, {{.Domain}}, {{.CozyData}}...),
+// and sends the other files with their content type, an ETag, gzip for
+// text, and a long Cache-Control for names carrying a hash. A private
+// route needs a session: the instance's session cookie is handed to the
+// app's sub-domain through a short-lived signed code (the session cookie
+// itself is host-only), after a login when there is no session. Every
+// response carries a per-app Content-Security-Policy.
+//
+// Limits: the shared assets (cozy-bar, cozy-client-js, fonts) are not
+// served yet: their template variables render empty.
+package apps
