@@ -6,6 +6,7 @@ import (
 	dataweb "github.com/cozypi/cozy/web/data"
 	filesweb "github.com/cozypi/cozy/web/files"
 	jobsweb "github.com/cozypi/cozy/web/jobs"
+	notificationsweb "github.com/cozypi/cozy/web/notifications"
 	permissionsweb "github.com/cozypi/cozy/web/permissions"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
 	remoteweb "github.com/cozypi/cozy/web/remote"
@@ -30,5 +31,6 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
 	s.Apps.Register(r)
+	(&notificationsweb.Handler{Instances: s.Instances, Auth: s.Auth, Mail: s.Config.Mail, Log: s.Log}).Register(r)
 	// ROUTES-END
 }
