@@ -20,6 +20,9 @@ const ArchiveTTL = 10 * time.Minute
 // createArchive handles POST /files/archive: files by id or path, checked
 // for reading, are recorded and a download link returned.
 func (h *Handler) createArchive(c *gin.Context) {
+	if !h.mayTouchFiles(c, permission.GET) {
+		return
+	}
 	fs, _, ok := h.fs(c)
 	if !ok {
 		return

@@ -18,6 +18,10 @@ import (
 
 // create handles POST /files/:dir-id?Type=directory|file&Name=...
 func (h *Handler) create(c *gin.Context) {
+	// Credentials first: without them, nothing may be learnt of the parent.
+	if !h.mayTouchFiles(c, permission.POST) {
+		return
+	}
 	fs, _, ok := h.fs(c)
 	if !ok {
 		return

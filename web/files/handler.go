@@ -179,3 +179,10 @@ func appSlug(c *gin.Context) string {
 func actor(inst *instance.Instance) *vfs.Actor {
 	return &vfs.Actor{Kind: "member", DisplayName: inst.PublicName, Domain: inst.Domain}
 }
+
+// mayTouchFiles checks, before any lookup, that the request's credentials
+// allow verb on at least some files: handlers that must read the store to
+// decide the exact permission would otherwise tell strangers what exists.
+func (h *Handler) mayTouchFiles(c *gin.Context, verb permission.Verb) bool {
+	return h.auth.AllowSome(c, verb, vfs.Doctype)
+}
