@@ -18,8 +18,9 @@
 // window from a hash of the trigger id (stable across restarts), then run
 // as a @cron; the time windows are UTC.
 //
-// Limits: @client triggers and the client/sendmail workers are not
-// implemented; finished jobs are never purged and listing jobs scans them
+// The sendmail worker (SendmailWorker) sends mail with pkg/mail.
+//
+// Limits: finished jobs are never purged and listing jobs scans them
 // all; the event bus drops a subscriber that falls more than its buffer
 // behind, and the broker then re-subscribes, losing those events; a
 // debounce pending at shutdown is lost.

@@ -13,5 +13,5 @@
 // PATCH /jobs/:id only changes jobs of the "client" worker (run by a
 // client, not by the server).
 //
-// Limits: the Budget Insight webhook and sendmail are not served.
+// Limits: the Budget Insight webhook is not served.
 package jobs

@@ -41,7 +41,7 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 		URL: func(inst *instance.Instance) string { return InstanceURL(cfg.Dev, inst.Domain) },
 	}
 	m := pjobs.NewManager(pjobs.Config{
-		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "client": pjobs.ClientWorker()},
+		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail)},
 		Log:     log,
 	}, instances)
 	instances.OnStoreOpen(m.Attach)
