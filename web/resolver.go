@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/oauth"
@@ -12,6 +14,7 @@ import (
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/pkg/token"
+	appsweb "github.com/cozypi/cozy/web/apps"
 	"github.com/cozypi/cozy/web/middleware"
 )
 
@@ -23,6 +26,9 @@ type resolver struct {
 	perms    *permstore.Store
 	sessions *session.Manager
 	clients  *oauth.Service
+	// subdomains is the apps' sub-domain mode, to check the Origin of
+	// requests made with an app token.
+	subdomains string
 }
 
 func (r *resolver) App(ctx context.Context, inst *instance.Instance, slug string, claims *token.Claims, req *http.Request) (*permission.Permission, error) {
@@ -31,6 +37,14 @@ func (r *resolver) App(ctx context.Context, inst *instance.Instance, slug string
 			return nil, fmt.Errorf("%w: app token without a valid session: %w", token.ErrInvalid, err)
 		}
 		return nil, err
+	}
+	// A browser names the page that sent the request: an app's token is
+	// only good from the app's own sub-domain.
+	if o := req.Header.Get("Origin"); o != "" {
+		u, err := url.Parse(o)
+		if err != nil || !strings.EqualFold(u.Host, appsweb.AppHost(inst, r.subdomains, slug)) {
+			return nil, fmt.Errorf("%w: the token of app %q is used from another origin", token.ErrInvalid, slug)
+		}
 	}
 	p, err := r.perms.ForApp(ctx, inst, slug)
 	if errors.Is(err, permstore.ErrNotFound) {

@@ -17,8 +17,8 @@ import (
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/admin"
-	"github.com/cozypi/cozy/web/httperr"
 	appsweb "github.com/cozypi/cozy/web/apps"
+	"github.com/cozypi/cozy/web/httperr"
 	jobsweb "github.com/cozypi/cozy/web/jobs"
 	"github.com/cozypi/cozy/web/middleware"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
@@ -55,7 +55,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	}
 	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
 	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
-	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
+	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth, subdomains: cfg.Subdomains}}
 	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
 	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
 	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Subdomains: cfg.Subdomains, Log: log,
