@@ -19,6 +19,7 @@ import (
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/services"
 	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/admin"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
@@ -26,6 +27,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if services.IsChild() { // the service sandbox re-runs this binary
+		services.ChildMain()
+		return
+	}
 	gin.SetMode(gin.ReleaseMode)
 	os.Exit(m.Run())
 }
