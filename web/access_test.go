@@ -196,6 +196,7 @@ var routes = []route{
 	{"GET", "/public/avatar", "/public/avatar", "", pub(200)},
 	{"GET", "/connection_check", "/connection_check", "", pub(204)},
 	{"GET", "/settings/capabilities", "/settings/capabilities", "", tok(200).with(oauthNoScope, 200, shareCode, 200)},
+	{"GET", "/settings/disk-usage", "/settings/disk-usage", "", tok(200).with(oauthNoScope, 200, shareCode, 200)}, // any valid credentials, as apps show it
 	{"GET", "/settings/clients", "/settings/clients", "", tok(200)},
 	{"DELETE", "/settings/clients/:id", "/settings/clients/nope", "", tok(404)},
 	{"GET", "/settings/instance", "/settings/instance", "", tok(200)},

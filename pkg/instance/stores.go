@@ -8,6 +8,7 @@ import (
 
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/store/bolt"
+	"github.com/cozypi/cozy/pkg/vfs"
 )
 
 // stores opens each instance's document store on first use and keeps it
@@ -16,6 +17,7 @@ import (
 type stores struct {
 	mu     sync.Mutex
 	open   map[string]store.Store // by instance id
+	vfs    map[string]*vfs.FS     // by instance id, over the store above
 	onOpen []func(*Instance, store.Store)
 }
 
@@ -57,6 +59,7 @@ func (m *Manager) closeStore(inst *Instance) error {
 		return nil
 	}
 	delete(m.stores.open, inst.ID)
+	delete(m.stores.vfs, inst.ID)
 	return s.Close()
 }
 
@@ -68,6 +71,7 @@ func (m *Manager) closeStores() error {
 	for id, s := range m.stores.open {
 		errs = append(errs, s.Close())
 		delete(m.stores.open, id)
+		delete(m.stores.vfs, id)
 	}
 	return errors.Join(errs...)
 }

@@ -2,11 +2,8 @@ package files
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"path/filepath"
-	"sync"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/mango"
@@ -19,26 +16,16 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Handler serves /files. It opens each instance's VFS on first use.
+// Handler serves /files over each instance's VFS (instance.Manager.VFS).
 type Handler struct {
 	instances *instance.Manager
 	auth      *middleware.Auth
 	log       *slog.Logger
-
-	mu  sync.Mutex
-	fss map[string]*vfs.FS // by instance id
 }
 
-// New returns the /files handler; it forgets an instance's VFS when the
-// instance is deleted.
+// New returns the /files handler.
 func New(instances *instance.Manager, auth *middleware.Auth, log *slog.Logger) *Handler {
-	h := &Handler{instances: instances, auth: auth, log: log, fss: map[string]*vfs.FS{}}
-	instances.OnDelete(func(inst *instance.Instance) {
-		h.mu.Lock()
-		delete(h.fss, inst.ID)
-		h.mu.Unlock()
-	})
-	return h
+	return &Handler{instances: instances, auth: auth, log: log}
 }
 
 // Register adds the routes under r.
@@ -90,23 +77,11 @@ func (h *Handler) fs(c *gin.Context) (*vfs.FS, *instance.Instance, bool) {
 		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no instance"))
 		return nil, nil, false
 	}
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	fs, ok := h.fss[inst.ID]
-	if !ok {
-		st, err := h.instances.Store(inst)
-		if err == nil {
-			fs, err = vfs.Open(c.Request.Context(), st, vfs.Options{
-				Dir: filepath.Join(h.instances.Dir(inst), "files"), Domain: inst.Domain, Quota: inst.DiskQuota,
-			})
-		}
-		if err != nil {
-			httperr.JSONAPI(c, fmt.Errorf("files: open VFS of %s: %w", inst.Domain, err))
-			return nil, nil, false
-		}
-		h.fss[inst.ID] = fs
+	fs, err := h.instances.VFS(c.Request.Context(), inst)
+	if err != nil {
+		httperr.JSONAPI(c, err)
+		return nil, nil, false
 	}
-	fs.SetQuota(inst.DiskQuota)
 	c.Set(keyThumbSecret, inst.TokenSecret)
 	return fs, inst, true
 }

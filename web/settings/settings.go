@@ -41,6 +41,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET("/settings/instance", h.getInstance)
 	r.PUT("/settings/instance", h.putInstance)
 	r.GET("/settings/capabilities", h.capabilities)
+	r.GET("/settings/disk-usage", h.diskUsage)
 	r.GET("/settings/sessions", h.sessions)
 	r.GET("/settings/clients", h.clients)
 	r.DELETE("/settings/clients/:id", h.deleteClient)
@@ -117,7 +118,7 @@ func (h *Handler) capabilities(c *gin.Context) {
 		return
 	}
 	resource(c, http.StatusOK, "io.cozy.settings.capabilities", "", gin.H{
-		"file_versioning": true, "flat_subdomains": h.Subdomains == config.SubdomainsFlat,
+		"file_versioning": false, "flat_subdomains": h.Subdomains == config.SubdomainsFlat,
 		"can_auth_with_password": true, "can_auth_with_magic_links": false, "can_auth_with_oidc": false})
 }
 

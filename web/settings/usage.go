@@ -1,0 +1,48 @@
+package settings
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/cozypi/cozy/pkg/vfs"
+	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/middleware"
+	"github.com/gin-gonic/gin"
+)
+
+// diskUsage answers GET /settings/disk-usage: bytes used and the quota,
+// as strings like upstream. Apps of any kind show it, so any valid
+// credentials may read it. Files have no older versions here, so
+// "versions" is 0 and "files" equals "used".
+func (h *Handler) diskUsage(c *gin.Context) {
+	if !h.authenticated(c) {
+		return
+	}
+	inst := middleware.GetInstance(c)
+	fs, err := h.Instances.VFS(c.Request.Context(), inst)
+	if err != nil {
+		httperr.JSONAPI(c, err)
+		return
+	}
+	used, quota := fs.Usage()
+	attrs := gin.H{"used": itoa(used), "files": itoa(used), "versions": "0"}
+	if quota > 0 {
+		attrs["quota"] = itoa(quota)
+	}
+	if c.Query("include") == "trash" {
+		trash, err := fs.Get(c.Request.Context(), vfs.TrashID)
+		if err == nil {
+			var size int64
+			if size, err = fs.DirSize(c.Request.Context(), trash); err == nil {
+				attrs["trash"] = itoa(size)
+			}
+		}
+		if err != nil {
+			httperr.JSONAPI(c, httperr.Wrap(http.StatusInternalServerError, err))
+			return
+		}
+	}
+	resource(c, http.StatusOK, "io.cozy.settings.disk-usage", "", attrs)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
