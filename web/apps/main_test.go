@@ -256,3 +256,12 @@ func (e *env) install(t *testing.T, slug, source string) map[string]any {
 	}
 	return got.json(t)
 }
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
