@@ -43,7 +43,7 @@ var kindNames = [nKinds]string{"none", "expired", "other-instance", "app-no-cook
 
 // fullScope is what the app, the scoped OAuth client and the CLI hold.
 const fullScope = "io.cozy.files io.cozy.settings io.cozy.jobs io.cozy.triggers io.cozy.contacts " +
-	"io.cozy.permissions io.cozy.oauth.clients io.cozy.apps io.cozy.konnectors io.cozy.realtime.test io.cozy.doctypes org.example.remote"
+	"io.cozy.permissions io.cozy.oauth.clients io.cozy.apps io.cozy.konnectors io.cozy.realtime.test io.cozy.doctypes org.example.remote io.cozy.notifications"
 
 // sharedFile is the id the share code may read.
 const sharedFile = "shared-file-id"
@@ -183,6 +183,7 @@ var routes = []route{
 	{"POST", "/jobs/triggers/:id/launch", "/jobs/triggers/nope/launch", "", tok(404).with(oauthNoScope, 404, shareCode, 404)},
 	{"GET", "/jobs/triggers/:id/state", "/jobs/triggers/nope/state", "", tok(404).with(oauthNoScope, 404, shareCode, 404)},
 	{"POST", "/jobs/webhooks/:id", "/jobs/webhooks/nope", "", pub(404)},
+	{"POST", "/notifications", "/notifications", "{}", tok(422).with(appCookie, 404, oauthScope, 403, cli, 403)}, // the sender must be an installed app or konnector (the matrix app has only a permission); OAuth and plain CLI tokens cannot send
 	// permissions
 	{"GET", "/permissions/self", "/permissions/self", "", tok(200).with(oauthNoScope, 200, shareCode, 200)},
 	{"POST", "/permissions", "/permissions?codes=a", `{"data":{"attributes":{"permissions":{"f":{"type":"io.cozy.files","verbs":["GET"]}}}}}`, tok(200)},

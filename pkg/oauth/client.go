@@ -154,7 +154,7 @@ func (s *Service) Register(ctx context.Context, inst *instance.Instance, m Metad
 	if err != nil {
 		return nil, err
 	}
-	rev, err := putDoc(ctx, db, c.ID, "", stored{Client: *c, DocID: c.ID})
+	rev, err := store.PutJSON(ctx, db, c.ID, "", stored{Client: *c, DocID: c.ID})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: register client: %w", err)
 	}
@@ -177,7 +177,7 @@ func (s *Service) Get(ctx context.Context, inst *instance.Instance, id string) (
 		return nil, err
 	}
 	var st stored
-	rev, found, err := getDoc(ctx, db, id, &st)
+	rev, found, err := store.GetJSON(ctx, db, id, &st)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: get client: %w", err)
 	}
@@ -233,7 +233,7 @@ func (s *Service) Update(ctx context.Context, inst *instance.Instance, id string
 	if err != nil {
 		return nil, err
 	}
-	rev, err := putDoc(ctx, db, c.ID, c.Rev, stored{Client: *c, DocID: c.ID})
+	rev, err := store.PutJSON(ctx, db, c.ID, c.Rev, stored{Client: *c, DocID: c.ID})
 	if err != nil {
 		return nil, fmt.Errorf("oauth: update client: %w", err)
 	}
@@ -253,7 +253,7 @@ func (s *Service) Synchronized(ctx context.Context, inst *instance.Instance, id 
 	if err != nil {
 		return err
 	}
-	if _, err := putDoc(ctx, db, c.ID, c.Rev, stored{Client: *c, DocID: c.ID}); err != nil {
+	if _, err := store.PutJSON(ctx, db, c.ID, c.Rev, stored{Client: *c, DocID: c.ID}); err != nil {
 		return fmt.Errorf("oauth: record synchronization: %w", err)
 	}
 	return nil

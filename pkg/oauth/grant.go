@@ -10,6 +10,7 @@ import (
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 )
 
@@ -76,7 +77,7 @@ func (s *Service) CreateCode(ctx context.Context, inst *instance.Instance, r Aut
 	if err != nil {
 		return "", err
 	}
-	if _, err := putDoc(ctx, db, c.ID, "", c); err != nil {
+	if _, err := store.PutJSON(ctx, db, c.ID, "", c); err != nil {
 		return "", fmt.Errorf("oauth: store code: %w", err)
 	}
 	return c.ID, nil
@@ -106,7 +107,7 @@ func (s *Service) Exchange(ctx context.Context, inst *instance.Instance, clientI
 		return nil, fmt.Errorf("%w: no such code", ErrInvalidGrant)
 	}
 	var cd code
-	rev, found, err := getDoc(ctx, db, rawCode, &cd)
+	rev, found, err := store.GetJSON(ctx, db, rawCode, &cd)
 	if err != nil {
 		return nil, fmt.Errorf("oauth: read code: %w", err)
 	}

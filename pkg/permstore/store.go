@@ -118,7 +118,7 @@ func (s *Store) Put(ctx context.Context, inst *instance.Instance, p *permission.
 	if err != nil {
 		return fmt.Errorf("permstore: encode: %w", err)
 	}
-	res, err := putCreating(ctx, db, store.Doc{ID: p.ID, Rev: p.Rev, Body: body})
+	res, err := db.Put(ctx, store.Doc{ID: p.ID, Rev: p.Rev, Body: body}, store.PutOptions{})
 	if err != nil {
 		return fmt.Errorf("permstore: put %s: %w", p.ID, err)
 	}
@@ -127,16 +127,6 @@ func (s *Store) Put(ctx context.Context, inst *instance.Instance, p *permission.
 }
 
 // putCreating writes doc, creating the database on first use.
-func putCreating(ctx context.Context, db store.DB, doc store.Doc) (store.Result, error) {
-	res, err := db.Put(ctx, doc, store.PutOptions{})
-	if errors.Is(err, store.ErrNotFound) && doc.Rev == "" {
-		if cerr := db.Create(ctx); cerr != nil && !errors.Is(cerr, store.ErrExists) {
-			return res, cerr
-		}
-		res, err = db.Put(ctx, doc, store.PutOptions{})
-	}
-	return res, err
-}
 
 func validate(p *permission.Permission) error {
 	switch p.Type {

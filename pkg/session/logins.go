@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/store"
 )
 
 // Login is one entry of the login history.
@@ -27,7 +28,7 @@ func (m *Manager) RecordLogin(ctx context.Context, inst *instance.Instance, sess
 	if err != nil {
 		return err
 	}
-	if _, err := putDoc(ctx, db, l.ID, l); err != nil {
+	if _, err := store.PutJSON(ctx, db, l.ID, "", l); err != nil {
 		return fmt.Errorf("session: record login: %w", err)
 	}
 	return nil

@@ -88,7 +88,7 @@ func (m *Manager) Create(ctx context.Context, inst *instance.Instance, longRun b
 	if err != nil {
 		return nil, err
 	}
-	rev, err := putDoc(ctx, db, s.ID, s)
+	rev, err := store.PutJSON(ctx, db, s.ID, "", s)
 	if err != nil {
 		return nil, fmt.Errorf("session: create: %w", err)
 	}
@@ -245,23 +245,4 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func putDoc(ctx context.Context, db store.DB, id string, v any) (string, error) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		return "", err
-	}
-	doc := store.Doc{ID: id, Body: body}
-	res, err := db.Put(ctx, doc, store.PutOptions{})
-	if errors.Is(err, store.ErrNotFound) {
-		if cerr := db.Create(ctx); cerr != nil && !errors.Is(cerr, store.ErrExists) {
-			return "", cerr
-		}
-		res, err = db.Put(ctx, doc, store.PutOptions{})
-	}
-	if err != nil {
-		return "", err
-	}
-	return res.Rev, nil
 }
