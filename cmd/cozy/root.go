@@ -18,6 +18,7 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(newServeCmd(), newInstancesCmd(), newStatusCmd(), newVersionCmd(), newConfigCmd())
 	root.AddCommand(newRemoteCmd(), newCheckCmd())
 	root.AddCommand(newJobsCmds()...)
+	root.AddCommand(newAppsCmds()...)
 	return root
 }
 

@@ -17,6 +17,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/web/httperr"
@@ -88,6 +89,7 @@ type Handler struct {
 	Clients ClientRegistrar
 	Log     *slog.Logger
 	Jobs    *jobs.Manager // job brokers; nil disables the jobs routes
+	Apps    *apps.Manager // apps and konnectors; nil disables their routes
 }
 
 // Register adds the routes to r.
@@ -102,4 +104,5 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.DELETE("/instances/:domain", h.destroy)
 	h.registerSecrets(r)
 	h.registerJobs(r)
+	h.registerApps(r)
 }
