@@ -34,8 +34,9 @@ type Store struct {
 	commit committer
 
 	mu      sync.Mutex
-	waiters map[string]chan struct{} // doctype -> closed on the next commit
-	indexes sync.Map                 // raw index definition -> parsed index (cache)
+	waiters map[string]chan struct{}  // doctype -> closed on the next commit
+	indexes sync.Map                  // raw index definition -> parsed index (cache)
+	gviews  map[string][]store.GoView // doctype -> registered Go views, by name (under mu)
 }
 
 var _ store.Store = (*Store)(nil)
@@ -73,7 +74,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, bus: opts.Bus, log: opts.Logger, path: path, waiters: map[string]chan struct{}{}}
+	s := &Store{db: db, bus: opts.Bus, log: opts.Logger, path: path, waiters: map[string]chan struct{}{}, gviews: map[string][]store.GoView{}}
 	if s.bus == nil {
 		s.bus = store.NewBus()
 	}

@@ -26,9 +26,12 @@ type edit struct {
 // txState carries the per-transaction counters and caches of one doctype.
 type txState struct {
 	b                  *buckets
+	start              uint64 // the sequence before this transaction's writes
 	seq, docs, deleted uint64
 	indexes            []*liveIndex
 	indexesLoaded      bool
+	views              []*liveView
+	viewsLoaded        bool
 	events             []store.Event
 }
 
@@ -38,7 +41,7 @@ func (st *txState) save() error {
 			return err
 		}
 	}
-	return nil
+	return st.saveViews()
 }
 
 // makeEdit turns a request body into an edit. id and rev, when non-empty,
@@ -165,7 +168,8 @@ func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 		if err != nil {
 			return err
 		}
-		st := &txState{b: b, seq: getU64(b.info, "seq"), docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted")}
+		seq := getU64(b.info, "seq")
+		st := &txState{b: b, start: seq, seq: seq, docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted")}
 		if err := fn(st); err != nil {
 			return err
 		}
@@ -188,6 +192,11 @@ func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 // result; the error return is for storage failures.
 func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 	res := store.Result{ID: e.id}
+	// Go views are checked (built if stale) before the first write of the
+	// transaction, so that they are current at st.start.
+	if _, err := d.loadViews(st); err != nil {
+		return res, err
+	}
 	key := []byte(e.id)
 	var rec *record
 	if raw := st.b.docs.Get(key); raw != nil {
@@ -326,6 +335,9 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		}
 	} else if !existed || oldWinner.Rev != newWinner.Rev {
 		if err := d.updateIndexes(st, e.id, oldDoc, &newDoc); err != nil {
+			return res, err
+		}
+		if err := d.updateViews(st, e.id, oldDoc, &newDoc); err != nil {
 			return res, err
 		}
 	}
