@@ -117,6 +117,7 @@ var routes = []route{
 	{"GET", "/auth/authorize", "/auth/authorize?client_id=nope", "", pub(400)},
 	{"POST", "/auth/authorize", "/auth/authorize", "", pub(400).with(appCookie, 403)}, // logged in: the CSRF token is checked
 	{"POST", "/auth/access_token", "/auth/access_token", "", pub(400)},
+	{"POST", "/auth/session_code", "/auth/session_code", "", pub(403).with(none, 400)}, // from the passphrase only: a token alone is refused
 	{"POST", "/auth/register", "/auth/register", "{}", pub(400)},
 	{"GET", "/auth/register/:client_id", "/auth/register/nope", "", pub(401)},
 	{"PUT", "/auth/register/:client_id", "/auth/register/nope", "{}", pub(401)},

@@ -36,13 +36,16 @@ type Handler struct {
 	Throttle *session.Throttle
 	// AddrThrottle is the per-address counter.
 	AddrThrottle *session.Throttle
+	// Codes are the live session codes (POST /auth/session_code).
+	Codes *session.Codes
 }
 
 // New returns a Handler with the default throttling.
 func New(instances *instance.Manager, sessions *session.Manager, clients *oauth.Service, auth *middleware.Auth, subdomains string, log *slog.Logger) *Handler {
 	return &Handler{Instances: instances, Sessions: sessions, OAuth: clients, Auth: auth, Subdomains: subdomains, Log: log,
 		Throttle:     session.NewThrottle(PerInstanceLimit, ThrottleWindow),
-		AddrThrottle: session.NewThrottle(PerAddressLimit, ThrottleWindow)}
+		AddrThrottle: session.NewThrottle(PerAddressLimit, ThrottleWindow),
+		Codes:        session.NewCodes(nil)}
 }
 
 // Register adds the routes.
@@ -61,6 +64,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET("/auth/authorize", h.authorizeForm)
 	r.POST("/auth/authorize", h.authorize)
 	r.POST("/auth/access_token", h.accessToken)
+	r.POST("/auth/session_code", h.createSessionCode)
 }
 
 // secure tells whether the request came over TLS (cookies get Secure).

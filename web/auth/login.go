@@ -23,6 +23,9 @@ const maxSecret = 256
 // logged-in page and anyone else to the login form.
 func (h *Handler) root(c *gin.Context) {
 	inst := middleware.GetInstance(c)
+	if h.ExchangeSessionCode(c, inst) {
+		return
+	}
 	if tok := c.Query("registerToken"); tok != "" {
 		h.onboardingPage(c, inst, tok)
 		return
@@ -47,6 +50,9 @@ func (h *Handler) onboardingPage(c *gin.Context, inst *instance.Instance, tok st
 
 func (h *Handler) loginForm(c *gin.Context) {
 	inst := middleware.GetInstance(c)
+	if h.ExchangeSessionCode(c, inst) {
+		return
+	}
 	redirect, ok := h.safeRedirect(c, inst, c.Query("redirect"), "")
 	if !ok {
 		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "the redirect parameter is not an address of this cozy"))

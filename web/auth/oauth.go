@@ -118,6 +118,9 @@ func authorizeRequest(get func(string) string) oauth.AuthorizeRequest {
 // authorizeForm shows the consent page to the logged-in owner.
 func (h *Handler) authorizeForm(c *gin.Context) {
 	inst := middleware.GetInstance(c)
+	if h.ExchangeSessionCode(c, inst) {
+		return
+	}
 	req := authorizeRequest(c.Query)
 	if c.Query("response_type") != "code" {
 		h.authorizeError(c, "response_type must be code")
