@@ -20,6 +20,12 @@
 //
 // The sendmail worker (SendmailWorker) sends mail with pkg/mail.
 //
+// The services of an installed web app's manifest become triggers of the
+// "service" worker: the broker watches io.cozy.apps documents on the event
+// bus (and reconciles them all at start), creating, replacing and deleting
+// those triggers (marked cozyMetadata.fromManifest) as apps are installed,
+// updated and removed. It reads nothing of pkg/apps but the document.
+//
 // Limits: finished jobs are never purged and listing jobs scans them
 // all; the event bus drops a subscriber that falls more than its buffer
 // behind, and the broker then re-subscribes, losing those events; a

@@ -33,9 +33,11 @@ type ServiceWorker struct {
 	Limits services.Limits
 }
 
-// Worker returns the "service" worker.
+// Worker returns the "service" worker. A service job runs once by default
+// (no retry: a service that loops or exhausts its memory would do it
+// again); a job's max_exec_count option asks for more.
 func (s *ServiceWorker) Worker() Worker {
-	return Worker{Concurrency: 1, Timeout: 5 * time.Minute, Run: s.run}
+	return Worker{Concurrency: 1, MaxExecCount: 1, Timeout: 5 * time.Minute, Run: s.run}
 }
 
 func (s *ServiceWorker) run(ctx context.Context, r *Run) error {

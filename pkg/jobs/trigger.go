@@ -41,6 +41,11 @@ type Trigger struct {
 type Metadata struct {
 	CreatedAt time.Time `json:"createdAt"`
 	UpdatedAt time.Time `json:"updatedAt"`
+	// CreatedByApp is the app whose manifest declared the trigger.
+	CreatedByApp string `json:"createdByApp,omitempty"`
+	// FromManifest marks the triggers of manifest services, which the
+	// broker creates, replaces and deletes with their app.
+	FromManifest bool `json:"fromManifest,omitempty"`
 }
 
 // cronParser reads upstream's six-field @cron syntax (seconds first).

@@ -15,6 +15,11 @@ import (
 // AddTrigger validates, stores and arms a new trigger; t gets its id, rev
 // and dates.
 func (b *Broker) AddTrigger(ctx context.Context, t *Trigger) error {
+	return b.addTrigger(ctx, t, Metadata{})
+}
+
+// addTrigger is AddTrigger with the metadata's creator fields set.
+func (b *Broker) addTrigger(ctx context.Context, t *Trigger, meta Metadata) error {
 	if _, ok := b.cfg.Workers[t.Worker]; !ok {
 		return fmt.Errorf("%w %q", ErrUnknownWorker, t.Worker)
 	}
@@ -24,7 +29,8 @@ func (b *Broker) AddTrigger(ctx context.Context, t *Trigger) error {
 	now := b.cfg.Clock.Now().UTC()
 	t.ID = strings.ReplaceAll(uuid.NewString(), "-", "")
 	t.Rev, t.Domain = "", b.inst.Domain
-	t.Metadata = Metadata{CreatedAt: now, UpdatedAt: now}
+	meta.CreatedAt, meta.UpdatedAt = now, now
+	t.Metadata = meta
 	rev, err := put(ctx, b.st, TriggersDoctype, t.ID, "", t)
 	if err != nil {
 		return err
@@ -248,6 +254,7 @@ func (b *Broker) fire(id string, at time.Time) {
 func (b *Broker) listen(sub *store.Subscription) {
 	defer b.wg.Done()
 	for {
+		b.reconcileApps(b.ctx)
 		done := b.consume(sub)
 		sub.Close()
 		if done {
@@ -275,6 +282,7 @@ func (b *Broker) consume(sub *store.Subscription) bool {
 }
 
 func (b *Broker) onEvent(ev store.Event) {
+	b.onAppEvent(ev)
 	type hit struct {
 		t        Trigger
 		debounce time.Duration

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -116,77 +115,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-const deriveService = `
-async function main() {
-  const doc = JSON.parse(process.env.COZY_COUCH_DOC);
-  const res = await fetch("/data/io.cozy.notes/" + doc._id);
-  if (!res.ok) throw new Error("read failed " + res.status);
-  const note = await res.json();
-  console.log("read " + note.title);
-  const w = await fetch("/data/io.cozy.notes.derived/", {
-    method: "POST",
-    headers: {"Content-Type": "application/json"},
-    body: JSON.stringify({source: note._id, upper: note.title.toUpperCase()}),
-  });
-  if (!w.ok) throw new Error("write failed " + w.status + " " + (await w.text()));
-  console.log("wrote " + (await w.json()).id);
-}
-main().catch((err) => { console.error(String(err)); process.exit(1); });
-`
-
-// TestEventServiceEndToEnd: an @event trigger on io.cozy.notes runs an app
-// service in the sandbox; the service reads the new note with its token,
-// writes a derived document, and its log lines end up on the job.
-func TestEventServiceEndToEnd(t *testing.T) {
-	e := newEnv(t)
-	ctx := context.Background()
-	rules, err := permission.ParseScope("io.cozy.notes:GET io.cozy.notes.derived:POST")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.srv.Perms.Put(ctx, e.inst, &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/notes", Rules: rules}); err != nil {
-		t.Fatal(err)
-	}
-	svcDir := filepath.Join(e.mgr.Dir(e.inst), "apps", "notes", "services")
-	if err := os.MkdirAll(svcDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(svcDir, "derive.js"), []byte(deriveService), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	tok := e.token("io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived")
-	var created struct{ Data resource }
-	body := `{"data":{"attributes":{"type":"@event","arguments":"io.cozy.notes:CREATED","worker":"service",
-		"message":{"slug":"notes","name":"derive","type":"node","file":"services/derive.js"},"options":{"max_exec_count":1}}}}`
-	if st := e.do("POST", "/jobs/triggers", tok, body, &created); st != http.StatusCreated {
-		t.Fatalf("create trigger: %d %+v", st, created)
-	}
-	if st := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`, nil); st != http.StatusCreated {
-		t.Fatalf("create note: %d", st)
-	}
-	var jobs struct{ Data []resource }
-	waitFor(t, "the service job to finish", func() bool {
-		e.do("GET", "/jobs/triggers/"+created.Data.ID+"/jobs", tok, "", &jobs)
-		return len(jobs.Data) == 1 && (jobs.Data[0].Attributes["state"] == "done" || jobs.Data[0].Attributes["state"] == "errored")
-	})
-	job := jobs.Data[0].Attributes
-	logs, _ := json.Marshal(job["logs"])
-	if job["state"] != "done" || !strings.Contains(string(logs), `"read hello"`) || !strings.Contains(string(logs), `"wrote `) {
-		t.Fatalf("job %v", job)
-	}
-	var all struct {
-		Rows []struct {
-			Doc map[string]any `json:"doc"`
-		} `json:"rows"`
-	}
-	if st := e.do("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK {
-		t.Fatalf("all docs %d", st)
-	}
-	if len(all.Rows) != 1 || all.Rows[0].Doc["upper"] != "HELLO" {
-		t.Fatalf("derived %+v", all.Rows)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	pjobs "github.com/cozypi/cozy/pkg/jobs"
@@ -26,10 +27,11 @@ const maxScript = 16 << 20
 // the instance is deleted. It then opens the store of every existing
 // instance so that their triggers and queued jobs resume.
 func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, log *slog.Logger) *pjobs.Manager {
+	installed := &apps.Manager{Stores: instances, Perms: perms, Log: log} // read-only use: Get and Root
 	sw := &pjobs.ServiceWorker{
 		Runner: &services.Runner{Logger: log},
-		Script: func(_ context.Context, inst *instance.Instance, slug, file string) ([]byte, error) {
-			return readScript(filepath.Join(instances.Dir(inst), "apps"), slug, file)
+		Script: func(ctx context.Context, inst *instance.Instance, slug, file string) ([]byte, error) {
+			return appScript(ctx, installed, inst, slug, file)
 		},
 		Credentials: func(ctx context.Context, inst *instance.Instance, slug string) (string, error) {
 			p, err := perms.ForApp(ctx, inst, slug)
@@ -69,16 +71,41 @@ func InstanceURL(dev bool, domain string) string {
 	return "https://" + domain
 }
 
+// appScript reads a service file of an installed web app, from the
+// version its document points at. An app that pkg/apps does not know is
+// looked up under <instance dir>/apps/<slug>/ (scripts put there by hand,
+// for development).
+func appScript(ctx context.Context, installed *apps.Manager, inst *instance.Instance, slug, file string) ([]byte, error) {
+	a, err := installed.Get(ctx, inst, apps.Webapp, slug)
+	if errors.Is(err, apps.ErrNotFound) {
+		return readScript(filepath.Join(installed.Stores.Dir(inst), "apps"), slug, file)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if a.Dir == "" {
+		return nil, fmt.Errorf("app %q is %s, its files are not installed", slug, a.State)
+	}
+	return readFile(installed.Root(inst, a), slug, file)
+}
+
 // readScript reads apps/<slug>/<file>, refusing paths that leave the app.
 func readScript(appsDir, slug, file string) ([]byte, error) {
 	if slug == "" || strings.ContainsAny(slug, `/\`) || slug == "." || slug == ".." {
 		return nil, fmt.Errorf("invalid app slug %q", slug)
 	}
+	return readFile(filepath.Join(appsDir, slug), slug, file)
+}
+
+// readFile reads file inside root, refusing paths that leave it and
+// anything but a regular file up to maxScript bytes (pkg/apps refuses
+// links when it unpacks an app).
+func readFile(root, slug, file string) ([]byte, error) {
 	clean := filepath.Clean("/" + file)
 	if file == "" || clean == "/" {
 		return nil, fmt.Errorf("invalid service file %q", file)
 	}
-	f, err := os.Open(filepath.Join(appsDir, slug, clean))
+	f, err := os.Open(filepath.Join(root, clean))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("service file %q of app %q not found", file, slug)
 	}

@@ -1,0 +1,151 @@
+package jobs_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// installApp installs testdata/<dir> as slug through the apps API and waits
+// for the install to end.
+func (e *env) installApp(slug, dir string) {
+	e.t.Helper()
+	abs, err := filepath.Abs(filepath.Join("testdata", dir))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok := e.token("io.cozy.apps")
+	var out map[string]any
+	if st := e.do("POST", "/apps/"+slug+"?Source="+url.QueryEscape("file://"+abs), tok, "", &out); st != http.StatusAccepted {
+		e.t.Fatalf("install %s: %d %v", slug, st, out)
+	}
+	e.srv.Apps.Apps.Wait()
+}
+
+// serviceTriggers returns the triggers of the service worker, by service name.
+func (e *env) serviceTriggers(tok string) map[string]resource {
+	e.t.Helper()
+	var list struct{ Data []resource }
+	if st := e.do("GET", "/jobs/triggers?Worker=service", tok, "", &list); st != http.StatusOK {
+		e.t.Fatalf("list triggers: %d", st)
+	}
+	out := map[string]resource{}
+	for _, r := range list.Data {
+		msg, _ := r.Attributes["message"].(map[string]any)
+		name, _ := msg["name"].(string)
+		out[name] = r
+	}
+	return out
+}
+
+// finishedJob waits for the first job of a trigger to end.
+func (e *env) finishedJob(tok, triggerID string) map[string]any {
+	e.t.Helper()
+	var jobs struct{ Data []resource }
+	waitFor(e.t, "the job of trigger "+triggerID, func() bool {
+		e.do("GET", "/jobs/triggers/"+triggerID+"/jobs", tok, "", &jobs)
+		return len(jobs.Data) == 1 && (jobs.Data[0].Attributes["state"] == "done" || jobs.Data[0].Attributes["state"] == "errored")
+	})
+	return jobs.Data[0].Attributes
+}
+
+func logsOf(job map[string]any) string {
+	b, _ := json.Marshal(job["logs"])
+	return string(b)
+}
+
+// TestManifestServiceEndToEnd: a test app whose manifest declares services
+// is installed through the apps API; its @event service on io.cozy.notes
+// runs in the sandbox, reads the new note through fetch with the app's
+// token, writes a derived document, and its log lines are on the job.
+// Hostile services of the same app are stopped or refused, each with its
+// job errored and a clear message, and the server keeps serving.
+// Uninstalling the app removes its triggers.
+func TestManifestServiceEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	e.installApp("svcapp", "svcapp")
+	tok := e.token("io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived io.cozy.hostile io.cozy.apps")
+	var trigs map[string]resource
+	waitFor(t, "the manifest's triggers", func() bool {
+		trigs = e.serviceTriggers(tok)
+		return len(trigs) == 4
+	})
+	if a := trigs["derive"].Attributes; a["type"] != "@event" || a["arguments"] != "io.cozy.notes:CREATED" {
+		t.Fatalf("derive trigger %v", a)
+	}
+	if _, ok := trigs["loop"]; ok {
+		t.Fatal("a service without trigger got one")
+	}
+
+	if st := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`, nil); st != http.StatusCreated {
+		t.Fatalf("create note: %d", st)
+	}
+	job := e.finishedJob(tok, trigs["derive"].ID)
+	if logs := logsOf(job); job["state"] != "done" || !strings.Contains(logs, `"read hello"`) || !strings.Contains(logs, `"wrote `) {
+		t.Fatalf("derive job %v", job)
+	}
+	var all struct {
+		Rows []struct {
+			Doc map[string]any `json:"doc"`
+		} `json:"rows"`
+	}
+	if st := e.do("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK {
+		t.Fatalf("all docs %d", st)
+	}
+	if len(all.Rows) != 1 || all.Rows[0].Doc["upper"] != "HELLO" {
+		t.Fatalf("derived %+v", all.Rows)
+	}
+
+	hostile := []struct{ kind, log, err string }{
+		{"env", `"HOME=undefined"`, "process.env.HOME is not visible"},
+		{"file", `"reading /etc/passwd"`, `Cannot find module "fs"`},
+		{"alloc", ``, "memory"},
+	}
+	for _, h := range hostile {
+		if st := e.do("POST", "/data/io.cozy.hostile/", tok, `{"kind":"`+h.kind+`"}`, nil); st != http.StatusCreated {
+			t.Fatalf("create %s: %d", h.kind, st)
+		}
+	}
+	for _, h := range hostile {
+		job := e.finishedJob(tok, trigs[h.kind].ID)
+		msg, _ := job["error"].(string)
+		if job["state"] != "errored" || !strings.Contains(msg, h.err) || !strings.Contains(logsOf(job), h.log) {
+			t.Errorf("%s: job %v", h.kind, job)
+		}
+	}
+
+	// The loop has no trigger: it is queued by hand with a 2 s time limit.
+	var pushed struct{ Data resource }
+	start := time.Now()
+	body := `{"data":{"attributes":{"arguments":{"slug":"svcapp","name":"loop","type":"node","file":"/services/loop.js"},"options":{"timeout":2}}}}`
+	if st := e.do("POST", "/jobs/queue/service", tok, body, &pushed); st != http.StatusAccepted {
+		t.Fatalf("queue loop: %d", st)
+	}
+	var got struct{ Data resource }
+	waitFor(t, "the loop to be stopped", func() bool {
+		e.do("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
+		return got.Data.Attributes["state"] == "errored"
+	})
+	if msg, _ := got.Data.Attributes["error"].(string); !strings.Contains(msg, "time") || !strings.Contains(logsOf(got.Data.Attributes), `"looping"`) {
+		t.Errorf("loop job %v after %s", got.Data.Attributes, time.Since(start))
+	}
+
+	// The server is unharmed: the derive service still runs.
+	if st := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"again"}`, nil); st != http.StatusCreated {
+		t.Fatalf("create note: %d", st)
+	}
+	waitFor(t, "a second derived document", func() bool {
+		e.do("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all)
+		return len(all.Rows) == 2
+	})
+
+	// Uninstalling the app removes its triggers.
+	if st := e.do("DELETE", "/apps/svcapp", tok, "", nil); st != http.StatusNoContent {
+		t.Fatalf("uninstall: %d", st)
+	}
+	waitFor(t, "the triggers to go", func() bool { return len(e.serviceTriggers(tok)) == 0 })
+}

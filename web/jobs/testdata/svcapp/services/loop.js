@@ -1,0 +1,3 @@
+// Never ends.
+console.log("looping");
+while (true) {}
