@@ -42,7 +42,7 @@ type FS struct {
 }
 
 // Open prepares the VFS of an instance in st: the io.cozy.files database,
-// its indexes (dir_id+name, path), the root and trash directories, and the
+// its indexes (dir_id+name, path) and references views, the root and trash directories, and the
 // content directory. It counts the disk usage once.
 func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 	if opts.Dir == "" {
@@ -66,6 +66,9 @@ func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 		if _, err := fs.db.CreateIndex(ctx, json.RawMessage(idx)); err != nil {
 			return nil, fmt.Errorf("vfs: create index: %w", err)
 		}
+	}
+	if err := fs.registerViews(ctx); err != nil {
+		return nil, err
 	}
 	now := fs.now().UTC()
 	for _, d := range []*File{
