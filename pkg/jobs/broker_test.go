@@ -316,3 +316,48 @@ func TestClientWorkerJobs(t *testing.T) {
 		t.Fatalf("patch missing: %v", err)
 	}
 }
+
+// BenchmarkJobsThroughput pushes batches of 500 jobs to a no-op worker
+// (concurrency 4) over a bbolt store and reports the jobs finished per
+// second, from Push to the "done" state saved.
+func BenchmarkJobsThroughput(b *testing.B) {
+	const batch = 500
+	st, err := bolt.Open(filepath.Join(b.TempDir(), "s.db"), bolt.Options{Logger: discard})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	done := make(chan struct{}, batch)
+	noop := Worker{Concurrency: 4, Run: func(context.Context, *Run) error { done <- struct{}{}; return nil }}
+	br := NewBroker(alice, st, Config{Workers: map[string]Worker{"noop": noop}, Log: discard})
+	if err := br.Start(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	defer br.Close()
+	ctx := context.Background()
+	b.ResetTimer()
+	start := time.Now()
+	for range b.N {
+		var last *Job
+		for range batch {
+			if last, err = br.Push(ctx, Request{Worker: "noop"}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for range batch {
+			<-done
+		}
+		// The last run's "done" state is saved after Run returns.
+		for {
+			j, err := br.Job(ctx, last.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if j.State == Done {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "jobs/s")
+}
