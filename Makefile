@@ -10,11 +10,17 @@ TEST_DEBS := chromium
 # npm packages the tests need, pinned in web/e2e/package-lock.json.
 E2E_DIR   := web/e2e
 
-.PHONY: all build run test test-deps bench build-arm64 vet clean
+.PHONY: all build run test test-deps bench build-arm64 vet clean assets
 
 all: build
 
-build:
+# The shared assets apps expect from the stack (cozy-bar, cozy-client-js,
+# fonts), fetched from their pinned npm packages into web/apps/assets/dist
+# (not committed), which the binary embeds.
+assets:
+	sh web/apps/assets/fetch.sh
+
+build: assets
 	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/cozy
 
 # Starts the server with its defaults: data under ./data, a development
@@ -23,7 +29,7 @@ build:
 run: build
 	./$(BIN) serve --dev
 
-test-deps:
+test-deps: assets
 	@missing=""; for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo "installing Debian packages:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; fi
@@ -41,7 +47,7 @@ test: test-deps
 bench: test-deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
-build-arm64:
+build-arm64: assets
 	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/cozy-linux-arm64 ./cmd/cozy
 
 clean:

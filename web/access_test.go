@@ -106,6 +106,8 @@ var routes = []route{
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
 	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
 	{"GET", "/apps/:slug/session", "/apps/nope/session", "", pub(404)}, // hands the session to the app's sub-domain,
+	{"GET", "/assets/*filepath", "/assets/nope.js", "", pub(404)},      // the shared assets (cozy-bar...), public,
+	{"HEAD", "/assets/*filepath", "/assets/nope.js", "", pub(404)},
 	// auth: pages and OAuth2 endpoints authenticate by their own means.
 	{"GET", "/auth/assets/*filepath", "/auth/assets/style.css", "", pub(200)},
 	{"HEAD", "/auth/assets/*filepath", "/auth/assets/style.css", "", pub(200)},
@@ -132,6 +134,9 @@ var routes = []route{
 	{"OPTIONS", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)}, // preflights (with Origin) are answered by CORS
 	{"CONNECT", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)},
 	{"TRACE", "/data/*path", "/data/io.cozy.contacts/", "", pub(405)},
+	{"GET", "/data/*path", "/data/io.cozy.contacts/c9/relationships/references", "", tok(200)},
+	{"POST", "/data/*path", "/data/io.cozy.contacts/c9/relationships/references", `{"data":[{"type":"io.cozy.files","id":"nope"}]}`, tok(404)},
+	{"DELETE", "/data/*path", "/data/io.cozy.contacts/c9/relationships/references", `{"data":[{"type":"io.cozy.files","id":"nope"}]}`, tok(404)},
 	// files
 	{"POST", "/files/", "/files/?Type=directory&Name=d", "", tok(409).with(appCookie, 201)},
 	{"PATCH", "/files/", "/files/", `{"data":[{"type":"io.cozy.files","id":"nope","attributes":{}}]}`, tok(404)},

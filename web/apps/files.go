@@ -182,6 +182,7 @@ func (h *Handler) indexData(c *gin.Context, inst *instance.Instance, a *apps.App
 		AppNamePrefix: a.Manifest.NamePrefix, AppEditor: a.Manifest.Editor, IconPath: a.Manifest.Icon,
 		SubDomain: h.Subdomains, Tracking: "false", Capabilities: "{}", Flags: "{}", IsLoggedIn: s != nil,
 	}
+	d.CozyBar, d.CozyClientJS, d.CozyFonts = helpers(inst.Domain)
 	if s != nil {
 		tok, err := inst.IssueClaims(token.Claims{Audience: token.App, Subject: a.Slug, SessionID: s.ID, IssuedAt: h.now().Unix()})
 		if err != nil {

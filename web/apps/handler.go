@@ -70,6 +70,8 @@ func (h *Handler) Register(r gin.IRouter) {
 	}
 	r.GET("/apps/:slug/open", h.open)
 	r.GET("/apps/:slug/session", h.sessionCode)
+	r.GET("/assets/*filepath", h.asset)
+	r.HEAD("/assets/*filepath", h.asset)
 }
 
 // Status maps the errors of pkg/apps to HTTP statuses.
