@@ -22,7 +22,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	_ = r
 	// Areas register below, one line each, in path order.
 	remoteweb.Register(r, remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: s.Config.Doctypes, AllowCustomPort: s.Config.RemoteAllowCustomPort, Assets: s.Config.RemoteAssets, Version: build.Version, Log: s.Log})
-	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit}).Register(r)
+	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit, Relationships: filesweb.New(s.Instances, s.Auth, s.Log)}).Register(r)
 	filesweb.New(s.Instances, s.Auth, s.Log).Register(r)
 	login := authweb.New(s.Instances, s.Sessions, s.OAuth, s.Auth, s.Config.Subdomains, s.Log)
 	login.Register(r)

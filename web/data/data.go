@@ -26,6 +26,9 @@ type Handler struct {
 	Log       *slog.Logger
 	// BodyLimit bounds JSON request bodies, in bytes (<= 0: DefaultBodyLimit).
 	BodyLimit int64
+	// Relationships, when set, serves the references of documents
+	// (/data/:doctype/:id/relationships/references); nil answers 404.
+	Relationships RelationshipsHandler
 }
 
 // Register adds the /data routes to r. A single catch-all route dispatches
@@ -82,6 +85,10 @@ func parsePath(escaped string) (route, bool) {
 }
 
 func (h *Handler) dispatch(c *gin.Context) {
+	if doctype, id, ok := referencesPath(c.Request.URL.EscapedPath()); ok && h.Relationships != nil {
+		h.Relationships.References(c, doctype, id)
+		return
+	}
 	rt, ok := parsePath(c.Request.URL.EscapedPath())
 	if !ok {
 		notFound(c)
