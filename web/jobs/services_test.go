@@ -149,3 +149,48 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 	}
 	waitFor(t, "the triggers to go", func() bool { return len(e.serviceTriggers(tok)) == 0 })
 }
+
+// TestKonnectorEndToEnd: a konnector installed through the konnectors API
+// runs from its package.json main with COZY_FIELDS and COZY_PARAMETERS, a
+// konnector token limited to its manifest's permissions, and fails its job
+// on a LOGIN_FAILED event.
+func TestKonnectorEndToEnd(t *testing.T) {
+	e := newEnv(t)
+	abs, err := filepath.Abs("testdata/konn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := e.token("io.cozy.konnectors io.cozy.jobs io.cozy.bank.operations")
+	if st := e.do("POST", "/konnectors/testbank?Source="+url.QueryEscape("file://"+abs), tok, "", nil); st != http.StatusAccepted {
+		t.Fatalf("install: %d", st)
+	}
+	e.srv.Apps.Apps.Wait()
+	run := func(account, want string) map[string]any {
+		t.Helper()
+		var pushed, got struct{ Data resource }
+		if st := e.do("POST", "/jobs/queue/konnector", tok, `{"data":{"attributes":{"arguments":{"konnector":"testbank","account":"`+account+`"},"options":{"max_exec_count":1}}}}`, &pushed); st != http.StatusAccepted {
+			t.Fatalf("queue: %d", st)
+		}
+		waitFor(t, "konnector job "+want, func() bool {
+			e.do("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
+			return got.Data.Attributes["state"] == want
+		})
+		return got.Data.Attributes
+	}
+	job := run("a1", "done")
+	if logs := logsOf(job); !strings.Contains(logs, `"account a1 secret s3cr3t"`) || !strings.Contains(logs, `"contacts 403"`) {
+		t.Fatalf("job %v", job)
+	}
+	var all struct {
+		Rows []struct {
+			Doc map[string]any `json:"doc"`
+		} `json:"rows"`
+	}
+	if st := e.do("GET", "/data/io.cozy.bank.operations/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK || len(all.Rows) != 1 || all.Rows[0].Doc["account"] != "a1" {
+		t.Fatalf("operations %d %+v", st, all.Rows)
+	}
+	job = run("bad", "errored")
+	if msg, _ := job["error"].(string); !strings.Contains(msg, "LOGIN_FAILED") {
+		t.Fatalf("bad job %v", job)
+	}
+}

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -22,7 +23,8 @@ import (
 // maxScript bounds a service file read from disk.
 const maxScript = 16 << 20
 
-// Setup builds the job manager of the server: the "log" and "service"
+// Setup builds the job manager of the server: the "log", "service",
+// "konnector", "client" and "sendmail"
 // workers, one broker started per instance store as it opens, stopped when
 // the instance is deleted. It then opens the store of every existing
 // instance so that their triggers and queued jobs resume.
@@ -42,8 +44,22 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 		},
 		URL: func(inst *instance.Instance) string { return InstanceURL(cfg.Dev, inst.Domain) },
 	}
+	kw := &pjobs.KonnectorWorker{
+		Runner: sw.Runner,
+		Package: func(ctx context.Context, inst *instance.Instance, slug string) (*pjobs.KonnectorPackage, error) {
+			return konnectorPackage(ctx, installed, inst, slug)
+		},
+		Credentials: func(ctx context.Context, inst *instance.Instance, slug string) (string, error) {
+			if _, err := perms.ForKonnector(ctx, inst, slug); err != nil {
+				return "", fmt.Errorf("permissions of konnector %q: %w", slug, err)
+			}
+			return inst.Issue(token.Konnector, slug, "")
+		},
+		URL: sw.URL,
+	}
 	m := pjobs.NewManager(pjobs.Config{
-		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail)},
+		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "konnector": kw.Worker(),
+			"client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail)},
 		Log:     log,
 	}, instances)
 	instances.OnStoreOpen(m.Attach)
@@ -89,6 +105,34 @@ func appScript(ctx context.Context, installed *apps.Manager, inst *instance.Inst
 	return readFile(installed.Root(inst, a), slug, file)
 }
 
+// konnectorPackage reads the entry point of an installed konnector: the
+// "main" of its package.json, else index.js, and the "parameters" of its
+// manifest.
+func konnectorPackage(ctx context.Context, installed *apps.Manager, inst *instance.Instance, slug string) (*pjobs.KonnectorPackage, error) {
+	a, err := installed.Get(ctx, inst, apps.Konnector, slug)
+	if err != nil {
+		return nil, err
+	}
+	if a.Dir == "" {
+		return nil, fmt.Errorf("konnector %q is %s, its files are not installed", slug, a.State)
+	}
+	root := installed.Root(inst, a)
+	main := "index.js"
+	if raw, err := readFile(root, slug, "package.json"); err == nil {
+		var pkg struct {
+			Main string `json:"main"`
+		}
+		if json.Unmarshal(raw, &pkg) == nil && pkg.Main != "" {
+			main = pkg.Main
+		}
+	}
+	script, err := readFile(root, slug, main)
+	if err != nil {
+		return nil, err
+	}
+	return &pjobs.KonnectorPackage{Script: script, Language: a.Manifest.Language, Parameters: a.Manifest.Extra["parameters"]}, nil
+}
+
 // readScript reads apps/<slug>/<file>, refusing paths that leave the app.
 func readScript(appsDir, slug, file string) ([]byte, error) {
 	if slug == "" || strings.ContainsAny(slug, `/\`) || slug == "." || slug == ".." {
@@ -107,7 +151,7 @@ func readFile(root, slug, file string) ([]byte, error) {
 	}
 	f, err := os.Open(filepath.Join(root, clean))
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("service file %q of app %q not found", file, slug)
+		return nil, fmt.Errorf("file %q of %q not found", file, slug)
 	}
 	if err != nil {
 		return nil, err
@@ -118,7 +162,7 @@ func readFile(root, slug, file string) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() || st.Size() > maxScript {
-		return nil, fmt.Errorf("service file %q of app %q is not a regular file under %d bytes", file, slug, maxScript)
+		return nil, fmt.Errorf("file %q of %q is not a regular file under %d bytes", file, slug, maxScript)
 	}
 	buf := make([]byte, st.Size())
 	if _, err := f.ReadAt(buf, 0); err != nil && st.Size() > 0 {

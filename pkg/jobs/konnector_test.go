@@ -1,0 +1,87 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/services"
+)
+
+func TestKonnectorEvent(t *testing.T) {
+	tests := []struct{ level, msg, wantLevel, wantText string }{
+		{"info", `plain text`, "info", "plain text"},
+		{"info", `{"type":"error","message":"LOGIN_FAILED"}`, "error", "LOGIN_FAILED"},
+		{"info", `{"type":"critical","message":{"code":1}}`, "critical", `{"code":1}`},
+		{"info", `{"type":"progress","message":"50"}`, "info", `{"type":"progress","message":"50"}`},
+		{"error", `{"no":"type"}`, "error", `{"no":"type"}`},
+		{"warning", `{broken`, "warning", `{broken`},
+	}
+	for _, tc := range tests {
+		l, txt := konnectorEvent(services.LogLine{Level: tc.level, Message: tc.msg})
+		if l != tc.wantLevel || txt != tc.wantText {
+			t.Errorf("%s %q: %s %q", tc.level, tc.msg, l, txt)
+		}
+	}
+}
+
+func TestKonnectorWorker(t *testing.T) {
+	const script = `const f = JSON.parse(process.env.COZY_FIELDS);
+const p = JSON.parse(process.env.COZY_PARAMETERS);
+console.log(JSON.stringify({type: "info", message: [f.konnector, f.account, p.secret, process.env.COZY_CREDENTIALS,
+  process.env.COZY_LANGUAGE, process.env.COZY_JOB_MANUAL_EXECUTION, process.env.COZY_PAYLOAD].join(" ")}));
+if (f.account === "bad") console.log(JSON.stringify({type: "error", message: "LOGIN_FAILED"}));
+if (f.account === "throws") throw new Error("VENDOR_DOWN");
+console.error("a plain error line does not fail the run");`
+	kw := &KonnectorWorker{
+		Runner: &services.Runner{},
+		Package: func(_ context.Context, _ *instance.Instance, slug string) (*KonnectorPackage, error) {
+			if slug != "bank" {
+				return nil, errors.New("not installed")
+			}
+			return &KonnectorPackage{Script: []byte(script), Parameters: json.RawMessage(`{"secret":"s3"}`)}, nil
+		},
+		Credentials: func(context.Context, *instance.Instance, string) (string, error) { return "ktok", nil },
+		URL:         func(*instance.Instance) string { return "http://127.0.0.1:1" },
+	}
+	w := kw.Worker()
+	w.MaxExecCount = 1
+	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	b := startBroker(t, st, Config{Workers: map[string]Worker{"konnector": w}})
+	ctx := context.Background()
+	tests := []struct {
+		msg     string
+		state   State
+		errPart string
+		logs    string
+	}{
+		{`{"konnector":"bank","account":"a1"}`, Done, "", `info:bank a1 s3 ktok node true {"x":1}|error:a plain error line does not fail the run`},
+		{`{"konnector":"bank","account":"bad"}`, Errored, "konnector bank: LOGIN_FAILED", ""},
+		{`{"konnector":"bank","account":"throws"}`, Errored, "VENDOR_DOWN", ""},
+		{`{"konnector":"other"}`, Errored, "not installed", ""},
+		{`{"account":"a1"}`, Errored, "konnector's slug", ""},
+	}
+	for _, tc := range tests {
+		j, err := b.Push(ctx, Request{Worker: "konnector", Message: json.RawMessage(tc.msg), Manual: true, Payload: json.RawMessage(`{"x":1}`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := waitState(t, b, j.ID, tc.state)
+		if !strings.Contains(got.Error, tc.errPart) {
+			t.Errorf("%s: error %q", tc.msg, got.Error)
+		}
+		if tc.logs != "" {
+			var parts []string
+			for _, l := range got.Logs {
+				parts = append(parts, l.Level+":"+l.Message)
+			}
+			if strings.Join(parts, "|") != tc.logs {
+				t.Errorf("%s: logs %q", tc.msg, parts)
+			}
+		}
+	}
+}
