@@ -60,7 +60,7 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 	m := pjobs.NewManager(pjobs.Config{
 		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "konnector": kw.Worker(),
 			"client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail)},
-		Log:     log,
+		Log: log,
 	}, instances)
 	instances.OnStoreOpen(m.Attach)
 	instances.OnDelete(m.Detach)
