@@ -41,12 +41,16 @@ type env struct {
 	inst *instance.Instance
 	port string
 	cli  string // a CLI token on io.cozy.apps and io.cozy.konnectors
+	mode string // flat or nested sub-domains
 }
 
 // newEnv starts the real server; the instance is alice.cozy.localhost:PORT
 // and its apps alice-<slug>.cozy.localhost:PORT (flat), all dialed on the
 // server's loopback address.
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvMode(t, config.SubdomainsFlat) }
+
+// newEnvMode is newEnv with the given sub-domain mode.
+func newEnvMode(t *testing.T, mode string) *env {
 	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	dir := t.TempDir()
@@ -55,7 +59,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mgr.Close() })
-	s, err := web.New(&config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat, BodyLimit: 1 << 20}, mgr, log, &admin.Guard{Dev: true})
+	s, err := web.New(&config.Config{FsURL: dir, Subdomains: mode, BodyLimit: 1 << 20}, mgr, log, &admin.Guard{Dev: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,13 +75,16 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{srv: srv, s: s, mgr: mgr, inst: inst, port: port, cli: cli}
+	return &env{srv: srv, s: s, mgr: mgr, inst: inst, port: port, cli: cli, mode: mode}
 }
 
 // url returns an address on the instance ("") or on an app's sub-domain.
 func (e *env) url(slug, path string) string {
 	host := "alice.cozy.localhost:" + e.port
-	if slug != "" {
+	switch {
+	case slug != "" && e.mode == config.SubdomainsNested:
+		host = slug + ".alice.cozy.localhost:" + e.port
+	case slug != "":
 		host = "alice-" + slug + ".cozy.localhost:" + e.port
 	}
 	return "http://" + host + path

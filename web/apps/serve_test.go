@@ -135,3 +135,22 @@ func TestServeApp(t *testing.T) {
 		t.Fatalf("open redirect: %q", res.header.Get("Location"))
 	}
 }
+
+// TestServeNested serves an app on a nested sub-domain and hands the
+// session over to it.
+func TestServeNested(t *testing.T) {
+	e := newEnvMode(t, "nested")
+	doc := e.install(t, "testapp", testappSource(t))
+	if attr(doc, "data", "links", "related") != "http://testapp.alice.cozy.localhost:"+e.port+"/" {
+		t.Fatalf("related link %v", attr(doc, "data", "links", "related"))
+	}
+	c := e.client(t)
+	if res := do(t, c, "GET", e.url("testapp", "/public"), ""); res.status != 200 {
+		t.Fatalf("public route: %d", res.status)
+	}
+	e.login(t, c)
+	page := enterApp(t, e, c, "testapp", "/")
+	if page.status != 200 || !bytes.Contains(page.body, []byte(`data-cozy-token="ey`)) {
+		t.Fatalf("index: %d %s", page.status, page.body)
+	}
+}
