@@ -18,7 +18,14 @@
 // window from a hash of the trigger id (stable across restarts), then run
 // as a @cron; the time windows are UTC.
 //
-// The sendmail worker (SendmailWorker) sends mail with pkg/mail.
+// The sendmail worker (SendmailWorker) sends mail with pkg/mail. The
+// service (ServiceWorker) and konnector (KonnectorWorker) workers run
+// scripts in the services sandbox with upstream's COZY_* environment; a
+// service job runs once by default. CleanClientsWorker deletes an OAuth
+// client still pending an hour after registration, through an interface
+// the OAuth service has to implement (not wired yet). There is no
+// trash-files worker: emptying the trash destroys the contents
+// synchronously (pkg/vfs), as upstream does on a local file system.
 //
 // The services of an installed web app's manifest become triggers of the
 // "service" worker: the broker watches io.cozy.apps documents on the event
