@@ -17,7 +17,7 @@ import (
 // Go views (store.GoViews). Each registered view of a doctype has a bucket
 // under the doctype's "gviews" bucket whose entries are
 //
-//	EncodeKey(key as an array) + doc id  ->  JSON [doc id, key]
+//	EncodeKey(key as an array) + doc id  ->  JSON [key, doc id]
 //
 // The array encoding ends with 0x00, below every element tag, so a key
 // sorts before its extensions and a prefix query is a byte-prefix scan of
@@ -151,7 +151,7 @@ func (d *DB) viewEntries(def store.GoView, id string, doc map[string]any) []view
 			d.s.log.Warn("view row left out: key too long", "doctype", d.doctype, "view", def.Name, "id", id)
 			continue
 		}
-		val, err := json.Marshal([]any{id, k})
+		val, err := json.Marshal([]any{k, id})
 		if err != nil {
 			d.s.log.Warn("view row left out: key not JSON", "doctype", d.doctype, "view", def.Name, "id", id, "err", err)
 			continue
@@ -263,7 +263,11 @@ func (d *DB) QueryGoView(ctx context.Context, name string, q store.ViewQuery) (s
 	if q.After != nil {
 		after = append(collate.EncodeKey(nil, append([]any{}, q.After.Key...)), q.After.ID...)
 	}
-	err := d.view(ctx, func(b *buckets) error {
+	jsonPrefix, err := viewJSONPrefix(q.Prefix)
+	if err != nil {
+		return page, store.BadRequest("invalid view prefix: %v", err)
+	}
+	err = d.view(ctx, func(b *buckets) error {
 		root := b.root.Bucket(bGViews)
 		if root == nil {
 			return nil
@@ -287,12 +291,14 @@ func (d *DB) QueryGoView(ctx context.Context, name string, q store.ViewQuery) (s
 			k, v = c.Seek(prefix)
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, v = step(c, q.Descending) {
-			row, err := decodeViewRow(v)
-			if err != nil {
-				return err
-			}
-			if !hasPrefix(row.Key, q.Prefix) {
-				continue
+			if !jsonHasPrefix(v, jsonPrefix) { // not the fast path: check exactly
+				row, err := decodeViewRow(v)
+				if err != nil {
+					return err
+				}
+				if !hasPrefix(row.Key, q.Prefix) {
+					continue
+				}
 			}
 			page.Total++
 			if after != nil {
@@ -306,6 +312,10 @@ func (d *DB) QueryGoView(ctx context.Context, name string, q store.ViewQuery) (s
 			}
 			if q.Limit > 0 && len(page.Rows) >= q.Limit {
 				continue // still counting the total
+			}
+			row, err := decodeViewRow(v)
+			if err != nil {
+				return err
 			}
 			page.Rows = append(page.Rows, row)
 		}
@@ -327,10 +337,10 @@ func decodeViewRow(v []byte) (store.ViewRow, error) {
 	if err := json.Unmarshal(v, &pair); err != nil || len(pair) != 2 {
 		return row, fmt.Errorf("corrupt view row %q", v)
 	}
-	if err := json.Unmarshal(pair[0], &row.ID); err != nil {
+	if err := json.Unmarshal(pair[1], &row.ID); err != nil {
 		return row, fmt.Errorf("corrupt view row %q: %w", v, err)
 	}
-	dec := json.NewDecoder(bytes.NewReader(pair[1]))
+	dec := json.NewDecoder(bytes.NewReader(pair[0]))
 	dec.UseNumber()
 	if err := dec.Decode(&row.Key); err != nil {
 		return row, fmt.Errorf("corrupt view row %q: %w", v, err)
@@ -354,4 +364,34 @@ func hasPrefix(key, prefix []any) bool {
 		}
 	}
 	return true
+}
+
+// viewJSONPrefix returns the JSON text with which a stored row starts when
+// its key has prefix exactly: `[[` and the components. A row starting so
+// (the components ending there) certainly matches; another one is decoded
+// and compared (numbers may be written differently, and distinct strings
+// may collate equal).
+func viewJSONPrefix(prefix []any) ([]byte, error) {
+	out := []byte("[[")
+	for i, p := range prefix {
+		if i > 0 {
+			out = append(out, ',')
+		}
+		b, err := json.Marshal(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// jsonHasPrefix reports whether the stored row v starts with the JSON
+// prefix p on a component boundary.
+func jsonHasPrefix(v, p []byte) bool {
+	if !bytes.HasPrefix(v, p) || len(v) == len(p) {
+		return false
+	}
+	next := v[len(p)]
+	return next == ']' || next == ',' || len(p) == 2
 }

@@ -253,3 +253,40 @@ func TestGoViewRebuiltWhenStale(t *testing.T) {
 		t.Errorf("view without map: %v", err)
 	}
 }
+
+// Prefixes match component-wise and exactly: [1] is not a prefix of [12],
+// and 1 matches 1.0 however it is written.
+func TestGoViewNumericPrefix(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t)
+	db := s.DB("io.cozy.nums")
+	v := store.GoView{Name: "n", Map: func(doc map[string]any) [][]any { return [][]any{{doc["n"], doc["m"]}} }}
+	if err := db.(store.GoViews).RegisterView(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	put(t, db, "a", "", `{"n":1,"m":"x"}`)
+	put(t, db, "b", "", `{"n":1.0,"m":"y"}`)
+	put(t, db, "c", "", `{"n":12,"m":"z"}`)
+	tests := []struct {
+		prefix []any
+		want   []string
+	}{
+		{[]any{float64(1)}, []string{"a", "b"}},
+		{[]any{json.Number("12")}, []string{"c"}},
+		{[]any{float64(1), "y"}, []string{"b"}},
+		{nil, []string{"a", "b", "c"}},
+	}
+	for _, tt := range tests {
+		page, err := db.(store.GoViews).QueryGoView(ctx, "n", store.ViewQuery{Prefix: tt.prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, r := range page.Rows {
+			got = append(got, r.ID)
+		}
+		if !slices.Equal(got, tt.want) || page.Total != len(tt.want) {
+			t.Errorf("prefix %v: %v (total %d), want %v", tt.prefix, got, page.Total, tt.want)
+		}
+	}
+}
