@@ -393,7 +393,7 @@ func (b *Broker) execute(worker, id string) {
 		}
 		j.Error = runErr.Error()
 		j.Errors = append(j.Errors, runErr.Error())
-		if j.ExecCount < maxExec {
+		if j.ExecCount < maxExec && !isNoRetry(runErr) {
 			j.State, retry = Queued, true
 		} else {
 			j.State, j.FinishedAt = Errored, b.cfg.Clock.Now().UTC()

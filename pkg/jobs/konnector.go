@@ -35,8 +35,9 @@ type KonnectorPackage struct {
 //
 // A konnector reports through its output: a log line that is a JSON
 // object {"type": "...", "message": "..."} is kept with that level, and a
-// type "error" or "critical" fails the job with its message (e.g.
-// LOGIN_FAILED), as does an uncaught error, a non-zero exit or a limit.
+// type "error" or "critical" fails the job with its message, as does an
+// uncaught error, a non-zero exit or a limit. LOGIN_FAILED and
+// USER_ACTION_NEEDED (but .CGU_FORM) are not retried.
 type KonnectorWorker struct {
 	// Runner starts the sandboxed child.
 	Runner *services.Runner
@@ -107,9 +108,20 @@ func (k *KonnectorWorker) run(ctx context.Context, r *Run) error {
 		return res.Err
 	}
 	if failure != "" {
-		return fmt.Errorf("konnector %s: %s", msg.Konnector, failure)
+		err := fmt.Errorf("konnector %s: %s", msg.Konnector, failure)
+		if userActionNeeded(failure) {
+			return NoRetry(err)
+		}
+		return err
 	}
 	return nil
+}
+
+// userActionNeeded reports the errors that only the user can fix on the
+// provider's site: running again would only lock the account.
+func userActionNeeded(msg string) bool {
+	return strings.HasPrefix(msg, "LOGIN_FAILED") ||
+		(strings.HasPrefix(msg, "USER_ACTION_NEEDED") && !strings.HasPrefix(msg, "USER_ACTION_NEEDED.CGU_FORM"))
 }
 
 // konnectorEvent reads a log line of a konnector: a JSON object with a

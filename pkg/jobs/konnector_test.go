@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/services"
@@ -35,6 +36,7 @@ const p = JSON.parse(process.env.COZY_PARAMETERS);
 console.log(JSON.stringify({type: "info", message: [f.konnector, f.account, p.secret, process.env.COZY_CREDENTIALS,
   process.env.COZY_LANGUAGE, process.env.COZY_JOB_MANUAL_EXECUTION, process.env.COZY_PAYLOAD].join(" ")}));
 if (f.account === "bad") console.log(JSON.stringify({type: "error", message: "LOGIN_FAILED"}));
+if (f.account === "cgu") console.log(JSON.stringify({type: "error", message: "USER_ACTION_NEEDED.CGU_FORM"}));
 if (f.account === "throws") throw new Error("VENDOR_DOWN");
 console.error("a plain error line does not fail the run");`
 	kw := &KonnectorWorker{
@@ -49,7 +51,7 @@ console.error("a plain error line does not fail the run");`
 		URL:         func(*instance.Instance) string { return "http://127.0.0.1:1" },
 	}
 	w := kw.Worker()
-	w.MaxExecCount = 1
+	w.MaxExecCount, w.RetryDelay = 2, time.Millisecond
 	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
 	b := startBroker(t, st, Config{Workers: map[string]Worker{"konnector": w}})
 	ctx := context.Background()
@@ -58,12 +60,14 @@ console.error("a plain error line does not fail the run");`
 		state   State
 		errPart string
 		logs    string
+		execs   int
 	}{
-		{`{"konnector":"bank","account":"a1"}`, Done, "", `info:bank a1 s3 ktok node true {"x":1}|error:a plain error line does not fail the run`},
-		{`{"konnector":"bank","account":"bad"}`, Errored, "konnector bank: LOGIN_FAILED", ""},
-		{`{"konnector":"bank","account":"throws"}`, Errored, "VENDOR_DOWN", ""},
-		{`{"konnector":"other"}`, Errored, "not installed", ""},
-		{`{"account":"a1"}`, Errored, "konnector's slug", ""},
+		{`{"konnector":"bank","account":"a1"}`, Done, "", `info:bank a1 s3 ktok node true {"x":1}|error:a plain error line does not fail the run`, 1},
+		{`{"konnector":"bank","account":"bad"}`, Errored, "konnector bank: LOGIN_FAILED", "", 1},
+		{`{"konnector":"bank","account":"cgu"}`, Errored, "USER_ACTION_NEEDED.CGU_FORM", "", 2},
+		{`{"konnector":"bank","account":"throws"}`, Errored, "VENDOR_DOWN", "", 2},
+		{`{"konnector":"other"}`, Errored, "not installed", "", 2},
+		{`{"account":"a1"}`, Errored, "konnector's slug", "", 2},
 	}
 	for _, tc := range tests {
 		j, err := b.Push(ctx, Request{Worker: "konnector", Message: json.RawMessage(tc.msg), Manual: true, Payload: json.RawMessage(`{"x":1}`)})
@@ -71,8 +75,8 @@ console.error("a plain error line does not fail the run");`
 			t.Fatal(err)
 		}
 		got := waitState(t, b, j.ID, tc.state)
-		if !strings.Contains(got.Error, tc.errPart) {
-			t.Errorf("%s: error %q", tc.msg, got.Error)
+		if !strings.Contains(got.Error, tc.errPart) || got.ExecCount != tc.execs {
+			t.Errorf("%s: error %q after %d executions, want %d", tc.msg, got.Error, got.ExecCount, tc.execs)
 		}
 		if tc.logs != "" {
 			var parts []string

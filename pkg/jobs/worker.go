@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -90,6 +91,27 @@ func LogWorker(log *slog.Logger) Worker {
 		r.Log("info", string(r.Job.Message))
 		return nil
 	}}
+}
+
+// noRetry marks an error after which the job is not executed again.
+type noRetry struct{ err error }
+
+func (e noRetry) Error() string { return e.err.Error() }
+func (e noRetry) Unwrap() error { return e.err }
+
+// NoRetry wraps an error of a worker so that the job ends errored at once,
+// whatever executions are left (e.g. a konnector's LOGIN_FAILED: trying
+// again would only lock the user's account).
+func NoRetry(err error) error {
+	if err == nil {
+		return nil
+	}
+	return noRetry{err}
+}
+
+func isNoRetry(err error) bool {
+	var nr noRetry
+	return errors.As(err, &nr)
 }
 
 // safeRun runs w.Run, turning a panic into an error.

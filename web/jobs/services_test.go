@@ -153,7 +153,8 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 // TestKonnectorEndToEnd: a konnector installed through the konnectors API
 // runs from its package.json main with COZY_FIELDS and COZY_PARAMETERS, a
 // konnector token limited to its manifest's permissions, and fails its job
-// on a LOGIN_FAILED event.
+// on a LOGIN_FAILED event, without the retry its default max_exec_count
+// would allow.
 func TestKonnectorEndToEnd(t *testing.T) {
 	e := newEnv(t)
 	abs, err := filepath.Abs("testdata/konn")
@@ -168,7 +169,7 @@ func TestKonnectorEndToEnd(t *testing.T) {
 	run := func(account, want string) map[string]any {
 		t.Helper()
 		var pushed, got struct{ Data resource }
-		if st := e.do("POST", "/jobs/queue/konnector", tok, `{"data":{"attributes":{"arguments":{"konnector":"testbank","account":"`+account+`"},"options":{"max_exec_count":1}}}}`, &pushed); st != http.StatusAccepted {
+		if st := e.do("POST", "/jobs/queue/konnector", tok, `{"data":{"attributes":{"arguments":{"konnector":"testbank","account":"`+account+`"}}}}`, &pushed); st != http.StatusAccepted {
 			t.Fatalf("queue: %d", st)
 		}
 		waitFor(t, "konnector job "+want, func() bool {
@@ -190,7 +191,7 @@ func TestKonnectorEndToEnd(t *testing.T) {
 		t.Fatalf("operations %d %+v", st, all.Rows)
 	}
 	job = run("bad", "errored")
-	if msg, _ := job["error"].(string); !strings.Contains(msg, "LOGIN_FAILED") {
+	if msg, _ := job["error"].(string); !strings.Contains(msg, "LOGIN_FAILED") || job["exec_count"] != 1.0 {
 		t.Fatalf("bad job %v", job)
 	}
 }
