@@ -24,6 +24,15 @@
 // and copy like any design document. Find takes a parsed mango.Query and
 // refuses (ErrNoUsableIndex) any query that no index can serve.
 //
+// # Go views
+//
+// GoViews (implemented by the bbolt DB) are multi-key indexes defined by Go
+// code: a name, a version and a map function from a document to keys. They
+// are maintained in the transaction of every write, like Mango indexes, and
+// queried by key prefix with a cursor, skip and limit. The VFS lists the
+// files referencing a document with one. They are not design documents:
+// they do not replicate and must be registered again at each start.
+//
 // # Events
 //
 // Every committed write (single, bulk, replicated) is published on the Bus
@@ -32,7 +41,8 @@
 //
 // # Limits
 //
-// JavaScript map/reduce views are not implemented: design documents holding
+// JavaScript map/reduce views are not implemented (GoViews cover the stack's
+// own needs): design documents holding
 // them are stored and replicated, and ViewEngine is the seam where an engine
 // can later be plugged in. Attachments are stored inline in the body as
 // received (no stubs, no multipart).

@@ -12,6 +12,12 @@
 // document pointing to complete content; what it can leave behind are
 // orphan blobs and temporary files, which Check reports and repairs.
 //
+// References (referenced_by) from files to other documents are listed per
+// document through two Go views of the store (by file id, by datetime);
+// AddReferencesTo and RemoveReferencesTo change many files in one
+// transaction. Moving a file or a directory to the trash drops the
+// references of everything trashed, as references-docs-in-vfs.md asks.
+//
 // Limits: metadata writes of one instance are serialised by a mutex (bodies
 // are streamed outside it); the disk usage is counted once when the VFS
 // opens and kept up to date by its own writes. Versions, sharings and

@@ -5,7 +5,9 @@
 // parses requests, checks permissions (a rule naming a directory covers
 // what is inside it) and renders JSON:API documents.
 //
-// Also served: _changes, _find, _all_docs, referenced_by, copy, bulk
+// Also served: _changes, _find, _all_docs, referenced_by, the references of
+// a document (/data/:type/:id/relationships/references, handed over by the
+// data area: Handler.References), copy, bulk
 // PATCH, short-lived download links (an HMAC of the file id and expiry
 // with the instance's token secret, so nothing is kept in memory), zip
 // archives (recorded as _local documents), thumbnails (HMAC-secret links,

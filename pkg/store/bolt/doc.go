@@ -15,6 +15,8 @@
 //	local    _local id (without prefix) -> revision number + body
 //	idxdefs  index signature -> JSON definition (derived from design docs)
 //	idx      index signature -> bucket of (collated key ++ doc id) -> doc id
+//	gviews   Go view name -> bucket of (collated key array ++ doc id) -> [key, id]
+//	gviewmeta Go view name -> 8-byte seq up to which it is maintained ++ version
 //
 // Only leaf bodies are kept, as CouchDB keeps after compaction; revision
 // trees are stemmed to 1000 revisions per branch. Keys in "docs" are the raw
@@ -26,8 +28,10 @@
 // once, and writers arriving during a commit share the next transaction and
 // its fsync. bbolt's own Batch was not used because its fixed 10 ms delay
 // makes every lone write wait. NoSync is never set, so a write acknowledged
-// to its caller has been fsynced and survives a crash. Mango indexes are
-// updated in the same transaction as the document. Events are published on
+// to its caller has been fsynced and survives a crash. Mango indexes and Go
+// views are updated in the same transaction as the document (a Go view found
+// stale, because writes happened while it was not registered, is rebuilt
+// first). Events are published on
 // the bus after the commit. A write to a doctype that does not exist creates
 // it, as cozy-stack does.
 //
