@@ -290,3 +290,28 @@ func TestGoViewNumericPrefix(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkGoViewPage reads the first page of 100 rows of a 10k-row prefix
+// (the count of every row included).
+func BenchmarkGoViewPage(b *testing.B) {
+	ctx := context.Background()
+	s := openTest(b)
+	db := s.DB("io.cozy.files")
+	if err := db.(store.GoViews).RegisterView(ctx, refsView); err != nil {
+		b.Fatal(err)
+	}
+	var docs []json.RawMessage
+	for i := 0; i < 10000; i++ {
+		docs = append(docs, json.RawMessage(fmt.Sprintf(`{"_id":"f%05d","refs":[{"type":"io.cozy.albums","id":"a1"}]}`, i)))
+	}
+	if _, err := db.BulkDocs(ctx, docs, true); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		page, err := db.(store.GoViews).QueryGoView(ctx, "refs", store.ViewQuery{Prefix: []any{"io.cozy.albums", "a1"}, Limit: 100})
+		if err != nil || len(page.Rows) != 100 || page.Total != 10000 {
+			b.Fatalf("%d rows, total %d, %v", len(page.Rows), page.Total, err)
+		}
+	}
+}
