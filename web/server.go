@@ -40,6 +40,7 @@ type Server struct {
 	AdminAuth *admin.Guard
 	DataDir   string
 	Sessions  *session.Manager // login sessions
+	Codes     *session.Codes   // single-use session codes (flagship webviews, apps' sub-domains)
 	OAuth     *oauth.Service   // OAuth clients, codes and tokens
 	Perms     *permstore.Store // stored io.cozy.permissions documents
 	Jobs      *jobs.Manager    // job brokers, one per open instance store
@@ -55,10 +56,11 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	}
 	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
 	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
+	s.Codes = session.NewCodes(nil)
 	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth, subdomains: cfg.Subdomains}}
 	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
 	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
-	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Subdomains: cfg.Subdomains, Log: log,
+	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: log,
 		Apps: &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log, Fetcher: &apps.Fetcher{Registries: apps.RegistriesFromEnv()}}}
 	return s, nil
 }

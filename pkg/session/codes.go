@@ -27,6 +27,8 @@ type Codes struct {
 
 type codeEntry struct {
 	instanceID string
+	sessionID  string // the session handed over, or "" for a new one
+	scope      string // the app slug it is for, or "" for any page
 	expires    time.Time
 }
 
@@ -38,8 +40,11 @@ func NewCodes(now func() time.Time) *Codes {
 	return &Codes{now: now, codes: map[string]codeEntry{}}
 }
 
-// Issue returns a new code for the instance.
-func (cs *Codes) Issue(instanceID string) string {
+// Issue returns a new code for the instance. sessionID names an existing
+// session to hand over (an app's sub-domain then shares the login), or ""
+// for a code that opens a new session. scope restricts the code to one
+// app's sub-domain; "" lets any page of the instance take it.
+func (cs *Codes) Issue(instanceID, sessionID, scope string) string {
 	code := randomHex(16)
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
@@ -48,25 +53,33 @@ func (cs *Codes) Issue(instanceID string) string {
 		delete(cs.codes, cs.order[0])
 		cs.order = cs.order[1:]
 	}
-	cs.codes[code] = codeEntry{instanceID: instanceID, expires: cs.now().Add(CodeLifetime)}
+	cs.codes[code] = codeEntry{instanceID: instanceID, sessionID: sessionID, scope: scope, expires: cs.now().Add(CodeLifetime)}
 	cs.order = append(cs.order, code)
 	return code
 }
 
-// Consume reports whether code is a live code of the instance, and makes
-// it unusable from then on.
-func (cs *Codes) Consume(instanceID, code string) bool {
+// Consume checks that code is a live code of the instance, valid where it
+// is presented (scope: the app slug, or "" on the instance's own pages),
+// and makes it unusable from then on, whatever the answer. It returns the
+// session to hand over ("" for a new one).
+func (cs *Codes) Consume(instanceID, scope, code string) (sessionID string, ok bool) {
 	if code == "" || len(code) > 64 {
-		return false
+		return "", false
 	}
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
-	e, ok := cs.codes[code]
-	if !ok {
-		return false
+	e, found := cs.codes[code]
+	if !found {
+		return "", false
 	}
 	delete(cs.codes, code)
-	return subtle.ConstantTimeCompare([]byte(e.instanceID), []byte(instanceID)) == 1 && cs.now().Before(e.expires)
+	if subtle.ConstantTimeCompare([]byte(e.instanceID), []byte(instanceID)) != 1 || !cs.now().Before(e.expires) {
+		return "", false
+	}
+	if e.scope != "" && e.scope != scope {
+		return "", false
+	}
+	return e.sessionID, true
 }
 
 // prune forgets expired codes from the front of the issue order.

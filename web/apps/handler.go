@@ -24,10 +24,12 @@ import (
 
 // Handler serves the apps and konnectors API and the apps themselves.
 type Handler struct {
-	Instances  *instance.Manager
-	Apps       *apps.Manager
-	Auth       *middleware.Auth
-	Sessions   *session.Manager
+	Instances *instance.Manager
+	Apps      *apps.Manager
+	Auth      *middleware.Auth
+	Sessions  *session.Manager
+	// Codes hands sessions to the apps' sub-domains (single-use codes).
+	Codes      *session.Codes
 	Subdomains string // config.SubdomainsFlat or config.SubdomainsNested
 	Log        *slog.Logger
 	// Now is the clock; nil means time.Now.

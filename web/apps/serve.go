@@ -55,7 +55,16 @@ func (h *Handler) Serve(c *gin.Context) {
 		return
 	}
 	if c.Request.URL.Path == sessionPath {
-		h.acceptSessionCode(c, inst, a)
+		h.acceptSessionCode(c, inst, a, c.Query("code"), c.Query("redirect"))
+		return
+	}
+	if code := c.Query("session_code"); code != "" {
+		// Upstream's flagship opens an app's page with ?session_code=.
+		u := *c.Request.URL
+		q := u.Query()
+		q.Del("session_code")
+		u.RawQuery = q.Encode()
+		h.acceptSessionCode(c, inst, a, code, (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String())
 		return
 	}
 	m, ok := MatchRoute(a.Manifest.AppRoutes(), c.Request.URL.Path)

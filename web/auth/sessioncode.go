@@ -50,7 +50,7 @@ func (h *Handler) createSessionCode(c *gin.Context) {
 		}
 		return
 	}
-	c.JSON(http.StatusCreated, gin.H{"session_code": h.Codes.Issue(inst.ID)})
+	c.JSON(http.StatusCreated, gin.H{"session_code": h.Codes.Issue(inst.ID, "", "")})
 }
 
 // ExchangeSessionCode opens a session from the request's session_code
@@ -59,7 +59,10 @@ func (h *Handler) createSessionCode(c *gin.Context) {
 // ignored: the page goes on as for anyone without a session.
 func (h *Handler) ExchangeSessionCode(c *gin.Context, inst *instance.Instance) bool {
 	code := c.Query("session_code")
-	if code == "" || !h.Codes.Consume(inst.ID, code) {
+	if code == "" {
+		return false
+	}
+	if _, ok := h.Codes.Consume(inst.ID, "", code); !ok {
 		return false
 	}
 	if err := h.openSession(c, inst, false); err != nil {
