@@ -441,8 +441,8 @@ func (m *Manager) finishInstall(ctx context.Context, inst *instance.Instance, a 
 	return nil
 }
 
-// putPermission writes (or removes, without rules) the permission
-// document of a.
+// putPermission writes the permission document of a, even without rules:
+// it is what makes the app's tokens valid.
 func (m *Manager) putPermission(ctx context.Context, inst *instance.Instance, a *App) error {
 	typ, id := permission.TypeApp, permstore.AppID(a.Slug)
 	if a.Kind() == Konnector {
@@ -451,12 +451,6 @@ func (m *Manager) putPermission(ctx context.Context, inst *instance.Instance, a 
 	old, err := m.Perms.Get(ctx, inst, id)
 	if err != nil && !errors.Is(err, permstore.ErrNotFound) {
 		return err
-	}
-	if len(a.Manifest.Permissions) == 0 {
-		if old != nil {
-			return m.Perms.Delete(ctx, inst, id, old.Rev)
-		}
-		return nil
 	}
 	p := &permission.Permission{ID: id, Type: typ, SourceID: id, Rules: a.Manifest.Permissions}
 	if old != nil {

@@ -126,20 +126,20 @@ func (s *Store) Put(ctx context.Context, inst *instance.Instance, p *permission.
 	return nil
 }
 
-// putCreating writes doc, creating the database on first use.
-
 func validate(p *permission.Permission) error {
 	switch p.Type {
 	case permission.TypeApp, permission.TypeKonnector:
+		// An app may declare no permission at all: its document still
+		// says it is installed, and its token is allowed nothing.
 		if p.SourceID == "" || (p.ID != "" && p.ID != p.SourceID) {
 			return fmt.Errorf("%w: an app or konnector permission is named by its source id", ErrInvalid)
 		}
 	case permission.TypeShareByLink, permission.TypeSharePreview, permission.TypeShareInteract, permission.TypeOAuth:
+		if len(p.Rules) == 0 {
+			return fmt.Errorf("%w: no rules", ErrInvalid)
+		}
 	default:
 		return fmt.Errorf("%w: type %q cannot be stored", ErrInvalid, p.Type)
-	}
-	if len(p.Rules) == 0 {
-		return fmt.Errorf("%w: no rules", ErrInvalid)
 	}
 	for _, r := range p.Rules {
 		if err := r.Validate(); err != nil {

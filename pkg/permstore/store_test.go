@@ -85,6 +85,24 @@ func TestAppKonnectorShare(t *testing.T) {
 	}
 }
 
+// TestAppWithoutPermissions: an app that declares no permission is still
+// installed; its document has no rules and allows nothing.
+func TestAppWithoutPermissions(t *testing.T) {
+	ctx := context.Background()
+	s, inst := setup(t)
+	id := permstore.AppID("clock")
+	if err := s.Put(ctx, inst, &permission.Permission{ID: id, Type: permission.TypeApp, SourceID: id}); err != nil {
+		t.Fatal(err)
+	}
+	p, err := s.ForApp(ctx, inst, "clock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AllowSome(permission.GET, "io.cozy.files"); !errors.Is(err, permission.ErrForbidden) {
+		t.Fatalf("an app without permissions was allowed: %v", err)
+	}
+}
+
 func TestPutRefused(t *testing.T) {
 	ctx := context.Background()
 	s, inst := setup(t)
@@ -95,7 +113,8 @@ func TestPutRefused(t *testing.T) {
 		{"cli type", permission.Permission{Type: permission.TypeCLI, Rules: rules(t, "io.cozy.files")}},
 		{"app without source", permission.Permission{Type: permission.TypeApp, Rules: rules(t, "io.cozy.files")}},
 		{"app with other id", permission.Permission{ID: "x", Type: permission.TypeApp, SourceID: "io.cozy.apps/a", Rules: rules(t, "io.cozy.files")}},
-		{"no rules", permission.Permission{Type: permission.TypeShareByLink}},
+		{"share without rules", permission.Permission{Type: permission.TypeShareByLink}},
+		{"oauth without rules", permission.Permission{Type: permission.TypeOAuth}},
 	}
 	for _, tt := range tests {
 		if err := s.Put(ctx, inst, &tt.p); !errors.Is(err, permstore.ErrInvalid) {
