@@ -368,7 +368,7 @@ func (b *Broker) execute(worker, id string) {
 		log.Error("jobs: saving job", "error", err)
 		return
 	}
-	run := &Run{Instance: b.inst, Job: *j, now: b.cfg.Clock.Now}
+	run := &Run{Instance: b.inst, Job: *j, now: b.cfg.Clock.Now, broker: b}
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	runErr := safeRun(rctx, w, run)
 	if runErr == nil && rctx.Err() == context.DeadlineExceeded {

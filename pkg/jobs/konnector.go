@@ -37,7 +37,8 @@ type KonnectorPackage struct {
 // object {"type": "...", "message": "..."} is kept with that level, and a
 // type "error" or "critical" fails the job with its message, as does an
 // uncaught error, a non-zero exit or a limit. LOGIN_FAILED and
-// USER_ACTION_NEEDED (but .CGU_FORM) are not retried.
+// USER_ACTION_NEEDED (but .CGU_FORM) are not retried, and the automatic
+// runs of the same trigger are then refused until a manual run succeeds.
 type KonnectorWorker struct {
 	// Runner starts the sandboxed child.
 	Runner *services.Runner
@@ -65,6 +66,19 @@ func (k *KonnectorWorker) run(ctx context.Context, r *Run) error {
 	}
 	if k.Package == nil || k.Credentials == nil || k.URL == nil || k.Runner == nil {
 		return errors.New("konnectors are not configured")
+	}
+	if !r.Job.Manual && r.Job.TriggerID != "" {
+		prev, err := r.PreviousJob(ctx)
+		if err != nil {
+			return err
+		}
+		if prev != nil && prev.State == Errored {
+			if last := strings.TrimPrefix(prev.Error, "konnector "+msg.Konnector+": "); userActionNeeded(last) {
+				// The message keeps the failure first, so that the next
+				// automatic run is refused too.
+				return NoRetry(fmt.Errorf("konnector %s: %s (not run automatically again: a manual run is needed)", msg.Konnector, strings.TrimSuffix(last, skippedSuffix)))
+			}
+		}
 	}
 	pkg, err := k.Package(ctx, r.Instance, msg.Konnector)
 	if err != nil {
@@ -116,6 +130,8 @@ func (k *KonnectorWorker) run(ctx context.Context, r *Run) error {
 	}
 	return nil
 }
+
+const skippedSuffix = " (not run automatically again: a manual run is needed)"
 
 // userActionNeeded reports the errors that only the user can fix on the
 // provider's site: running again would only lock the account.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -86,6 +87,66 @@ console.error("a plain error line does not fail the run");`
 			if strings.Join(parts, "|") != tc.logs {
 				t.Errorf("%s: logs %q", tc.msg, parts)
 			}
+		}
+	}
+}
+
+// TestKonnectorNeedsUserAction: after a LOGIN_FAILED, the automatic runs of
+// the trigger are refused without running the konnector, until a manual
+// run succeeds.
+func TestKonnectorNeedsUserAction(t *testing.T) {
+	var runs atomic.Int32
+	kw := &KonnectorWorker{
+		Runner: &services.Runner{},
+		Package: func(context.Context, *instance.Instance, string) (*KonnectorPackage, error) {
+			runs.Add(1)
+			return &KonnectorPackage{Script: []byte(`const f = JSON.parse(process.env.COZY_FIELDS);
+if (f.account === "bad") console.log(JSON.stringify({type: "error", message: "LOGIN_FAILED"}));`)}, nil
+		},
+		Credentials: func(context.Context, *instance.Instance, string) (string, error) { return "ktok", nil },
+		URL:         func(*instance.Instance) string { return "http://127.0.0.1:1" },
+	}
+	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	b := startBroker(t, st, Config{Workers: map[string]Worker{"konnector": kw.Worker()}})
+	ctx := context.Background()
+	tr := &Trigger{Type: TypeWebhook, Worker: "konnector", Message: json.RawMessage(`{"konnector":"bank","account":"bad"}`)}
+	if err := b.AddTrigger(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		manual  bool
+		account string
+		state   State
+		errPart string
+		ran     bool
+	}{
+		{false, "bad", Errored, "LOGIN_FAILED", true},
+		{false, "bad", Errored, "LOGIN_FAILED (not run automatically", false},
+		{false, "bad", Errored, "LOGIN_FAILED (not run automatically", false},
+		{true, "bad", Errored, "LOGIN_FAILED", true},
+		{false, "good", Errored, "not run automatically", false},
+		{true, "good", Done, "", true},
+		{false, "good", Done, "", true},
+	}
+	for i, s := range steps {
+		msg := json.RawMessage(`{"konnector":"bank","account":"` + s.account + `"}`)
+		if _, err := b.PatchTrigger(ctx, tr.ID, TriggerPatch{Message: msg}); err != nil {
+			t.Fatal(err)
+		}
+		before := runs.Load()
+		var j *Job
+		var err error
+		if s.manual {
+			j, err = b.Launch(ctx, tr.ID)
+		} else {
+			j, err = b.Webhook(ctx, tr.ID, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := waitState(t, b, j.ID, s.state)
+		if !strings.Contains(got.Error, s.errPart) || (runs.Load() > before) != s.ran || got.ExecCount != 1 {
+			t.Errorf("step %d: error %q, ran %v, executions %d", i, got.Error, runs.Load() > before, got.ExecCount)
 		}
 	}
 }

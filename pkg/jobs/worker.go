@@ -60,6 +60,7 @@ type Run struct {
 	Instance *instance.Instance
 	Job      Job // a copy; changes are not saved
 	now      func() time.Time
+	broker   *Broker
 	mu       sync.Mutex
 	logs     []LogLine
 }
@@ -74,6 +75,27 @@ func (r *Run) Log(level, msg string) {
 	if len(r.logs) < maxLogLines {
 		r.logs = append(r.logs, LogLine{Time: r.now().UTC(), Level: level, Message: msg})
 	}
+}
+
+// PreviousJob returns the last finished job of the same trigger before
+// this one, or nil (no trigger, first run).
+func (r *Run) PreviousJob(ctx context.Context) (*Job, error) {
+	if r.Job.TriggerID == "" || r.broker == nil {
+		return nil, nil
+	}
+	js, err := r.broker.Jobs(ctx, func(j *Job) bool {
+		return j.TriggerID == r.Job.TriggerID && j.ID != r.Job.ID && (j.State == Done || j.State == Errored)
+	}, 0)
+	if err != nil {
+		return nil, err
+	}
+	var last *Job
+	for _, j := range js {
+		if last == nil || j.FinishedAt.After(last.FinishedAt) {
+			last = j
+		}
+	}
+	return last, nil
 }
 
 func (r *Run) takeLogs() []LogLine {
