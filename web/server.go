@@ -61,7 +61,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
 	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
 	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: log,
-		Apps: &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log, Fetcher: &apps.Fetcher{Registries: apps.RegistriesFromEnv()}}}
+		Apps: &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log, Fetcher: &apps.Fetcher{Registries: cfg.Registries}}}
 	return s, nil
 }
 

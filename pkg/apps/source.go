@@ -277,15 +277,3 @@ func (f *Fetcher) registry(ctx context.Context, src *url.URL, dir string) (*Fetc
 	}
 	return &Fetched{Checksum: sum, Registry: v}, nil
 }
-
-// RegistriesFromEnv reads the registries from COZY_REGISTRIES, a
-// comma-separated list of base URLs tried in order.
-func RegistriesFromEnv() []string {
-	var out []string
-	for _, r := range strings.Split(os.Getenv("COZY_REGISTRIES"), ",") {
-		if r = strings.TrimSpace(r); r != "" {
-			out = append(out, r)
-		}
-	}
-	return out
-}

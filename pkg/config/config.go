@@ -34,6 +34,9 @@ type Config struct {
 	Doctypes   string // a directory overriding the embedded remote doctypes
 
 	RemoteAllowCustomPort bool
+	// Registries are the app registries' base URLs, tried in order
+	// (registry:// sources).
+	Registries []string
 	// RemoteAssets maps names to the URLs that GET /remote/assets/:name
 	// fetches (YAML map remote_assets, or COZY_REMOTE_ASSETS=name=url,...).
 	RemoteAssets    map[string]string
@@ -121,6 +124,20 @@ var settings = []setting{
 	{"fs.url", "fs-url", "where data lives (file:///path or a path)", "file://./data", str(func(c *Config) *string { return &c.FsURL })},
 	{"doctypes", "doctypes", "path to a directory of remote doctypes overriding the embedded ones", "", str(func(c *Config) *string { return &c.Doctypes })},
 	{"remote_allow_custom_port", "remote-allow-custom-port", "allow remote doctypes to use a port other than the default", "false", boolean(func(c *Config) *bool { return &c.RemoteAllowCustomPort })},
+	{"registries", "registries", "comma-separated base URLs of app registries, tried in order", "", func(c *Config, v string) error {
+		c.Registries = nil
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r == "" {
+				continue
+			}
+			u, err := url.Parse(r)
+			if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+				return fmt.Errorf("registry %q is not an http(s) URL", r)
+			}
+			c.Registries = append(c.Registries, r)
+		}
+		return nil
+	}},
 	{"log.level", "log-level", "log level (debug, info, warn, error)", "info", func(c *Config, v string) error {
 		var l slog.Level
 		if err := l.UnmarshalText([]byte(v)); err != nil {
@@ -295,6 +312,14 @@ func flatten(prefix string, tree map[string]any, out map[string]string) {
 		}
 		if sub, ok := v.(map[string]any); ok {
 			flatten(key, sub, out)
+			continue
+		}
+		if list, ok := v.([]any); ok { // a YAML list reads as the comma-separated form
+			parts := make([]string, len(list))
+			for i, e := range list {
+				parts[i] = fmt.Sprint(e)
+			}
+			out[key] = strings.Join(parts, ",")
 			continue
 		}
 		out[key] = fmt.Sprint(v)

@@ -137,3 +137,21 @@ func TestMailSettings(t *testing.T) {
 		t.Fatal("a bad mail port was accepted")
 	}
 }
+
+func TestRegistries(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "cozy.yaml")
+	os.WriteFile(file, []byte("registries:\n  - https://apps.example.org/registry\n  - http://127.0.0.1:9000\n"), 0o600)
+	env := map[string]string{"COZY_CONFIG": file}
+	c, err := config.Load(nil, func(k string) string { return env[k] })
+	if err != nil || len(c.Registries) != 2 || c.Registries[1] != "http://127.0.0.1:9000" {
+		t.Fatalf("YAML list: %v %v", c.Registries, err)
+	}
+	env["COZY_REGISTRIES"] = "https://one.example, https://two.example"
+	if c, err = config.Load(nil, func(k string) string { return env[k] }); err != nil || len(c.Registries) != 2 || c.Registries[0] != "https://one.example" {
+		t.Fatalf("env: %v %v", c.Registries, err)
+	}
+	env["COZY_REGISTRIES"] = "ftp://nope.example"
+	if _, err := config.Load(nil, func(k string) string { return env[k] }); err == nil {
+		t.Fatal("a non-http registry accepted")
+	}
+}
