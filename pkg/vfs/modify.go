@@ -170,9 +170,9 @@ func (fs *FS) Trash(ctx context.Context, id, ifMatch string, by *Actor) (*File, 
 	meta.UpdatedAt, meta.TrashedAt, meta.TrashedBy = now, &now, by
 	f.CozyMetadata = &meta
 	f.Name, f.DirID, f.RestorePath, f.Trashed = name, TrashID, restore, true
-	// As references-docs-in-vfs.md asks, a file moved to the trash no
-	// longer references anything (nor do the files of a trashed directory).
-	f.ReferencedBy = nil
+	// References are kept: upstream leaves it to the app to remove them
+	// before trashing (references-docs-in-vfs.md), and a restored photo
+	// comes back into its albums.
 	if !f.IsDir() {
 		if err := fs.put(ctx, &f); err != nil {
 			return nil, err
@@ -180,7 +180,7 @@ func (fs *FS) Trash(ctx context.Context, id, ifMatch string, by *Actor) (*File, 
 		return &f, nil
 	}
 	f.Path = path.Join(TrashPath, name)
-	if err := fs.moveTree(ctx, &f, cur.Path, func(k *File) { k.Trashed, k.ReferencedBy = true, nil }); err != nil {
+	if err := fs.moveTree(ctx, &f, cur.Path, func(k *File) { k.Trashed = true }); err != nil {
 		return nil, err
 	}
 	return &f, nil
