@@ -85,7 +85,7 @@ type clientRegistrar struct{ clients *oauth.Service }
 
 // RegisterClient implements admin.ClientRegistrar.
 func (c clientRegistrar) RegisterClient(ctx context.Context, inst *instance.Instance, redirectURI, clientName, softwareID string, allowLoginScope bool) (any, error) {
-	cl, err := c.clients.Register(ctx, inst, oauth.Metadata{RedirectURIs: []string{redirectURI}, ClientName: clientName, SoftwareID: softwareID}, allowLoginScope)
+	cl, err := c.clients.RegisterByOwner(ctx, inst, oauth.Metadata{RedirectURIs: []string{redirectURI}, ClientName: clientName, SoftwareID: softwareID}, allowLoginScope)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", instance.ErrInvalid, err)
 	}

@@ -59,7 +59,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	s.Codes = session.NewCodes(nil)
 	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth, subdomains: cfg.Subdomains}}
 	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
-	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, log)
+	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, s.OAuth, log)
 	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: log,
 		Apps: &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log, Fetcher: &apps.Fetcher{Registries: cfg.Registries}}}
 	return s, nil

@@ -6,12 +6,17 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/store"
+
 	"github.com/cozypi/cozy/pkg/instance"
 )
 
 // CleanClientsWorkerName is upstream's worker that removes the OAuth
 // clients never used after their registration.
 const CleanClientsWorkerName = "clean-clients"
+
+// ClientsDoctype is the doctype of OAuth clients, watched for new ones.
+const ClientsDoctype = "io.cozy.oauth.clients"
 
 // CleanClientsDelay is how long a registered client may stay unused.
 const CleanClientsDelay = time.Hour
@@ -46,4 +51,27 @@ func CleanClientsWorker(clients PendingClients) Worker {
 		}
 		return nil
 	}}
+}
+
+// onClientEvent schedules the clean-clients job of a client that has just
+// registered and is pending, when that worker is configured.
+func (b *Broker) onClientEvent(ev store.Event) {
+	if ev.Doctype != ClientsDoctype || ev.Verb != store.Created {
+		return
+	}
+	if _, ok := b.cfg.Workers[CleanClientsWorkerName]; !ok {
+		return
+	}
+	var c struct {
+		ID      string `json:"client_id"`
+		Pending bool   `json:"pending"`
+	}
+	if err := json.Unmarshal(ev.Doc.Body, &c); err != nil || !c.Pending || c.ID == "" {
+		return
+	}
+	msg, _ := json.Marshal(CleanClientsMessage{ClientID: c.ID})
+	t := &Trigger{Type: "@in", Arguments: CleanClientsDelay.String(), Worker: CleanClientsWorkerName, Message: msg}
+	if err := b.AddTrigger(b.ctx, t); err != nil {
+		b.cfg.Log.Warn("jobs: scheduling clean-clients", "client", c.ID, "error", err)
+	}
 }

@@ -8,8 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/store"
 )
 
 type fakeClients struct {
@@ -62,4 +64,47 @@ func TestCleanClientsWorker(t *testing.T) {
 	if _, used := clients.pending["used"]; unused || !used {
 		t.Fatalf("clients left %v", clients.pending)
 	}
+}
+
+// TestCleanClientsScheduledAtRegistration: a client written pending gets an
+// @in 1h trigger; when the hour has passed on the clock, the worker runs
+// and deletes it. A client written not pending gets none.
+func TestCleanClientsScheduledAtRegistration(t *testing.T) {
+	clock := NewManualClock(t0)
+	clients := &fakeClients{pending: map[string]bool{"c-pending": true}}
+	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
+	b := startBroker(t, st, Config{Workers: map[string]Worker{CleanClientsWorkerName: CleanClientsWorker(clients)}, Clock: clock})
+	ctx := context.Background()
+	db := st.DB(ClientsDoctype)
+	for id, pending := range map[string]bool{"c-pending": true, "c-owner": false} {
+		body, _ := json.Marshal(map[string]any{"client_id": id, "pending": pending})
+		if _, err := db.Put(ctx, store.Doc{ID: id, Body: body}, store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cleaners := func() []*Trigger {
+		ts, err := b.Triggers(ctx, func(tr *Trigger) bool { return tr.Worker == CleanClientsWorkerName })
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ts
+	}
+	waitFor(t, "one clean-clients trigger", func() bool { return len(cleaners()) == 1 })
+	if tr := cleaners()[0]; tr.Type != "@in" || !strings.Contains(string(tr.Message), "c-pending") {
+		t.Fatalf("trigger %+v", tr)
+	}
+	clock.Advance(CleanClientsDelay - time.Minute)
+	clients.mu.Lock()
+	_, still := clients.pending["c-pending"]
+	clients.mu.Unlock()
+	if !still {
+		t.Fatal("deleted before the hour")
+	}
+	clock.Advance(2 * time.Minute)
+	waitFor(t, "the pending client deleted", func() bool {
+		clients.mu.Lock()
+		defer clients.mu.Unlock()
+		_, still := clients.pending["c-pending"]
+		return !still
+	})
 }

@@ -283,6 +283,7 @@ func (b *Broker) consume(sub *store.Subscription) bool {
 
 func (b *Broker) onEvent(ev store.Event) {
 	b.onAppEvent(ev)
+	b.onClientEvent(ev)
 	type hit struct {
 		t        Trigger
 		debounce time.Duration

@@ -52,6 +52,10 @@ type Client struct {
 	CreatedAt         time.Time `json:"created_at,omitzero"`
 	// SynchronizedAt is when the client last said it synchronized.
 	SynchronizedAt time.Time `json:"synchronized_at,omitzero"`
+	// Pending is true from a dynamic registration until an access code is
+	// made for the client; the clean-clients worker deletes a client still
+	// pending an hour after it registered (upstream's rule).
+	Pending bool `json:"pending,omitempty"`
 	// Rev is the store revision; not part of the RFC document.
 	Rev string `json:"-"`
 }
@@ -138,6 +142,16 @@ func (c *Client) apply(m *Metadata) {
 // Register creates a client. The returned client carries its secret and a
 // registration access token (a JWT of audience "registration").
 func (s *Service) Register(ctx context.Context, inst *instance.Instance, m Metadata, allowLogin bool) (*Client, error) {
+	return s.register(ctx, inst, m, allowLogin, true)
+}
+
+// RegisterByOwner registers a client for the owner (the admin command
+// line): it is in use from the start, never pending.
+func (s *Service) RegisterByOwner(ctx context.Context, inst *instance.Instance, m Metadata, allowLogin bool) (*Client, error) {
+	return s.register(ctx, inst, m, allowLogin, false)
+}
+
+func (s *Service) register(ctx context.Context, inst *instance.Instance, m Metadata, allowLogin, pending bool) (*Client, error) {
 	if err := m.validate(); err != nil {
 		return nil, err
 	}
@@ -148,6 +162,7 @@ func (s *Service) Register(ctx context.Context, inst *instance.Instance, m Metad
 		ResponseTypes:   []string{"code"},
 		AllowLoginScope: allowLogin,
 		CreatedAt:       s.now().UTC().Truncate(time.Second),
+		Pending:         pending,
 	}
 	c.apply(&m)
 	db, err := s.db(inst, ClientsDoctype)
@@ -312,4 +327,38 @@ func (c *Client) HasRedirectURI(uri string) bool {
 		}
 	}
 	return false
+}
+
+// ClearPending marks a client as in use, so that clean-clients keeps it:
+// an access code was made for it, or the owner created it by hand.
+func (s *Service) ClearPending(ctx context.Context, inst *instance.Instance, id string) error {
+	c, err := s.Get(ctx, inst, id)
+	if err != nil || !c.Pending {
+		return err
+	}
+	c.Pending = false
+	db, err := s.db(inst, ClientsDoctype)
+	if err != nil {
+		return err
+	}
+	if _, err := store.PutJSON(ctx, db, c.ID, c.Rev, stored{Client: *c, DocID: c.ID}); err != nil {
+		return fmt.Errorf("oauth: clear pending: %w", err)
+	}
+	return nil
+}
+
+// DeleteIfPending deletes a client that no access code was ever made for;
+// it reports whether it did. A client already gone is not an error.
+func (s *Service) DeleteIfPending(ctx context.Context, inst *instance.Instance, id string) (bool, error) {
+	c, err := s.Get(ctx, inst, id)
+	if errors.Is(err, ErrInvalidClient) {
+		return false, nil
+	}
+	if err != nil || !c.Pending {
+		return false, err
+	}
+	if err := s.Delete(ctx, inst, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }

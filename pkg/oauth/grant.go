@@ -80,6 +80,9 @@ func (s *Service) CreateCode(ctx context.Context, inst *instance.Instance, r Aut
 	if _, err := store.PutJSON(ctx, db, c.ID, "", c); err != nil {
 		return "", fmt.Errorf("oauth: store code: %w", err)
 	}
+	if err := s.ClearPending(ctx, inst, r.ClientID); err != nil {
+		return "", err
+	}
 	return c.ID, nil
 }
 

@@ -184,3 +184,37 @@ func TestSynchronized(t *testing.T) {
 		t.Fatal("unknown client synchronized")
 	}
 }
+
+// TestPending: a dynamically registered client is pending until an access
+// code is made for it; DeleteIfPending removes only pending clients, and a
+// client the owner registers is never pending.
+func TestPending(t *testing.T) {
+	ctx := context.Background()
+	s, inst, _ := setup(t)
+	unused, err := s.Register(ctx, inst, meta, false)
+	if err != nil || !unused.Pending {
+		t.Fatalf("registered client: %+v %v", unused, err)
+	}
+	used, _ := s.Register(ctx, inst, meta, false)
+	verifier := "a-verifier-that-is-long-enough-for-pkce-0123456789"
+	if _, err := s.CreateCode(ctx, inst, oauth.AuthorizeRequest{ClientID: used.ID, RedirectURI: meta.RedirectURIs[0], State: "s",
+		Scope: "io.cozy.files:GET", CodeChallenge: challenge(verifier), CodeChallengeMethod: "S256"}); err != nil {
+		t.Fatal(err)
+	}
+	owned, err := s.RegisterByOwner(ctx, inst, meta, false)
+	if err != nil || owned.Pending {
+		t.Fatalf("owner's client: %+v %v", owned, err)
+	}
+	for _, tc := range []struct {
+		id      string
+		deleted bool
+	}{{unused.ID, true}, {used.ID, false}, {owned.ID, false}, {unused.ID, false}, {"never-existed", false}} {
+		deleted, err := s.DeleteIfPending(ctx, inst, tc.id)
+		if err != nil || deleted != tc.deleted {
+			t.Errorf("DeleteIfPending(%s) = %v, %v; want %v", tc.id, deleted, err, tc.deleted)
+		}
+	}
+	if ok, _ := s.Exists(ctx, inst, used.ID); !ok {
+		t.Fatal("a used client was deleted")
+	}
+}

@@ -28,7 +28,7 @@ const maxScript = 16 << 20
 // workers, one broker started per instance store as it opens, stopped when
 // the instance is deleted. It then opens the store of every existing
 // instance so that their triggers and queued jobs resume.
-func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, log *slog.Logger) *pjobs.Manager {
+func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, clients pjobs.PendingClients, log *slog.Logger) *pjobs.Manager {
 	installed := &apps.Manager{Stores: instances, Perms: perms, Log: log} // read-only use: Get and Root
 	sw := &pjobs.ServiceWorker{
 		Runner: &services.Runner{Logger: log},
@@ -59,7 +59,8 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 	}
 	m := pjobs.NewManager(pjobs.Config{
 		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "konnector": kw.Worker(),
-			"client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail)},
+			"client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail),
+			pjobs.CleanClientsWorkerName: pjobs.CleanClientsWorker(clients)},
 		Log: log,
 	}, instances)
 	instances.OnStoreOpen(m.Attach)
