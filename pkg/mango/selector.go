@@ -15,7 +15,7 @@ import (
 // the JSON selector {}, matches every document. A Selector is immutable and
 // safe for concurrent use.
 type Selector struct {
-	root *node          // nil: match all
+	root *node           // nil: match all
 	raw  json.RawMessage // canonical JSON of the selector as given
 }
 
