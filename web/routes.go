@@ -28,7 +28,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	login.Codes = s.Codes // shared with the apps' sub-domains
 	login.Register(r)
 	(&settingsweb.Handler{Instances: s.Instances, Sessions: s.Sessions, OAuth: s.OAuth, Auth: s.Auth, Login: login, Subdomains: s.Config.Subdomains, Log: s.Log}).Register(r)
-	(&jobsweb.Handler{Jobs: s.Jobs, Auth: s.Auth, Log: s.Log}).Register(r)
+	(&jobsweb.Handler{Jobs: s.Jobs, Apps: s.Apps.Apps, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
 	s.Apps.Register(r)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/cozypi/cozy/pkg/apps"
+
 	"github.com/cozypi/cozy/pkg/instance"
 	pjobs "github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/permission"
@@ -19,6 +21,8 @@ import (
 // Handler serves /jobs.
 type Handler struct {
 	Jobs *pjobs.Manager
+	// Apps reads installed konnectors' manifests (POST /konnectors/:slug/trigger).
+	Apps *apps.Manager
 	Auth *middleware.Auth
 	Log  *slog.Logger
 }
@@ -42,6 +46,7 @@ func (h *Handler) Register(r gin.IRouter) {
 	g.POST("/webhooks/:id", h.webhook)
 	g.GET("/:id", h.getJob)
 	g.PATCH("/:id", h.patchJob)
+	r.POST("/konnectors/:slug/trigger", h.konnectorTrigger)
 }
 
 // workerDoc lets permission rules with selector "worker" match jobs and

@@ -196,4 +196,30 @@ func TestKonnectorEndToEnd(t *testing.T) {
 	if msg, _ := job["error"].(string); !strings.Contains(msg, "LOGIN_FAILED") || job["exec_count"] != 1.0 {
 		t.Fatalf("bad job %v", job)
 	}
+
+	// POST /konnectors/:slug/trigger makes its @cron trigger and, with
+	// ExecNow, runs it at once.
+	if st := e.do("POST", "/konnectors/testbank/trigger?AccountID=a2", tok, "", nil); st != http.StatusForbidden {
+		t.Fatalf("trigger without io.cozy.triggers: %d", st)
+	}
+	withTriggers := e.token("io.cozy.triggers io.cozy.jobs")
+	if st := e.do("POST", "/konnectors/nope/trigger", withTriggers, "", nil); st != http.StatusNotFound {
+		t.Fatalf("trigger of a konnector not installed: %d", st)
+	}
+	var tr struct{ Data resource }
+	if st := e.do("POST", "/konnectors/testbank/trigger?AccountID=a2&ExecNow=true", withTriggers, "", &tr); st != http.StatusCreated {
+		t.Fatalf("konnector trigger: %d", st)
+	}
+	a := tr.Data.Attributes
+	if a["type"] != "@cron" || a["worker"] != "konnector" || len(strings.Fields(a["arguments"].(string))) != 6 {
+		t.Fatalf("trigger %v", a)
+	}
+	if m, _ := a["message"].(map[string]any); m["konnector"] != "testbank" || m["account"] != "a2" {
+		t.Fatalf("trigger message %v", a["message"])
+	}
+	var jobs struct{ Data []resource }
+	waitFor(t, "the trigger's job done", func() bool {
+		e.do("GET", "/jobs/triggers/"+tr.Data.ID+"/jobs", withTriggers, "", &jobs)
+		return len(jobs.Data) == 1 && jobs.Data[0].Attributes["state"] == "done"
+	})
 }
