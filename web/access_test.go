@@ -104,7 +104,7 @@ var routes = []route{
 	{"GET", "/konnectors/:slug/download", "/konnectors/nope/download", "", tok(404)},
 	{"GET", "/konnectors/:slug/download/:version", "/konnectors/nope/download/1.0.0", "", tok(404)},
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
-	{"POST", "/konnectors/:slug/trigger", "/konnectors/nope/trigger", "", tok(404).with(appCookie, 403)}, // POST on io.cozy.triggers for the konnector worker; apps need a worker-restricted rule
+	{"POST", "/konnectors/:slug/trigger", "/konnectors/nope/trigger", "", tok(404).with(appCookie, 403)},                // POST on io.cozy.triggers for the konnector worker; apps need a worker-restricted rule
 	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
 	{"GET", "/apps/:slug/session", "/apps/nope/session", "", pub(404)}, // hands the session to the app's sub-domain,
 	{"GET", "/assets/*filepath", "/assets/nope.js", "", pub(404)},      // the shared assets (cozy-bar...), public,
