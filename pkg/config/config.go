@@ -356,3 +356,17 @@ func (c *Config) SlogLevel() slog.Level {
 	_ = l.UnmarshalText([]byte(c.LogLevel))
 	return l
 }
+
+// Capabilities says what this server can do, as GET /settings/capabilities
+// and the apps' {{.Capabilities}} tell clients. The values follow from the
+// configuration and from what the server implements: no file versions,
+// passphrase login only.
+func Capabilities(subdomains string) map[string]bool {
+	return map[string]bool{
+		"file_versioning":           false,
+		"flat_subdomains":           subdomains == SubdomainsFlat,
+		"can_auth_with_password":    true,
+		"can_auth_with_magic_links": false,
+		"can_auth_with_oidc":        false,
+	}
+}

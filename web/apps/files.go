@@ -3,6 +3,7 @@ package apps
 import (
 	"archive/tar"
 	"compress/gzip"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
@@ -12,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/session"
@@ -180,8 +182,10 @@ func (h *Handler) indexData(c *gin.Context, inst *instance.Instance, a *apps.App
 	d := IndexData{
 		Domain: inst.Domain, Locale: inst.Locale, AppName: a.Manifest.Name, AppSlug: a.Slug,
 		AppNamePrefix: a.Manifest.NamePrefix, AppEditor: a.Manifest.Editor, IconPath: a.Manifest.Icon,
-		SubDomain: h.Subdomains, Tracking: "false", Capabilities: "{}", Flags: "{}", IsLoggedIn: s != nil,
+		SubDomain: h.Subdomains, Tracking: "false", Flags: "{}", IsLoggedIn: s != nil,
 	}
+	caps, _ := json.Marshal(config.Capabilities(h.Subdomains)) // a map of booleans always encodes
+	d.Capabilities = string(caps)
 	d.CozyBar, d.CozyClientJS, d.CozyFonts = helpers(inst.Domain)
 	if s != nil {
 		tok, err := inst.IssueClaims(token.Claims{Audience: token.App, Subject: a.Slug, SessionID: s.ID, IssuedAt: h.now().Unix()})

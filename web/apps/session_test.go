@@ -53,8 +53,13 @@ func TestSessionCodes(t *testing.T) {
 	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/?x=1" || !strings.Contains(r.header.Get("Set-Cookie"), "cozysessid=") {
 		t.Fatalf("session_code on an app page: %d %v", r.status, r.header)
 	}
-	if r := do(t, webview, "GET", e.url("testapp", "/?x=1"), ""); r.status != http.StatusOK {
-		t.Fatalf("the app's page in the webview: %d", r.status)
+	page := do(t, webview, "GET", e.url("testapp", "/?x=1"), "")
+	if page.status != http.StatusOK {
+		t.Fatalf("the app's page in the webview: %d", page.status)
+	}
+	// The index's CozyData carries the server's real capabilities.
+	if !strings.Contains(string(page.body), "flat_subdomains&#34;:true") || !strings.Contains(string(page.body), "file_versioning&#34;:false") {
+		t.Fatalf("capabilities not in the index: %s", page.body)
 	}
 	if r := do(t, e.client(t), "GET", e.url("testapp", "/?session_code="+code), ""); r.status != http.StatusBadRequest {
 		t.Fatalf("a session_code used twice: %d", r.status)

@@ -117,9 +117,7 @@ func (h *Handler) capabilities(c *gin.Context) {
 	if !h.authenticated(c) {
 		return
 	}
-	resource(c, http.StatusOK, "io.cozy.settings.capabilities", "", gin.H{
-		"file_versioning": false, "flat_subdomains": h.Subdomains == config.SubdomainsFlat,
-		"can_auth_with_password": true, "can_auth_with_magic_links": false, "can_auth_with_oidc": false})
+	resource(c, http.StatusOK, "io.cozy.settings.capabilities", "", config.Capabilities(h.Subdomains))
 }
 
 func (h *Handler) sessions(c *gin.Context) {
