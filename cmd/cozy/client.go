@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -57,14 +58,29 @@ func (a *adminClient) askPassphrase() error {
 // do sends a request and decodes a JSON answer into out (or returns the
 // raw body when out is a *[]byte).
 func (a *adminClient) do(ctx context.Context, method, path string, query url.Values, out any) error {
+	return a.send(ctx, method, path, query, nil, out)
+}
+
+// send sends a request, with body as JSON when it is not nil (secrets go
+// there, never in the URL, so that they stay out of logs), and decodes the
+// answer into out (nil: none expected; *[]byte: the raw body). Without a
+// passphrase, a 401 asks for one on the terminal and tries once more.
+func (a *adminClient) send(ctx context.Context, method, path string, query url.Values, body []byte, out any) error {
 	for attempt := 0; ; attempt++ {
 		u := a.base + path
 		if len(query) > 0 {
 			u += "?" + query.Encode()
 		}
-		req, err := http.NewRequestWithContext(ctx, method, u, nil)
+		var reader io.Reader
+		if body != nil {
+			reader = bytes.NewReader(body)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, u, reader)
 		if err != nil {
 			return err
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
 		}
 		if a.passphrase != "" {
 			req.SetBasicAuth("", a.passphrase)
@@ -73,7 +89,7 @@ func (a *adminClient) do(ctx context.Context, method, path string, query url.Val
 		if err != nil {
 			return fmt.Errorf("admin API at %s: %w (is `cozy serve` running?)", a.base, err)
 		}
-		body, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+		data, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
 		res.Body.Close()
 		if err != nil {
 			return fmt.Errorf("admin API: %w", err)
@@ -85,16 +101,16 @@ func (a *adminClient) do(ctx context.Context, method, path string, query url.Val
 			continue
 		}
 		if res.StatusCode >= 400 {
-			return apiError(res.StatusCode, body)
+			return apiError(res.StatusCode, bytes.TrimSpace(data))
 		}
 		switch o := out.(type) {
 		case nil:
 			return nil
 		case *[]byte:
-			*o = body
+			*o = data
 			return nil
 		default:
-			if err := json.Unmarshal(body, out); err != nil {
+			if err := json.Unmarshal(data, out); err != nil {
 				return fmt.Errorf("admin API: bad answer: %w", err)
 			}
 			return nil

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"time"
@@ -30,42 +29,6 @@ func jobPath(domain string, parts ...string) string {
 		p += "/" + url.PathEscape(s)
 	}
 	return p
-}
-
-// postJSON sends body and decodes the answer into out.
-func (a *adminClient) postJSON(ctx context.Context, path string, body []byte, out any) error {
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+path, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if a.passphrase != "" {
-			req.SetBasicAuth("", a.passphrase)
-		}
-		res, err := a.http.Do(req)
-		if err != nil {
-			return fmt.Errorf("admin API at %s: %w (is `cozy serve` running?)", a.base, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(res.Body, 16<<20))
-		res.Body.Close()
-		if err != nil {
-			return fmt.Errorf("admin API: %w", err)
-		}
-		if res.StatusCode == http.StatusUnauthorized && a.passphrase == "" && attempt == 0 {
-			if err := a.askPassphrase(); err != nil {
-				return err
-			}
-			continue
-		}
-		if res.StatusCode >= 400 {
-			return apiError(res.StatusCode, bytes.TrimSpace(data))
-		}
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("admin API: bad answer: %w", err)
-		}
-		return nil
-	}
 }
 
 type cliJob struct {
@@ -138,7 +101,7 @@ func jobsRunCmd() *cobra.Command {
 			}
 			client := newAdminClient(cfg)
 			var raw json.RawMessage
-			if err := client.postJSON(cmd.Context(), jobPath(domain, "jobs", "queue", a[0]), body, &raw); err != nil {
+			if err := client.send(cmd.Context(), http.MethodPost, jobPath(domain, "jobs", "queue", a[0]), nil, body, &raw); err != nil {
 				return err
 			}
 			var j cliJob
@@ -197,7 +160,7 @@ func triggersLaunchCmd() *cobra.Command {
 				return err
 			}
 			var raw json.RawMessage
-			if err := newAdminClient(cfg).postJSON(cmd.Context(), jobPath(domain, "triggers", a[0], "launch"), nil, &raw); err != nil {
+			if err := newAdminClient(cfg).send(cmd.Context(), http.MethodPost, jobPath(domain, "triggers", a[0], "launch"), nil, nil, &raw); err != nil {
 				return err
 			}
 			return printJSON(cmd, raw)

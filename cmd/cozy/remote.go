@@ -1,11 +1,8 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 
@@ -51,7 +48,7 @@ func remoteSecretsSetCmd() *cobra.Command {
 				return err
 			}
 			a := newAdminClient(cfg)
-			if err := a.doBody(cmd.Context(), http.MethodPut, secretPath(args[0], args[1], args[2]), body); err != nil {
+			if err := a.send(cmd.Context(), http.MethodPut, secretPath(args[0], args[1], args[2]), nil, body, nil); err != nil {
 				return err
 			}
 			fmt.Printf("Secret %s of %s has been stored for %s\n", args[2], args[1], args[0])
@@ -100,39 +97,5 @@ func remoteSecretsRmCmd() *cobra.Command {
 			fmt.Printf("Secret %s of %s has been removed for %s\n", args[2], args[1], args[0])
 			return nil
 		},
-	}
-}
-
-// doBody sends a JSON body (kept out of the URL so that secrets stay out of
-// logs) and expects no answer body.
-func (a *adminClient) doBody(ctx context.Context, method, path string, body []byte) error {
-	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, method, a.base+path, bytes.NewReader(body))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if a.passphrase != "" {
-			req.SetBasicAuth("", a.passphrase)
-		}
-		res, err := a.http.Do(req)
-		if err != nil {
-			return fmt.Errorf("admin API at %s: %w (is `cozy serve` running?)", a.base, err)
-		}
-		data, err := io.ReadAll(io.LimitReader(res.Body, 1<<20))
-		res.Body.Close()
-		if err != nil {
-			return fmt.Errorf("admin API: %w", err)
-		}
-		if res.StatusCode == http.StatusUnauthorized && a.passphrase == "" && attempt == 0 {
-			if err := a.askPassphrase(); err != nil {
-				return err
-			}
-			continue
-		}
-		if res.StatusCode >= 400 {
-			return apiError(res.StatusCode, bytes.TrimSpace(data))
-		}
-		return nil
 	}
 }
