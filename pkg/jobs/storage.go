@@ -51,20 +51,9 @@ func get(ctx context.Context, st store.Store, doctype, id string, v any) error {
 
 // all decodes every (non design) document of a doctype with decode.
 func all(ctx context.Context, st store.Store, doctype string, decode func(json.RawMessage) error) error {
-	res, err := st.DB(doctype).AllDocs(ctx, store.AllDocsOptions{IncludeDocs: true, ExcludeDesignDocs: true, InclusiveEnd: true})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	}
+	err := store.EachDoc(ctx, st.DB(doctype), func(_, _ string, body json.RawMessage) error { return decode(body) })
 	if err != nil {
-		return fmt.Errorf("jobs: listing %s: %w", doctype, err)
-	}
-	for _, row := range res.Rows {
-		if row.Doc == nil || row.Deleted {
-			continue
-		}
-		if err := decode(row.Doc); err != nil {
-			return fmt.Errorf("jobs: decoding %s/%s: %w", doctype, row.ID, err)
-		}
+		return fmt.Errorf("jobs: %w", err)
 	}
 	return nil
 }

@@ -296,25 +296,19 @@ func (s *Service) List(ctx context.Context, inst *instance.Instance) ([]*Client,
 	if err != nil {
 		return nil, err
 	}
-	res, err := db.AllDocs(ctx, store.AllDocsOptions{IncludeDocs: true, InclusiveEnd: true, ExcludeDesignDocs: true})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("oauth: list clients: %w", err)
-	}
-	out := make([]*Client, 0, len(res.Rows))
-	for _, row := range res.Rows {
-		if row.Doc == nil {
-			continue
-		}
+	var out []*Client
+	err = store.EachDoc(ctx, db, func(_, rev string, body json.RawMessage) error {
 		var st stored
-		if err := json.Unmarshal(row.Doc, &st); err != nil {
-			return nil, fmt.Errorf("oauth: decode client %s: %w", row.ID, err)
+		if err := json.Unmarshal(body, &st); err != nil {
+			return err
 		}
 		c := st.Client
-		c.Rev = row.Rev
+		c.Rev = rev
 		out = append(out, &c)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	return out, nil
 }

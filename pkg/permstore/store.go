@@ -179,25 +179,19 @@ func (s *Store) List(ctx context.Context, inst *instance.Instance, types ...perm
 	if err != nil {
 		return nil, err
 	}
-	res, err := db.AllDocs(ctx, store.AllDocsOptions{IncludeDocs: true, InclusiveEnd: true, ExcludeDesignDocs: true})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("permstore: list: %w", err)
-	}
 	var out []*permission.Permission
-	for _, row := range res.Rows {
-		if row.Doc == nil {
-			continue
-		}
+	err = store.EachDoc(ctx, db, func(_, _ string, body json.RawMessage) error {
 		var p permission.Permission
-		if err := json.Unmarshal(row.Doc, &p); err != nil {
-			return nil, fmt.Errorf("permstore: decode %s: %w", row.ID, err)
+		if err := json.Unmarshal(body, &p); err != nil {
+			return err
 		}
 		if len(types) == 0 || containsType(types, p.Type) {
 			out = append(out, &p)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("permstore: %w", err)
 	}
 	return out, nil
 }

@@ -142,29 +142,23 @@ func (m *Manager) List(ctx context.Context, inst *instance.Instance) ([]*Session
 	if err != nil {
 		return nil, err
 	}
-	res, err := db.AllDocs(ctx, store.AllDocsOptions{IncludeDocs: true, InclusiveEnd: true, ExcludeDesignDocs: true})
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("session: list: %w", err)
-	}
 	now := m.now()
 	var out []*Session
-	for _, row := range res.Rows {
-		if row.Doc == nil {
-			continue
-		}
+	err = store.EachDoc(ctx, db, func(_, rev string, body json.RawMessage) error {
 		var s Session
-		if err := json.Unmarshal(row.Doc, &s); err != nil {
-			return nil, fmt.Errorf("session: decode %s: %w", row.ID, err)
+		if err := json.Unmarshal(body, &s); err != nil {
+			return err
 		}
-		s.Rev = row.Rev
+		s.Rev = rev
 		if !now.Before(s.ExpiresAt) {
 			_, _ = db.Delete(ctx, s.ID, s.Rev)
-			continue
+			return nil
 		}
 		out = append(out, &s)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("session: %w", err)
 	}
 	return out, nil
 }

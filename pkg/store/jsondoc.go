@@ -37,3 +37,25 @@ func GetJSON(ctx context.Context, db DB, id string, v any) (rev string, found bo
 	}
 	return doc.Rev, true, nil
 }
+
+// EachDoc calls fn with every live document of db (design documents left
+// out), in id order; a database that does not exist has none. An error
+// from fn stops the walk and is returned with the document's id.
+func EachDoc(ctx context.Context, db DB, fn func(id, rev string, body json.RawMessage) error) error {
+	res, err := db.AllDocs(ctx, AllDocsOptions{IncludeDocs: true, InclusiveEnd: true, ExcludeDesignDocs: true})
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list %s: %w", db.Doctype(), err)
+	}
+	for _, row := range res.Rows {
+		if row.Doc == nil || row.Deleted {
+			continue
+		}
+		if err := fn(row.ID, row.Rev, row.Doc); err != nil {
+			return fmt.Errorf("%s/%s: %w", db.Doctype(), row.ID, err)
+		}
+	}
+	return nil
+}
