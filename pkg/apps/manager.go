@@ -408,8 +408,10 @@ func (m *Manager) Install(ctx context.Context, inst *instance.Instance, req Requ
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		defer m.unlock(inst, req.Kind, req.Slug)
+		// Deferred calls run last first: unlock before waking the waiters,
+		// so that what they do next (uninstall, update) is not refused as busy.
 		defer close(op.done)
+		defer m.unlock(inst, req.Kind, req.Slug)
 		defer s.cleanup()
 		ctx := context.WithoutCancel(ctx)
 		op.res, op.err = a, m.finishInstall(ctx, inst, a, s, req.PermissionsAcked)
@@ -525,8 +527,10 @@ func (m *Manager) Update(ctx context.Context, inst *instance.Instance, req Reque
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
-		defer m.unlock(inst, req.Kind, req.Slug)
+		// Deferred calls run last first: unlock before waking the waiters,
+		// so that what they do next (uninstall, update) is not refused as busy.
 		defer close(op.done)
+		defer m.unlock(inst, req.Kind, req.Slug)
 		defer s.cleanup()
 		ctx := context.WithoutCancel(ctx)
 		op.res, op.err = a, m.finishUpdate(ctx, inst, a, s, req.Source, prevState)
