@@ -164,7 +164,7 @@ func (r *Runner) run(ctx context.Context, spec Spec) (res Result) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		res.PeakRSS = ru.Maxrss * 1024
 	}
-	res.Err = classify(killReason, end, readErr, waitErr, stderr.String(), ctx.Err())
+	res.Err = classify(killReason, end, readErr, waitErr, stderr.String(), ctx.Err(), nearLimit(res.PeakRSS, spec.Limits.MemoryBytes))
 	return res
 }
 
@@ -175,8 +175,15 @@ func (r *Runner) killGrace() time.Duration {
 	return DefaultKillGrace
 }
 
-// classify turns how the child ended into Result.Err.
-func classify(killReason int, end *frame, readErr, waitErr error, stderr string, ctxErr error) error {
+// nearLimit reports whether a child's peak RSS reached half its memory
+// limit. Under that pressure the Go runtime does not always die with "out
+// of memory": an allocation refused by the rlimits can also end it with a
+// segmentation fault in its own code (seen about once in twenty runs).
+func nearLimit(peakRSS, limit int64) bool { return limit > 0 && peakRSS >= limit/2 }
+
+// classify turns how the child ended into Result.Err. nearMemoryLimit says
+// that the child's peak RSS came close to its limit.
+func classify(killReason int, end *frame, readErr, waitErr error, stderr string, ctxErr error, nearMemoryLimit bool) error {
 	switch killReason {
 	case killTime:
 		return fmt.Errorf("%w: the child did not stop by itself and was killed", ErrTimeLimit)
@@ -207,6 +214,10 @@ func classify(killReason int, end *frame, readErr, waitErr error, stderr string,
 	}
 	if isOutOfMemory(stderr) {
 		return fmt.Errorf("%w: the child ran out of memory", ErrMemoryLimit)
+	}
+	if waitErr != nil && nearMemoryLimit {
+		first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
+		return fmt.Errorf("%w: the child died at its memory limit (%s)", ErrMemoryLimit, first)
 	}
 	first, _, _ := strings.Cut(strings.TrimSpace(stderr), "\n")
 	if waitErr != nil {

@@ -382,12 +382,19 @@ func TestClassify(t *testing.T) {
 		{name: "memory watchdog", end: &frame{Status: statusMemory}, want: ErrMemoryLimit},
 		{name: "ok", end: &frame{Status: statusOK}, want: nil},
 	}
-	if err := classify(killNone, nil, nil, errors.New("exit status 2"), "panic: boom\n", nil); err == nil || errors.Is(err, ErrMemoryLimit) || !strings.Contains(err.Error(), "panic: boom") {
+	if err := classify(killNone, nil, nil, errors.New("exit status 2"), "panic: boom\n", nil, false); err == nil || errors.Is(err, ErrMemoryLimit) || !strings.Contains(err.Error(), "panic: boom") {
 		t.Errorf("plain crash classified as %v", err)
+	}
+	// A crash of the runtime at the memory wall is the memory limit.
+	if err := classify(killNone, nil, nil, errors.New("exit status 2"), "SIGSEGV: segmentation violation\n", nil, true); !errors.Is(err, ErrMemoryLimit) {
+		t.Errorf("crash near the memory limit classified as %v", err)
+	}
+	if nearLimit(100<<20, 256<<20) || !nearLimit(200<<20, 256<<20) || nearLimit(1<<30, 0) {
+		t.Error("nearLimit")
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := classify(tt.kill, tt.end, nil, errors.New("exit status 2"), tt.stderr, nil)
+			err := classify(tt.kill, tt.end, nil, errors.New("exit status 2"), tt.stderr, nil, false)
 			if tt.want == nil {
 				if err != nil {
 					t.Errorf("got %v, want nil", err)

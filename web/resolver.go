@@ -53,6 +53,14 @@ func (r *resolver) App(ctx context.Context, inst *instance.Instance, slug string
 	return p, err
 }
 
+func (r *resolver) AppService(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error) {
+	p, err := r.perms.ForApp(ctx, inst, slug)
+	if errors.Is(err, permstore.ErrNotFound) {
+		return nil, fmt.Errorf("%w: app %q is not installed", middleware.ErrUnknownSubject, slug)
+	}
+	return p, err
+}
+
 func (r *resolver) Konnector(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error) {
 	p, err := r.perms.ForKonnector(ctx, inst, slug)
 	if errors.Is(err, permstore.ErrNotFound) {

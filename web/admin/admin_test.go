@@ -35,6 +35,9 @@ type resolver struct{}
 func (resolver) App(context.Context, *instance.Instance, string, *token.Claims, *http.Request) (*permission.Permission, error) {
 	return nil, middleware.ErrUnknownSubject
 }
+func (resolver) AppService(context.Context, *instance.Instance, string) (*permission.Permission, error) {
+	return nil, middleware.ErrUnknownSubject
+}
 func (resolver) Konnector(context.Context, *instance.Instance, string) (*permission.Permission, error) {
 	return nil, middleware.ErrUnknownSubject
 }

@@ -105,6 +105,10 @@ func (oauthOnly) App(context.Context, *instance.Instance, string, *token.Claims,
 	return nil, middleware.ErrUnknownSubject
 }
 
+func (oauthOnly) AppService(context.Context, *instance.Instance, string) (*permission.Permission, error) {
+	return nil, middleware.ErrUnknownSubject
+}
+
 func (oauthOnly) Konnector(context.Context, *instance.Instance, string) (*permission.Permission, error) {
 	return nil, middleware.ErrUnknownSubject
 }

@@ -28,6 +28,9 @@ type Resolver interface {
 	// App returns the permission of an installed web app; sessionOK tells
 	// whether the request carries a valid session cookie of the instance.
 	App(ctx context.Context, inst *instance.Instance, slug string, claims *token.Claims, r *http.Request) (*permission.Permission, error)
+	// AppService returns the current permission of an installed app for
+	// its services, which run without a browser session.
+	AppService(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error)
 	// Konnector returns the permission of an installed konnector.
 	Konnector(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error)
 	// OAuthClient checks that an OAuth client still exists.
@@ -127,6 +130,16 @@ func (a *Auth) resolve(c *gin.Context) (*permission.Permission, error) {
 			return nil, fmt.Errorf("%w: %w", token.ErrInvalid, err)
 		}
 		p = &permission.Permission{Type: permission.TypeCLI, Rules: rules}
+		if claims.Subject != "" {
+			// A service run's token names its app: it holds what the
+			// installed app holds now, so uninstalling or updating the app
+			// takes effect at once, whatever the token's scope says.
+			app, err := a.Resolver.AppService(ctx, inst, claims.Subject)
+			if err != nil {
+				return nil, subjectError(err, "app")
+			}
+			p = &permission.Permission{Type: permission.TypeCLI, SourceID: app.SourceID, Rules: app.Rules}
+		}
 	case token.Access:
 		rules, err := permission.ParseScope(claims.Scope)
 		if err != nil {

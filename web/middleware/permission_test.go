@@ -34,6 +34,14 @@ func (f *fakeResolver) App(_ context.Context, _ *instance.Instance, slug string,
 	return &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/drive", Rules: rules}, nil
 }
 
+func (f *fakeResolver) AppService(_ context.Context, _ *instance.Instance, slug string) (*permission.Permission, error) {
+	if slug != "drive" {
+		return nil, fmt.Errorf("%w: %s", middleware.ErrUnknownSubject, slug)
+	}
+	rules, _ := permission.ParseScope("io.cozy.files io.cozy.contacts:GET")
+	return &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/drive", Rules: rules}, nil
+}
+
 func (f *fakeResolver) Konnector(_ context.Context, _ *instance.Instance, slug string) (*permission.Permission, error) {
 	if slug != "bank" {
 		return nil, middleware.ErrUnknownSubject
@@ -105,6 +113,9 @@ func TestTokenTransportsAndKinds(t *testing.T) {
 		{"refresh token as bearer", mint(alice, token.Claims{Audience: token.Refresh, Subject: "client1", Scope: "io.cozy.contacts"}), "bearer", "/data/io.cozy.contacts/c1", false, 401, ""},
 		{"registration token as bearer", mint(alice, token.Claims{Audience: token.Registration, Subject: "client1"}), "bearer", "/data/io.cozy.contacts/c1", false, 401, ""},
 		{"cli with bad scope", mint(alice, token.Claims{Audience: token.CLI, Scope: "io.*"}), "bearer", "/data/io.cozy.contacts/c1", false, 401, ""},
+		{"service token of an installed app", mint(alice, token.Claims{Audience: token.CLI, Subject: "drive", Scope: "io.cozy.contacts:GET"}), "bearer", "/data/io.cozy.contacts/c1", false, 200, ""},
+		{"service token: the app's rules, not the token's scope", mint(alice, token.Claims{Audience: token.CLI, Subject: "drive", Scope: "io.cozy.events"}), "bearer", "/data/io.cozy.events/e1", false, 403, ""},
+		{"service token of an uninstalled app", mint(alice, token.Claims{Audience: token.CLI, Subject: "photos", Scope: "io.cozy.contacts"}), "bearer", "/data/io.cozy.contacts/c1", false, 401, ""},
 		{"oauth known client", mint(alice, token.Claims{Audience: token.Access, Subject: "client1", Scope: "io.cozy.contacts:GET"}), "bearer", "/data/io.cozy.contacts/c1", false, 200, ""},
 		{"oauth without the scope", mint(alice, token.Claims{Audience: token.Access, Subject: "client1", Scope: "io.cozy.files"}), "bearer", "/data/io.cozy.contacts/c1", false, 403, ""},
 		{"oauth deleted client", mint(alice, token.Claims{Audience: token.Access, Subject: "gone", Scope: "io.cozy.contacts"}), "bearer", "/data/io.cozy.contacts/c1", false, 401, ""},

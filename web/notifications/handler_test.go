@@ -17,6 +17,8 @@ import (
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/mail/mailtest"
 	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web"
@@ -71,6 +73,16 @@ func TestPostNotificationIsMailed(t *testing.T) {
 	if _, err := apps.Put(ctx, store.Doc{Body: json.RawMessage(manifest)}, store.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// Installed apps have a permission document (pkg/apps writes it); a
+	// service token resolves to it.
+	perms := permstore.New(mgr)
+	for slug, scope := range map[string]string{"bank": "io.cozy.notifications", "clock": "io.cozy.files"} {
+		rules, _ := permission.ParseScope(scope)
+		id := permstore.AppID(slug)
+		if err := perms.Put(ctx, inst, &permission.Permission{ID: id, Type: permission.TypeApp, SourceID: id, Rules: rules}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	issue := func(subject, scope string) string {
 		tok, err := inst.Issue(token.CLI, subject, scope)
 		if err != nil {
@@ -101,9 +113,9 @@ func TestPostNotificationIsMailed(t *testing.T) {
 		want            int
 	}{
 		{"no token", "", good, http.StatusUnauthorized},
-		{"no permission", issue("bank", "io.cozy.files"), good, http.StatusForbidden},
+		{"no permission", issue("clock", "io.cozy.notifications"), good, http.StatusForbidden}, // clock's rules, not the token's scope
 		{"no app behind the token", issue("", "io.cozy.notifications"), good, http.StatusForbidden},
-		{"app not installed", issue("photos", "io.cozy.notifications"), good, http.StatusNotFound},
+		{"app not installed", issue("photos", "io.cozy.notifications"), good, http.StatusUnauthorized}, // its token is void
 		{"undeclared category", issue("bank", "io.cozy.notifications"), `{"data":{"attributes":{"category":"spam","title":"t"}}}`, http.StatusUnprocessableEntity},
 		{"missing category_id", issue("bank", "io.cozy.notifications"), `{"data":{"attributes":{"category":"account-balance","state":"1","title":"t"}}}`, http.StatusUnprocessableEntity},
 		{"not JSON", issue("bank", "io.cozy.notifications"), `{`, http.StatusBadRequest},

@@ -139,6 +139,9 @@ func (a appResolver) App(_ context.Context, _ *instance.Instance, slug string, _
 	}
 	return &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/" + slug, Rules: rules}, nil
 }
+func (a appResolver) AppService(ctx context.Context, inst *instance.Instance, slug string) (*permission.Permission, error) {
+	return a.App(ctx, inst, slug, nil, nil)
+}
 func (appResolver) Konnector(context.Context, *instance.Instance, string) (*permission.Permission, error) {
 	return nil, middleware.ErrUnknownSubject
 }
