@@ -271,25 +271,16 @@ func (d *DB) loadIndexes(st *txState) ([]*liveIndex, error) {
 }
 
 // updateIndexes moves a document's entries from its old winner to its new.
-func (d *DB) updateIndexes(st *txState, id string, oldDoc, newDoc *store.Doc) error {
+func (d *DB) updateIndexes(st *txState, ch *winnerChange) error {
 	idx, err := d.loadIndexes(st)
 	if err != nil || len(idx) == 0 {
 		return err
 	}
-	decode := func(doc *store.Doc) (map[string]any, error) {
-		if doc == nil || doc.Deleted {
-			return nil, nil
-		}
-		return store.DecodeDoc(doc.Body)
-	}
-	oldM, err := decode(oldDoc)
+	oldM, newM, err := ch.maps()
 	if err != nil {
 		return err
 	}
-	newM, err := decode(newDoc)
-	if err != nil {
-		return err
-	}
+	id := ch.id
 	for _, ix := range idx {
 		var oldKey, newKey []byte
 		if oldM != nil {

@@ -206,25 +206,16 @@ func (d *DB) buildView(b *buckets, def store.GoView, bucket *bbolt.Bucket) error
 }
 
 // updateViews moves a document's rows from its old winner to its new.
-func (d *DB) updateViews(st *txState, id string, oldDoc, newDoc *store.Doc) error {
+func (d *DB) updateViews(st *txState, ch *winnerChange) error {
 	views, err := d.loadViews(st)
 	if err != nil || len(views) == 0 {
 		return err
 	}
-	decode := func(doc *store.Doc) (map[string]any, error) {
-		if doc == nil || doc.Deleted {
-			return nil, nil
-		}
-		return store.DecodeDoc(doc.Body)
-	}
-	oldM, err := decode(oldDoc)
+	oldM, newM, err := ch.maps()
 	if err != nil {
 		return err
 	}
-	newM, err := decode(newDoc)
-	if err != nil {
-		return err
-	}
+	id := ch.id
 	for _, v := range views {
 		olds, news := d.viewEntries(v.def, id, oldM), d.viewEntries(v.def, id, newM)
 		keep := map[string]bool{}

@@ -334,10 +334,11 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 			return res, err
 		}
 	} else if !existed || oldWinner.Rev != newWinner.Rev {
-		if err := d.updateIndexes(st, e.id, oldDoc, &newDoc); err != nil {
+		ch := &winnerChange{id: e.id, old: oldDoc, new: &newDoc}
+		if err := d.updateIndexes(st, ch); err != nil {
 			return res, err
 		}
-		if err := d.updateViews(st, e.id, oldDoc, &newDoc); err != nil {
+		if err := d.updateViews(st, ch); err != nil {
 			return res, err
 		}
 	}
