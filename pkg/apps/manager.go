@@ -402,21 +402,10 @@ func (m *Manager) Install(ctx context.Context, inst *instance.Instance, req Requ
 		s.cleanup()
 		return nil, err
 	}
-	first := *a
-	op := &Op{App: &first, done: make(chan struct{})}
 	unlock = false
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		// Deferred calls run last first: unlock before waking the waiters,
-		// so that what they do next (uninstall, update) is not refused as busy.
-		defer close(op.done)
-		defer m.unlock(inst, req.Kind, req.Slug)
-		defer s.cleanup()
-		ctx := context.WithoutCancel(ctx)
-		op.res, op.err = a, m.finishInstall(ctx, inst, a, s, req.PermissionsAcked)
-	}()
-	return op, nil
+	return m.start(ctx, inst, req, a, s, func(ctx context.Context) error {
+		return m.finishInstall(ctx, inst, a, s, req.PermissionsAcked)
+	}), nil
 }
 
 func (m *Manager) finishInstall(ctx context.Context, inst *instance.Instance, a *App, s *staged, acked bool) error {
@@ -521,21 +510,10 @@ func (m *Manager) Update(ctx context.Context, inst *instance.Instance, req Reque
 		s.cleanup()
 		return nil, err
 	}
-	first := *a
-	op := &Op{App: &first, done: make(chan struct{})}
 	unlock = false
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
-		// Deferred calls run last first: unlock before waking the waiters,
-		// so that what they do next (uninstall, update) is not refused as busy.
-		defer close(op.done)
-		defer m.unlock(inst, req.Kind, req.Slug)
-		defer s.cleanup()
-		ctx := context.WithoutCancel(ctx)
-		op.res, op.err = a, m.finishUpdate(ctx, inst, a, s, req.Source, prevState)
-	}()
-	return op, nil
+	return m.start(ctx, inst, req, a, s, func(ctx context.Context) error {
+		return m.finishUpdate(ctx, inst, a, s, req.Source, prevState)
+	}), nil
 }
 
 func (m *Manager) finishUpdate(ctx context.Context, inst *instance.Instance, a *App, s *staged, source string, prevState State) error {
@@ -629,4 +607,22 @@ func (m *Manager) Uninstall(ctx context.Context, inst *instance.Instance, k Kind
 		return a, fmt.Errorf("apps: uninstall %s: %w", slug, err)
 	}
 	return a, nil
+}
+
+// start runs the end of an install or update in the background, with the
+// app's lock held until it is over, and returns the operation to wait on.
+func (m *Manager) start(ctx context.Context, inst *instance.Instance, req Request, a *App, s *staged, finish func(context.Context) error) *Op {
+	first := *a
+	op := &Op{App: &first, done: make(chan struct{})}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		// Deferred calls run last first: unlock before waking the waiters,
+		// so that what they do next (uninstall, update) is not refused as busy.
+		defer close(op.done)
+		defer m.unlock(inst, req.Kind, req.Slug)
+		defer s.cleanup()
+		op.res, op.err = a, finish(context.WithoutCancel(ctx))
+	}()
+	return op
 }
