@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,16 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/oauth"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -249,18 +246,7 @@ type matrixEnv struct {
 func newMatrixEnv(t *testing.T) *matrixEnv {
 	t.Helper()
 	ctx := context.Background()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mgr.Close() })
-	s, err := web.New(&config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, mgr := webtest.Server(t, nil)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)

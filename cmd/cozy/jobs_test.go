@@ -4,32 +4,19 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"log/slog"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/jobs"
-	"github.com/cozypi/cozy/pkg/passhash"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestJobsAndTriggersCLI(t *testing.T) {
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := web.New(&config.Config{FsURL: dir}, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, mgr := webtest.Server(t, nil)
 	srv := httptest.NewServer(s.AdminHandler())
-	t.Cleanup(func() { srv.Close(); s.Close(); mgr.Close() })
+	t.Cleanup(func() { srv.Close() })
 	inst, err := mgr.Create(context.Background(), instance.Options{Domain: "alice.localhost"})
 	if err != nil {
 		t.Fatal(err)

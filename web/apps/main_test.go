@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,11 +20,10 @@ import (
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -52,17 +50,7 @@ func newEnv(t *testing.T) *env { return newEnvMode(t, config.SubdomainsFlat) }
 // newEnvMode is newEnv with the given sub-domain mode.
 func newEnvMode(t *testing.T, mode string) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 2), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mgr.Close() })
-	s, err := web.New(&config.Config{FsURL: dir, Subdomains: mode, BodyLimit: 1 << 20}, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, mgr := webtest.Server(t, &config.Config{Subdomains: mode, BodyLimit: 1 << 20})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { s.Close() })

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,10 +12,8 @@ import (
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -36,17 +33,7 @@ const testScope = "io.cozy.test io.cozy.other io.cozy.files io.cozy.doctypes"
 
 func newEnv(t testing.TB, bodyLimit int64) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat, BodyLimit: bodyLimit}
-	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, mgr := webtest.Server(t, &config.Config{BodyLimit: bodyLimit})
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		srv.Close()

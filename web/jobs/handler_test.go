@@ -21,6 +21,7 @@ import (
 	"github.com/cozypi/cozy/services"
 	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -43,17 +44,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}
-	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, mgr := webtest.Server(t, nil)
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		hs.Close()

@@ -3,8 +3,6 @@ package notifications_test
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"mime"
 	"net/http"
 	"net/http/httptest"
@@ -16,13 +14,11 @@ import (
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/mail/mailtest"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -37,19 +33,9 @@ const manifest = `{"_id":"io.cozy.apps/bank","slug":"bank","state":"ready","noti
 
 func TestPostNotificationIsMailed(t *testing.T) {
 	smtp := mailtest.Start(t, "cozy", "smtp-secret")
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat, Mail: smtp.Config()}
-	srv, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, mgr := webtest.Server(t, &config.Config{Mail: smtp.Config()})
 	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close(); srv.Close(); mgr.Close() })
+	t.Cleanup(func() { hs.Close() })
 	ctx := context.Background()
 	inst, err := mgr.Create(ctx, instance.Options{Domain: strings.TrimPrefix(hs.URL, "http://")})
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,12 +11,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -33,18 +29,7 @@ type env struct {
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mgr.Close() })
-	s, err := web.New(&config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s, mgr := webtest.Server(t, nil)
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)

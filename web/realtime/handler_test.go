@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,14 +14,13 @@ import (
 	"github.com/coder/websocket"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/services"
 	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -45,17 +43,7 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dir := t.TempDir()
-	mgr, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat, BodyLimit: 1 << 20}
-	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, mgr := webtest.Server(t, &config.Config{BodyLimit: 1 << 20})
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(func() {
 		hs.Close()
