@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // TestBrowser installs the test app from its directory and from a
@@ -18,18 +16,6 @@ import (
 // its script used to write and read /data, and that the same token is
 // refused from the other app's origin.
 func TestBrowser(t *testing.T) {
-	e2e, _ := filepath.Abs("../e2e")
-	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is missing in web/e2e: run make test-deps (%v)", err)
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is not installed: run make test-deps (%v)", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed: run make test-deps (%v)", err)
-	}
 	e := newEnv(t)
 	const passphrase = "the app test passphrase"
 	if _, err := e.mgr.SetPassphrase(context.Background(), e.inst.Domain, passphrase); err != nil {
@@ -39,20 +25,9 @@ func TestBrowser(t *testing.T) {
 	srv := serve(t, map[string][]byte{"/testapp.tgz": tarGz(t, "testdata/testapp")})
 	e.install(t, "other", srv.URL+"/testapp.tgz")
 
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(e2e, "apps-browser.mjs"), e.url("testapp", "/"), e.url("other", "/"),
-		strings.TrimSuffix(e.url("", "/"), "/"), passphrase)
-	cmd.Dir = e2e
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("browser run: %v\n%s\n%s", err, out, stderr)
-	}
+	out := webtest.Script{Path: "apps-browser.mjs", Args: []string{e.url("testapp", "/"), e.url("other", "/"),
+		strings.TrimSuffix(e.url("", "/"), "/"), passphrase},
+		Modules: []string{"playwright-core"}, Browser: true}.Run(t)
 	var got struct {
 		LoginURL string
 		AppURL   string

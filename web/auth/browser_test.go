@@ -4,45 +4,20 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // TestBrowser runs web/e2e/auth-browser.mjs in headless Chromium against
 // the real server: onboarding sets a passphrase, logout, a wrong
 // passphrase shows an error, login; the session cookie's flags are checked.
 func TestBrowser(t *testing.T) {
-	e2e, _ := filepath.Abs("../e2e")
-	if _, err := os.Stat(filepath.Join(e2e, "node_modules", "playwright-core")); err != nil {
-		t.Fatalf("playwright-core is missing in web/e2e: run make test-deps (%v)", err)
-	}
-	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Fatalf("chromium is not installed: run make test-deps (%v)", err)
-	}
-	node, err := exec.LookPath("node")
-	if err != nil {
-		t.Fatalf("node is not installed: run make test-deps (%v)", err)
-	}
 	e := newEnv(t)
 	link := e.srv.URL + "/?registerToken=" + hex.EncodeToString(e.inst.RegisterToken)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, node, filepath.Join(e2e, "auth-browser.mjs"), e.srv.URL, link)
-	cmd.Dir = e2e
-	cmd.Env = append(os.Environ(), "CHROMIUM="+chromium)
-	out, err := cmd.Output()
-	if err != nil {
-		var stderr string
-		if ee, ok := err.(*exec.ExitError); ok {
-			stderr = string(ee.Stderr)
-		}
-		t.Fatalf("browser run: %v\n%s\n%s", err, out, stderr)
-	}
+	out := webtest.Script{Path: "auth-browser.mjs", Args: []string{e.srv.URL, link},
+		Modules: []string{"playwright-core"}, Browser: true}.Run(t)
 	var got struct {
 		Mismatch  string
 		Onboarded bool

@@ -19,6 +19,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // Benchmarks do a fixed amount of work (make bench runs them once with
@@ -155,10 +157,7 @@ func report(b *testing.B, our, their stats) {
 // e2eModule returns web/e2e, with its node_modules installed by make test-deps.
 func e2eModule(b *testing.B, module string) string {
 	b.Helper()
-	dir, err := filepath.Abs("../e2e")
-	if err != nil {
-		b.Fatal(err)
-	}
+	dir := webtest.E2EDir()
 	if _, err := os.Stat(filepath.Join(dir, "node_modules", module)); err != nil {
 		b.Fatalf("web/e2e/node_modules/%s is missing: run make test-deps (%v)", module, err)
 	}
