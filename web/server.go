@@ -54,6 +54,11 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, admi
 	if err != nil {
 		return nil, err
 	}
+	if err := middleware.TrustProxies(gin.New(), cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
+	instances.Public().SetScheme(cfg.PublicScheme())
+	instances.Public().SetSubdomains(cfg.Subdomains)
 	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
 	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
 	s.Codes = session.NewCodes(nil)
@@ -90,7 +95,10 @@ func (s *Server) Handler() http.Handler {
 	r.ContextWithFallback = true
 	r.HandleMethodNotAllowed = true
 	r.Use(middleware.AccessLog(s.Log))
-	r.Use(middleware.Secure(middleware.SecureOptions{}), middleware.CORS(s.isAppHost))
+	if err := middleware.TrustProxies(r, s.Config.TrustedProxies); err != nil {
+		panic(err) // checked by New
+	}
+	r.Use(middleware.Secure(s.Instances.Public()), middleware.CORS(s.isAppHost))
 	// /status and /version answer on any host.
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)

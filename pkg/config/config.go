@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -30,8 +31,15 @@ type Config struct {
 	AdminPort int
 
 	Subdomains string // flat or nested
-	FsURL      string // file:///path: where data lives
-	Doctypes   string // a directory overriding the embedded remote doctypes
+	// Scheme is how instances are reached from outside: "https" (the
+	// default, as upstream) or "http"; empty means https unless Dev.
+	Scheme string
+	// TrustedProxies are the networks (CIDRs) whose X-Forwarded-For and
+	// X-Forwarded-Proto headers are believed; requests from anywhere else
+	// are taken at their connection's word.
+	TrustedProxies []netip.Prefix
+	FsURL          string // file:///path: where data lives
+	Doctypes       string // a directory overriding the embedded remote doctypes
 
 	RemoteAllowCustomPort bool
 	// Registries are the app registries' base URLs, tried in order
@@ -119,6 +127,31 @@ var settings = []setting{
 			return fmt.Errorf("must be flat or nested, not %q", v)
 		}
 		c.Subdomains = v
+		return nil
+	}},
+	{"scheme", "scheme", "public scheme of instances: https, or http for a LAN without certificates (default: https, http with --dev)", "", func(c *Config, v string) error {
+		if v != "" && v != "http" && v != "https" {
+			return fmt.Errorf("must be http or https, not %q", v)
+		}
+		c.Scheme = v
+		return nil
+	}},
+	{"trusted_proxies", "trusted-proxies", "comma-separated CIDRs of reverse proxies whose X-Forwarded-For and X-Forwarded-Proto are believed", "", func(c *Config, v string) error {
+		c.TrustedProxies = nil
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r == "" {
+				continue
+			}
+			p, err := netip.ParsePrefix(r)
+			if err != nil {
+				a, aerr := netip.ParseAddr(r)
+				if aerr != nil {
+					return fmt.Errorf("trusted proxy %q is not a CIDR or an address", r)
+				}
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+			c.TrustedProxies = append(c.TrustedProxies, p.Masked())
+		}
 		return nil
 	}},
 	{"fs.url", "fs-url", "where data lives (file:///path or a path)", "file://./data", str(func(c *Config) *string { return &c.FsURL })},
@@ -369,4 +402,29 @@ func Capabilities(subdomains string) map[string]bool {
 		"can_auth_with_magic_links": false,
 		"can_auth_with_oidc":        false,
 	}
+}
+
+// PublicScheme is the scheme instances are reached with: the explicit
+// scheme setting, else https, except in development where it is http (as
+// upstream's dev release).
+func (c *Config) PublicScheme() string {
+	switch {
+	case c.Scheme != "":
+		return c.Scheme
+	case c.Dev:
+		return "http"
+	}
+	return "https"
+}
+
+// TrustedProxy tells whether addr, a connection's remote address, is one
+// of the trusted proxies.
+func (c *Config) TrustedProxy(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range c.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }

@@ -46,6 +46,9 @@ type Instance struct {
 	TokenSecret []byte `json:"token_secret"`
 	// SessionSecret signs session cookies and CSRF tokens.
 	SessionSecret []byte `json:"session_secret"`
+
+	// public is the manager's shared public settings (scheme, sub-domains).
+	public *Public
 }
 
 // Issue signs a token of this instance.

@@ -37,6 +37,8 @@ type Manager struct {
 	hasher  *passhash.Hasher
 	log     *slog.Logger
 
+	public *Public // shared with every instance returned
+
 	mu       sync.RWMutex
 	byDomain map[string]*Instance
 	onDelete []func(*Instance)
@@ -53,7 +55,7 @@ func Open(dataDir string, hasher *passhash.Hasher, log *slog.Logger) (*Manager, 
 	if err != nil {
 		return nil, fmt.Errorf("instance: open registry: %w", err)
 	}
-	m := &Manager{dataDir: dataDir, db: db, hasher: hasher, log: log, byDomain: map[string]*Instance{}}
+	m := &Manager{dataDir: dataDir, db: db, hasher: hasher, log: log, byDomain: map[string]*Instance{}, public: &Public{}}
 	err = db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketInstances)
 		if err != nil {
@@ -64,6 +66,7 @@ func Open(dataDir string, hasher *passhash.Hasher, log *slog.Logger) (*Manager, 
 			if err := json.Unmarshal(v, inst); err != nil {
 				return fmt.Errorf("instance %s: %w", k, err)
 			}
+			inst.public = m.public
 			m.byDomain[inst.Domain] = inst
 			return nil
 		})
@@ -170,6 +173,7 @@ func (m *Manager) Create(ctx context.Context, opts Options) (*Instance, error) {
 		KdfIterations: opts.KdfIterations,
 		TokenSecret:   randomBytes(64),
 		SessionSecret: randomBytes(64),
+		public:        m.public,
 	}
 	if inst.KdfIterations <= 0 {
 		inst.KdfIterations = DefaultKdfIterations

@@ -1,23 +1,27 @@
-// Package httperr turns domain errors into HTTP answers: a status code and a
-// body in the shape the route's clients expect (JSON:API errors, or
-// CouchDB-style errors under /data).
+// Package httperr is the server's one error vocabulary: it maps every
+// domain error (store, vfs, apps, jobs, remote, permstore, oauth, tokens,
+// permissions, instances) to an HTTP status through one table, and renders
+// errors in the shape a route's clients expect: JSON:API errors
+// (application/vnd.api+json) in general, CouchDB's {"error","reason"}
+// under /data. Handlers return errors (see Handle) and never write an
+// error answer themselves.
+//
+// Limits: a public message never carries internal detail. 5xx answers say
+// only the status text (the error is logged), and errors wrapping file
+// system or network errors show their domain sentinel's text, not paths or
+// a peer's answer.
 package httperr
 
 import (
 	"errors"
 	"net/http"
-	"strconv"
-	"strings"
-
-	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/permission"
-	"github.com/cozypi/cozy/pkg/token"
-	"github.com/gin-gonic/gin"
 )
 
-// Error is an error with an HTTP status.
+// Error is an error with an HTTP status, for what no domain sentinel says:
+// a malformed request, a missing parameter.
 type Error struct {
 	Status int
+	// Detail is the message shown to the client.
 	Detail string
 	// Code is a CouchDB-style error name ("not_found", "conflict"); when
 	// empty, the CouchDB form carries upstream's "code=..., message=..."
@@ -38,94 +42,26 @@ func (e *Error) Error() string {
 
 func (e *Error) Unwrap() error { return e.Err }
 
-// New returns an *Error.
+// New returns an *Error whose detail is shown to the client.
 func New(status int, detail string) *Error { return &Error{Status: status, Detail: detail} }
 
-// Wrap returns an *Error carrying err.
+// Wrap returns an *Error carrying err, shown as its public message.
 func Wrap(status int, err error) *Error { return &Error{Status: status, Err: err} }
 
-// Unauthorized means no usable credentials were given.
+// BadRequest is a 400 with a message for the client.
+func BadRequest(detail string) *Error { return New(http.StatusBadRequest, detail) }
+
+// NotFound is a 404 with a message for the client.
+func NotFound(detail string) *Error { return New(http.StatusNotFound, detail) }
+
+// Forbidden is a 403 with a message for the client.
+func Forbidden(detail string) *Error { return New(http.StatusForbidden, detail) }
+
+// Conflict is a 409 with a message for the client.
+func Conflict(detail string) *Error { return New(http.StatusConflict, detail) }
+
+// ErrNoToken means no credentials were given.
 var ErrNoToken = New(http.StatusUnauthorized, "no token")
 
-// Status maps an error to its HTTP status.
-func Status(err error) int {
-	var he *Error
-	switch {
-	case errors.As(err, &he):
-		return he.Status
-	case errors.Is(err, token.ErrExpired):
-		return http.StatusBadRequest // upstream answers 400 "Expired token"; clients rely on it
-	case errors.Is(err, token.ErrInvalid):
-		return http.StatusUnauthorized
-	case errors.Is(err, permission.ErrForbidden), errors.Is(err, permission.ErrReservedDoctype):
-		return http.StatusForbidden
-	case errors.Is(err, permission.ErrInvalidDoctype), errors.Is(err, permission.ErrInvalidRule):
-		return http.StatusBadRequest
-	case errors.Is(err, instance.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, instance.ErrExists):
-		return http.StatusConflict
-	case errors.Is(err, instance.ErrInvalidDomain), errors.Is(err, instance.ErrInvalid):
-		return http.StatusUnprocessableEntity
-	}
-	return http.StatusInternalServerError
-}
-
-// message is what a client may read of err. Unexpected internal errors are
-// not told; an *Error with an explicit Detail is meant for the client.
-func message(status int, err error) string {
-	var he *Error
-	if errors.As(err, &he) && he.Detail != "" {
-		return he.Detail
-	}
-	if status >= 500 {
-		return http.StatusText(status)
-	}
-	if errors.Is(err, token.ErrExpired) {
-		return token.ErrExpired.Error()
-	}
-	return err.Error()
-}
-
-// JSONAPI writes err as a JSON:API error document and aborts the request.
-func JSONAPI(c *gin.Context, err error) {
-	status := Status(err)
-	if status >= 500 {
-		c.Error(err) // logged by the access log
-	}
-	c.AbortWithStatusJSON(status, gin.H{"errors": []gin.H{{
-		"status": strconv.Itoa(status),
-		"title":  http.StatusText(status),
-		"detail": message(status, err),
-	}}})
-}
-
-// Couch writes err in CouchDB's shape, {"error", "reason"}, and aborts. An
-// error without a CouchDB name carries upstream's "code=N, message=..." in
-// "error", which cozy-pouch-link matches ("Expired token", "reserved doctype").
-func Couch(c *gin.Context, err error) {
-	status := Status(err)
-	if status >= 500 {
-		c.Error(err)
-	}
-	msg := message(status, err)
-	code := ""
-	var he *Error
-	if errors.As(err, &he) {
-		code = he.Code
-	}
-	if code == "" {
-		code = "code=" + strconv.Itoa(status) + ", message=" + msg
-	}
-	c.AbortWithStatusJSON(status, gin.H{"error": code, "reason": msg})
-}
-
-// Render writes err in the shape the route expects: CouchDB's under /data,
-// JSON:API elsewhere.
-func Render(c *gin.Context, err error) {
-	if strings.HasPrefix(c.Request.URL.Path, "/data/") {
-		Couch(c, err)
-		return
-	}
-	JSONAPI(c, err)
-}
+// ErrTooLarge is the sentinel of request bodies over their limit (413).
+var ErrTooLarge = errors.New("request body too large")

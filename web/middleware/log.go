@@ -27,7 +27,7 @@ func AccessLog(log *slog.Logger) gin.HandlerFunc {
 				level = slog.LevelError
 			}
 			attrs := []any{"method", c.Request.Method, "host", c.Request.Host, "path", c.Request.URL.Path,
-				"status", status, "duration", time.Since(start), "bytes", c.Writer.Size()}
+				"status", status, "client", c.ClientIP(), "duration", time.Since(start), "bytes", c.Writer.Size()}
 			if len(c.Errors) > 0 {
 				attrs = append(attrs, "error", c.Errors.String())
 			}

@@ -223,3 +223,44 @@ func (a *Auth) check(c *gin.Context, decide func(*permission.Permission) error) 
 	}
 	return true
 }
+
+// RequireWhole checks verb on every document of doctype; the error is for
+// the handler to return.
+func (a *Auth) RequireWhole(c *gin.Context, v permission.Verb, doctype string) error {
+	return a.decide(c, func(p *permission.Permission) error { return p.Allow(v, doctype) })
+}
+
+// RequireSome checks verb on some documents of doctype.
+func (a *Auth) RequireSome(c *gin.Context, v permission.Verb, doctype string) error {
+	return a.decide(c, func(p *permission.Permission) error { return p.AllowSome(v, doctype) })
+}
+
+// RequireDoc checks verb on one document.
+func (a *Auth) RequireDoc(c *gin.Context, v permission.Verb, doctype string, doc permission.Doc) error {
+	return a.decide(c, func(p *permission.Permission) error { return p.AllowDoc(v, doctype, doc) })
+}
+
+// RequireData applies the data API's rules (reserved doctypes) and then
+// the permission, on the whole doctype (doc == nil) or on a document.
+func (a *Auth) RequireData(c *gin.Context, v permission.Verb, doctype string, doc permission.Doc) error {
+	return a.decide(c, func(p *permission.Permission) error {
+		if doc == nil {
+			return permission.CheckDataWhole(p, v, doctype)
+		}
+		return permission.CheckDataDoc(p, v, doctype, doc)
+	})
+}
+
+// RequireDataSome applies the data API's rules and checks that some
+// documents of doctype may be accessed with verb.
+func (a *Auth) RequireDataSome(c *gin.Context, v permission.Verb, doctype string) error {
+	return a.decide(c, func(p *permission.Permission) error { return permission.CheckDataSome(p, v, doctype) })
+}
+
+func (a *Auth) decide(c *gin.Context, decide func(*permission.Permission) error) error {
+	p, err := a.Permission(c)
+	if err != nil {
+		return err
+	}
+	return decide(p)
+}

@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/gin-gonic/gin"
 )
 
@@ -14,21 +15,16 @@ const HSTSValue = "max-age=31536000; includeSubDomains"
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"font-src 'self'; connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 
-// SecureOptions say when HSTS applies.
-type SecureOptions struct {
-	// HSTS forces the header even without TLS on this connection (behind a
-	// TLS-terminating proxy that the operator trusts).
-	HSTS bool
-}
-
-// Secure sets the security headers of every answer: HSTS under TLS, a
+// Secure sets the security headers of every answer: HSTS when instances
+// are served over https (public's scheme, the one answer: behind a
+// TLS-terminating proxy the connection itself is plain), a
 // restrictive CSP with frame-ancestors 'none', X-Frame-Options,
 // Referrer-Policy and nosniff. A handler serving other content (an app)
 // may overwrite them.
-func Secure(opts SecureOptions) gin.HandlerFunc {
+func Secure(public *instance.Public) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.Writer.Header()
-		if opts.HSTS || c.Request.TLS != nil {
+		if public.Scheme() == "https" {
 			h.Set("Strict-Transport-Security", HSTSValue)
 		}
 		h.Set("Content-Security-Policy", CSP)

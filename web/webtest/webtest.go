@@ -48,6 +48,9 @@ func Server(tb testing.TB, cfg *config.Config) (*web.Server, *instance.Manager) 
 	if cfg.FsURL == "" {
 		cfg.FsURL = tb.TempDir()
 	}
+	if cfg.Scheme == "" && !cfg.Dev {
+		cfg.Scheme = "http" // tests talk plain http on loopback
+	}
 	if cfg.Subdomains == "" {
 		cfg.Subdomains = config.SubdomainsFlat
 	}
