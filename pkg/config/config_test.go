@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,4 +155,54 @@ func TestRegistries(t *testing.T) {
 	if _, err := config.Load(nil, func(k string) string { return env[k] }); err == nil {
 		t.Fatal("a non-http registry accepted")
 	}
+}
+
+func TestPublicSchemeAndProxies(t *testing.T) {
+	tests := []struct {
+		args   []string
+		scheme string
+		err    bool
+	}{
+		{nil, "https", false},
+		{[]string{"--dev"}, "http", false},
+		{[]string{"--scheme", "http"}, "http", false},
+		{[]string{"--dev", "--scheme", "https"}, "https", false},
+		{[]string{"--scheme", "ftp"}, "", true},
+		{[]string{"--trusted-proxies", "10.0.0.0/8, 192.0.2.1,::1"}, "https", false},
+		{[]string{"--trusted-proxies", "not-a-cidr"}, "", true},
+	}
+	for _, tt := range tests {
+		c, err := loadArgs(t, tt.args...)
+		if (err != nil) != tt.err {
+			t.Fatalf("%v: err %v", tt.args, err)
+		}
+		if err == nil && c.PublicScheme() != tt.scheme {
+			t.Errorf("%v: scheme %s, want %s", tt.args, c.PublicScheme(), tt.scheme)
+		}
+	}
+	c, err := loadArgs(t, "--trusted-proxies", "10.0.0.0/8,192.0.2.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for addr, want := range map[string]bool{"10.1.2.3": true, "192.0.2.1": true, "192.0.2.2": false, "::ffff:10.0.0.1": true} {
+		if got := c.TrustedProxy(netip.MustParseAddr(addr)); got != want {
+			t.Errorf("%s trusted=%v, want %v", addr, got, want)
+		}
+	}
+}
+
+// loadArgs loads the configuration from command-line arguments alone (no
+// file, no environment).
+func loadArgs(t *testing.T, args ...string) (*config.Config, error) {
+	t.Helper()
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	config.AddFlags(fs)
+	empty := filepath.Join(t.TempDir(), "cozy.yaml")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Parse(append([]string{"--config", empty}, args...)); err != nil {
+		return nil, err
+	}
+	return config.Load(fs, func(string) string { return "" })
 }

@@ -90,7 +90,7 @@ func TestUnknownHost(t *testing.T) {
 			if err := json.Unmarshal(w.Body.Bytes(), &doc); err != nil || len(doc.Errors) != 1 || doc.Errors[0].Status != "404" {
 				t.Errorf("%q: body %s", host, w.Body)
 			}
-			if w.Header().Get("Content-Type") != "application/json; charset=utf-8" {
+			if w.Header().Get("Content-Type") != "application/vnd.api+json" {
 				t.Errorf("content type %q", w.Header().Get("Content-Type"))
 			}
 		}

@@ -6,25 +6,29 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
 
 func TestSecureHeaders(t *testing.T) {
 	tests := []struct {
-		name string
-		opts middleware.SecureOptions
-		tls  bool
-		hsts bool
+		name   string
+		scheme string
+		tls    bool
+		hsts   bool
 	}{
-		{"plain HTTP: no HSTS", middleware.SecureOptions{}, false, false},
-		{"TLS: HSTS", middleware.SecureOptions{}, true, true},
-		{"forced behind a proxy", middleware.SecureOptions{HSTS: true}, false, true},
+		{"http scheme: no HSTS", "http", false, false},
+		{"http scheme, even over TLS: no HSTS", "http", true, false},
+		{"https scheme: HSTS", "https", true, true},
+		{"https scheme behind a TLS terminator: HSTS", "https", false, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			public := &instance.Public{}
+			public.SetScheme(tt.scheme)
 			r := gin.New()
-			r.Use(middleware.Secure(tt.opts))
+			r.Use(middleware.Secure(public))
 			r.GET("/x", func(c *gin.Context) { c.String(http.StatusOK, "x") })
 			req := httptest.NewRequest("GET", "http://alice.example/x", nil)
 			if tt.tls {
@@ -33,8 +37,8 @@ func TestSecureHeaders(t *testing.T) {
 			w := httptest.NewRecorder()
 			r.ServeHTTP(w, req)
 			h := w.Header()
-			if got := h.Get("Strict-Transport-Security") != ""; got != tt.hsts {
-				t.Fatalf("HSTS present=%v, want %v", got, tt.hsts)
+			if got := h.Get("Strict-Transport-Security"); (got != "") != tt.hsts || tt.hsts && got != middleware.HSTSValue {
+				t.Fatalf("HSTS %q, want present=%v", got, tt.hsts)
 			}
 			want := map[string]string{
 				"Content-Security-Policy": middleware.CSP,
