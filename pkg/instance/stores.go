@@ -73,14 +73,15 @@ func (m *Manager) storeEntry(inst *Instance) (*storeEntry, error) {
 		s.mu.Unlock()
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, inst.Domain)
 	}
-	e, opening := s.open[inst.ID]
-	if !opening {
+	e, found := s.open[inst.ID]
+	var hooks []func(*Instance, store.Store)
+	if !found {
 		e = &storeEntry{ready: make(chan struct{})}
 		s.open[inst.ID] = e
+		hooks = slices.Clone(s.onOpen) // only on first use: Store runs on every request
 	}
-	hooks := slices.Clone(s.onOpen)
 	s.mu.Unlock()
-	if opening {
+	if found {
 		<-e.ready
 	} else {
 		m.openStore(inst, e, hooks)
