@@ -9,8 +9,18 @@ BIN       := bin/cozy
 TEST_DEBS := chromium
 # npm packages the tests need, pinned in web/e2e/package-lock.json.
 E2E_DIR   := web/e2e
+# staticcheck, pinned (v0.8.2 is staticcheck 2026.2.2), built from the
+# module proxy into bin/tools: it stays out of go.mod, so it never moves
+# the versions the server links.
+STATICCHECK_VERSION := v0.8.2
+STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+# Packages outside pkg/: pkg/ runs under the race detector, the rest
+# without it (the web and e2e tests are the slow half; -race would double
+# them past the budget).
+MODULE    := github.com/cozypi/cozy
+NOT_PKG    = $(shell $(GO) list -tags $(TAGS) ./... | grep -v '^$(MODULE)/pkg/')
 
-.PHONY: all build run test test-deps bench build-arm64 vet clean assets
+.PHONY: all build run test test-deps bench build-arm64 vet lint tidy-check clean assets
 
 all: build
 
@@ -37,12 +47,27 @@ test-deps: assets
 	  if [ ! -d $(E2E_DIR)/node_modules ] || [ $(E2E_DIR)/package-lock.json -nt $(E2E_DIR)/node_modules/.package-lock.json ]; then \
 	    npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error; fi; fi
 	$(GO) mod download
+	@[ -x $(STATICCHECK) ] || GOBIN=$(CURDIR)/$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-# Runs every test: Go unit and integration tests, and the end-to-end tests
-# with real clients (they are Go tests driving node and chromium).
-test: test-deps
+# Runs every test: the checks of lint, Go unit and integration tests (pkg/
+# under the race detector), and the end-to-end tests with real clients
+# (Go tests driving node and chromium; `go test -short` skips those).
+test: test-deps lint
+	$(GO) test -tags $(TAGS) -race -count=1 -timeout 25m ./pkg/...
+	$(GO) test -tags $(TAGS) -count=1 -timeout 25m $(NOT_PKG)
+
+# Static checks: go vet, staticcheck, and go.mod/go.sum as `go mod tidy`
+# would write them.
+lint: tidy-check vet
+	@[ -x $(STATICCHECK) ] || { echo "staticcheck $(STATICCHECK_VERSION) is missing: run make test-deps"; exit 1; }
+	$(STATICCHECK) -tags $(TAGS) ./...
+
+vet:
 	$(GO) vet -tags $(TAGS) ./...
-	$(GO) test -tags $(TAGS) -count=1 -timeout 25m ./...
+
+# Fails, showing the difference, when go.mod or go.sum is not tidy.
+tidy-check:
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 
 bench: test-deps
 	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 1x -timeout 60m ./...

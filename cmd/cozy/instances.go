@@ -9,6 +9,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/spf13/cobra"
 )
@@ -33,17 +35,20 @@ func newInstancesCmd() *cobra.Command {
 	return cmd
 }
 
-// registrationLink is where the owner sets the first passphrase.
-func registrationLink(domain, registerToken string) string {
-	scheme := "https"
-	host := domain
-	if h, _, ok := strings.Cut(domain, ":"); ok {
-		host = h
-	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") || strings.HasPrefix(host, "127.") {
-		scheme = "http"
-	}
-	return fmt.Sprintf("%s://%s/?registerToken=%s", scheme, domain, registerToken)
+// registrationLink is where the owner of inst sets the first passphrase;
+// its scheme is the configuration's one answer (Instance.PageURL).
+func registrationLink(inst *instance.Instance, registerToken string) string {
+	return inst.PageURL("/?registerToken=" + url.QueryEscape(registerToken))
+}
+
+// publicInstance is the instance of domain as the configuration exposes it,
+// for printing its links: the CLI has its attributes from the admin API,
+// and the scheme from the same settings as the server.
+func publicInstance(cfg *config.Config, domain string) *instance.Instance {
+	p := new(instance.Public)
+	p.SetScheme(cfg.PublicScheme())
+	p.SetSubdomains(cfg.Subdomains)
+	return (&instance.Instance{Domain: domain}).WithPublic(p)
 }
 
 func instancesAddCmd() *cobra.Command {
@@ -74,7 +79,7 @@ $ cozy instances add --email alice@example.org --public-name Alice alice.example
 			fmt.Printf("Instance created with success for domain %s\n", a.Domain)
 			if a.RegisterToken != "" {
 				fmt.Printf("Registration token: %q\n", a.RegisterToken)
-				fmt.Printf("Finish the onboarding at %s\n", registrationLink(a.Domain, a.RegisterToken))
+				fmt.Printf("Finish the onboarding at %s\n", registrationLink(publicInstance(cfg, a.Domain), a.RegisterToken))
 			}
 			return nil
 		},

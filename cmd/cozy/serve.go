@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -124,7 +126,7 @@ func serve(ctx context.Context, cfg *config.Config) error {
 
 	log.Info("cozy is ready", "public", publicLn.Addr().String(), "admin", adminLn.Addr().String(),
 		"instances", len(instances.List()), "startup", time.Since(start).Round(time.Microsecond))
-	printWelcome(cfg, publicLn.Addr(), instances)
+	printWelcome(os.Stderr, publicLn.Addr(), instances)
 	if err := systemd.Ready("serving on " + publicLn.Addr().String()); err != nil {
 		log.Warn("systemd notify failed", "error", err)
 	}
@@ -163,23 +165,25 @@ func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
 }
 
 // printWelcome tells a person at the terminal where the server is and how
-// to log in.
-func printWelcome(cfg *config.Config, addr net.Addr, instances *instance.Manager) {
+// to log in. The instances' links come from their public settings, which
+// web.New has set from the configuration.
+func printWelcome(w io.Writer, addr net.Addr, instances *instance.Manager) {
 	all := instances.List()
 	if len(all) == 0 {
-		fmt.Fprintf(os.Stderr, "\nNo instance yet. Create one with:\n  cozy instances add --passphrase <passphrase> <domain>\n\n")
+		fmt.Fprintf(w, "\nNo instance yet. Create one with:\n  cozy instances add --passphrase <passphrase> <domain>\n\n")
 		return
 	}
-	fmt.Fprintln(os.Stderr)
+	fmt.Fprintln(w)
 	for _, inst := range all {
-		fmt.Fprintf(os.Stderr, "Instance %s\n  URL: http://%s/\n", inst.Domain, inst.Domain)
+		fmt.Fprintf(w, "Instance %s\n  URL: %s\n", inst.Domain, inst.URL())
 		if len(inst.RegisterToken) > 0 {
-			fmt.Fprintf(os.Stderr, "  Finish onboarding (choose a passphrase) at:\n    %s\n", registrationLink(inst.Domain, fmt.Sprintf("%x", inst.RegisterToken)))
-			fmt.Fprintf(os.Stderr, "  or set it from a shell:\n    cozy instances set-passphrase %s <passphrase>\n", inst.Domain)
+			fmt.Fprintf(w, "  Finish onboarding (choose a passphrase) at:\n    %s\n", registrationLink(inst, hex.EncodeToString(inst.RegisterToken)))
+			fmt.Fprintf(w, "  or set it from a shell:\n    cozy instances set-passphrase %s <passphrase>\n", inst.Domain)
 		} else {
-			fmt.Fprintf(os.Stderr, "  Log in with the instance's passphrase.\n")
+			fmt.Fprintf(w, "  Log in with the instance's passphrase.\n")
 		}
-		fmt.Fprintf(os.Stderr, "  API token for scripts:\n    cozy instances token-cli %s io.cozy.files\n", inst.Domain)
+		fmt.Fprintf(w, "  API token for scripts:\n    cozy instances token-cli %s io.cozy.files\n", inst.Domain)
 	}
-	fmt.Fprintf(os.Stderr, "Server status: http://%s/status\n\n", addr)
+	// The listener itself, which serves plain HTTP (TLS ends in front of it).
+	fmt.Fprintf(w, "Server status: http://%s/status\n\n", addr)
 }

@@ -155,7 +155,8 @@ func TestServeLifecycle(t *testing.T) {
 	if code, body := get(t, s.public, "nobody.example", "/settings"); code != 404 || !strings.Contains(body, "No instance for host") {
 		t.Fatalf("unknown host: %d %s", code, body)
 	}
-	if !strings.Contains(s.log(), "registerToken=") {
+	// --dev without a scheme setting: the links are http.
+	if !strings.Contains(s.log(), "http://dev.localhost/?registerToken=") || !strings.Contains(s.log(), "URL: http://dev.localhost/") {
 		t.Fatalf("the dev instance's registration link is not printed:\n%s", s.log())
 	}
 

@@ -8,5 +8,10 @@
 // and its files. An Instance value is immutable once published; Update
 // copies it, so readers never lock.
 //
+// No lock of the manager is held across disk I/O: Get and List, which every
+// request calls, never wait for a creation, an update, a deletion or a
+// store opening. Writes of one instance are serialised by its own mutex,
+// and each instance's store opens once, without blocking other instances.
+//
 // Limits: domain aliases and instance moves are not handled.
 package instance

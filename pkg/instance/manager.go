@@ -1,10 +1,6 @@
 package instance
 
 import (
-	"context"
-	"crypto/md5"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -26,11 +22,18 @@ var (
 	ErrExists        = errors.New("instance already exists")
 	ErrInvalidDomain = errors.New("invalid domain")
 	ErrInvalid       = errors.New("invalid instance attribute")
+	// ErrClosed is returned for a store asked of a manager being closed.
+	ErrClosed = errors.New("instance manager closed")
 )
 
 var bucketInstances = []byte("instances")
 
 // Manager keeps the registry of instances.
+//
+// Locking: mu guards the in-memory maps only and is never held across disk
+// I/O, so that Get and List (every request) never wait on the disk. Writes
+// of one instance (Update, Delete) are serialised by that instance's own
+// mutex (writers); the registry file serialises its transactions itself.
 type Manager struct {
 	dataDir string
 	db      *bolt.DB
@@ -41,6 +44,8 @@ type Manager struct {
 
 	mu       sync.RWMutex
 	byDomain map[string]*Instance
+	reserved map[string]bool        // domains being created, not yet published
+	writers  map[string]*sync.Mutex // by instance id: serialises Update and Delete
 	onDelete []func(*Instance)
 
 	stores stores
@@ -55,7 +60,9 @@ func Open(dataDir string, hasher *passhash.Hasher, log *slog.Logger) (*Manager, 
 	if err != nil {
 		return nil, fmt.Errorf("instance: open registry: %w", err)
 	}
-	m := &Manager{dataDir: dataDir, db: db, hasher: hasher, log: log, byDomain: map[string]*Instance{}, public: &Public{}}
+	m := &Manager{dataDir: dataDir, db: db, hasher: hasher, log: log, public: &Public{},
+		byDomain: map[string]*Instance{}, reserved: map[string]bool{}, writers: map[string]*sync.Mutex{}}
+	m.stores.init()
 	err = db.Update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketInstances)
 		if err != nil {
@@ -88,7 +95,7 @@ func (m *Manager) Hasher() *passhash.Hasher { return m.hasher }
 func (m *Manager) Dir(inst *Instance) string { return filepath.Join(m.dataDir, "instances", inst.ID) }
 
 // OnDelete registers f, called with an instance being deleted before its
-// directory is removed (to close its stores).
+// store closes and its directory is removed (to stop what uses its store).
 func (m *Manager) OnDelete(f func(*Instance)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -122,204 +129,19 @@ func (m *Manager) List() []*Instance {
 	return out
 }
 
-// Options are the attributes of a new instance.
-type Options struct {
-	Domain      string
-	Locale      string
-	TZ          string
-	Email       string
-	PublicName  string
-	ContextName string
-	DiskQuota   int64
-	// Passphrase, when set, registers the instance at once (for tests and
-	// scripted set-ups); otherwise the result has a RegisterToken.
-	Passphrase string
-	// KdfIterations for the client-side derivation (default 650,000).
-	KdfIterations int
-}
-
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(fmt.Sprintf("instance: crypto/rand failed: %v", err)) // the OS has no entropy: nothing is safe
-	}
-	return b
-}
-
-// Create makes a new instance.
-func (m *Manager) Create(ctx context.Context, opts Options) (*Instance, error) {
-	domain, err := NormalizeDomain(opts.Domain)
-	if err != nil {
-		return nil, err
-	}
-	if opts.DiskQuota < 0 {
-		return nil, fmt.Errorf("%w: disk quota must not be negative", ErrInvalid)
-	}
-	now := time.Now().UTC().Truncate(time.Second)
-	sum := md5.Sum([]byte(domain))
-	inst := &Instance{
-		ID:            hex.EncodeToString(randomBytes(16)),
-		Domain:        domain,
-		Prefix:        "cozy" + hex.EncodeToString(sum[:]),
-		Locale:        valueOr(opts.Locale, "en"),
-		TZ:            opts.TZ,
-		Email:         opts.Email,
-		PublicName:    opts.PublicName,
-		ContextName:   valueOr(opts.ContextName, "default"),
-		DiskQuota:     opts.DiskQuota,
-		CreatedAt:     now,
-		UpdatedAt:     now,
-		Version:       1,
-		KdfIterations: opts.KdfIterations,
-		TokenSecret:   randomBytes(64),
-		SessionSecret: randomBytes(64),
-		public:        m.public,
-	}
-	if inst.KdfIterations <= 0 {
-		inst.KdfIterations = DefaultKdfIterations
-	}
-	if opts.Passphrase != "" {
-		if err := m.setPassphrase(ctx, inst, opts.Passphrase); err != nil {
-			return nil, err
-		}
-		inst.OnboardingFinished = true
-	} else {
-		inst.RegisterToken = randomBytes(16)
-	}
+// writer returns the mutex serialising the writes of instance id.
+func (m *Manager) writer(id string) *sync.Mutex {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if _, ok := m.byDomain[domain]; ok {
-		return nil, fmt.Errorf("%w: %s", ErrExists, domain)
+	w := m.writers[id]
+	if w == nil {
+		w = new(sync.Mutex)
+		m.writers[id] = w
 	}
-	if err := os.MkdirAll(m.Dir(inst), 0o700); err != nil {
-		return nil, fmt.Errorf("instance: create directory: %w", err)
-	}
-	if err := m.save(inst); err != nil {
-		os.RemoveAll(m.Dir(inst))
-		return nil, err
-	}
-	m.byDomain[domain] = inst
-	m.log.InfoContext(ctx, "instance created", "domain", domain, "id", inst.ID)
-	return inst, nil
+	return w
 }
 
-func valueOr(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
-}
-
-// setPassphrase derives the client-side secret of a clear passphrase and
-// stores its hash.
-func (m *Manager) setPassphrase(ctx context.Context, inst *Instance, passphrase string) error {
-	secret, err := ClientSecret(passphrase, inst.Host(), inst.KdfIterations)
-	if err != nil {
-		return err
-	}
-	return m.SetSecret(ctx, inst, secret)
-}
-
-// SetSecret stores the hash of a client-side derived secret on inst (not
-// yet saved: call within Update, or before Create saves it).
-func (m *Manager) SetSecret(ctx context.Context, inst *Instance, secret string) error {
-	h, err := m.hasher.Hash(ctx, []byte(secret))
-	if err != nil {
-		return fmt.Errorf("instance: hash passphrase: %w", err)
-	}
-	inst.PassphraseHash = h
-	inst.RegisterToken = nil
-	return nil
-}
-
-// CheckSecret verifies a client-side derived secret against the instance.
-func (m *Manager) CheckSecret(ctx context.Context, inst *Instance, secret string) error {
-	if inst.PassphraseHash == "" {
-		return passhash.ErrMismatch
-	}
-	return m.hasher.Verify(ctx, inst.PassphraseHash, []byte(secret))
-}
-
-// CheckPassphrase verifies a clear passphrase (as the CLI sends it).
-func (m *Manager) CheckPassphrase(ctx context.Context, inst *Instance, passphrase string) error {
-	secret, err := ClientSecret(passphrase, inst.Host(), inst.KdfIterations)
-	if err != nil {
-		return err
-	}
-	return m.CheckSecret(ctx, inst, secret)
-}
-
-// SetPassphrase sets a clear passphrase on the instance (CLI).
-func (m *Manager) SetPassphrase(ctx context.Context, domain, passphrase string) (*Instance, error) {
-	return m.Update(ctx, domain, func(inst *Instance) error {
-		if err := m.setPassphrase(ctx, inst, passphrase); err != nil {
-			return err
-		}
-		inst.OnboardingFinished = true
-		return nil
-	})
-}
-
-// Update applies change to a copy of the instance and saves it. The domain
-// and secrets cannot be changed here.
-func (m *Manager) Update(ctx context.Context, domain string, change func(*Instance) error) (*Instance, error) {
-	cur, err := m.Get(domain)
-	if err != nil {
-		return nil, err
-	}
-	next := *cur
-	if err := change(&next); err != nil {
-		return nil, err
-	}
-	if next.ID != cur.ID || next.Domain != cur.Domain {
-		return nil, fmt.Errorf("%w: id and domain cannot change", ErrInvalid)
-	}
-	if next.DiskQuota < 0 {
-		return nil, fmt.Errorf("%w: disk quota must not be negative", ErrInvalid)
-	}
-	next.Version = cur.Version + 1
-	next.UpdatedAt = time.Now().UTC().Truncate(time.Second)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.byDomain[cur.Domain] != cur {
-		return nil, fmt.Errorf("instance %s changed concurrently, try again", domain)
-	}
-	if err := m.save(&next); err != nil {
-		return nil, err
-	}
-	m.byDomain[next.Domain] = &next
-	return &next, nil
-}
-
-// Delete removes an instance and all its data.
-func (m *Manager) Delete(ctx context.Context, domain string) error {
-	inst, err := m.Get(domain)
-	if err != nil {
-		return err
-	}
-	m.mu.Lock()
-	hooks := slices.Clone(m.onDelete)
-	m.mu.Unlock()
-	for _, f := range hooks {
-		f(inst)
-	}
-	if err := m.closeStore(inst); err != nil {
-		m.log.WarnContext(ctx, "closing the store of a deleted instance", "domain", inst.Domain, "error", err)
-	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	err = m.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketInstances).Delete([]byte(inst.ID)) })
-	if err != nil {
-		return fmt.Errorf("instance: delete %s: %w", domain, err)
-	}
-	delete(m.byDomain, inst.Domain)
-	if err := os.RemoveAll(m.Dir(inst)); err != nil {
-		return fmt.Errorf("instance: remove data of %s: %w", domain, err)
-	}
-	m.log.InfoContext(ctx, "instance deleted", "domain", inst.Domain, "id", inst.ID)
-	return nil
-}
-
+// save writes inst to the registry file (disk I/O: never under mu).
 func (m *Manager) save(inst *Instance) error {
 	data, err := json.Marshal(inst)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
-	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 )
 
@@ -126,33 +125,5 @@ func TestClientSecret(t *testing.T) {
 	other, _ := instance.ClientSecret("cozy", "bob.example", 1000)
 	if again != got || other == got {
 		t.Fatal("derivation not deterministic or not salted by host")
-	}
-}
-
-func TestStoreOpensOnceAndCloses(t *testing.T) {
-	ctx := context.Background()
-	m := newManager(t, t.TempDir())
-	inst, err := m.Create(ctx, instance.Options{Domain: "alice.example"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opened := 0
-	m.OnStoreOpen(func(*instance.Instance, store.Store) { opened++ })
-	s1, err := m.Store(inst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s2, _ := m.Store(inst)
-	if s1 != s2 || opened != 1 {
-		t.Fatalf("store opened %d times", opened)
-	}
-	if err := s1.DB("io.cozy.notes").Create(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Delete(ctx, "alice.example"); err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Close(); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -29,11 +29,24 @@ type Script struct {
 	Timeout time.Duration
 }
 
-// Run runs the script and returns its standard output. A missing tool or
-// package fails the test with how to get it (never a skip); a failing
-// script fails it with both its outputs.
+// SkipE2E skips the test under `go test -short`: end-to-end tests drive
+// node and chromium, which take seconds each and need `make test-deps`.
+// Call it first in such a test, before starting its server; Script.Run
+// calls it too.
+func SkipE2E(tb testing.TB) {
+	tb.Helper()
+	if testing.Short() {
+		tb.Skip("end-to-end test (node, chromium) skipped under -short; make test runs it")
+	}
+}
+
+// Run runs the script and returns its standard output. Under -short it
+// skips the test (SkipE2E). Otherwise a missing tool or package fails the
+// test with how to get it (never a skip); a failing script fails it with
+// both its outputs.
 func (s Script) Run(tb testing.TB) []byte {
 	tb.Helper()
+	SkipE2E(tb)
 	dir := E2EDir()
 	for _, m := range s.Modules {
 		if _, err := os.Stat(filepath.Join(dir, "node_modules", m)); err != nil {

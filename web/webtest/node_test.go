@@ -26,3 +26,17 @@ func TestScriptRun(t *testing.T) {
 		t.Fatalf("output %q", out)
 	}
 }
+
+// TestSkipE2EUnderShort: under -short an end-to-end test skips (and says
+// why) instead of failing for want of node or chromium; without -short it
+// goes on.
+func TestSkipE2EUnderShort(t *testing.T) {
+	var skipped bool
+	t.Run("e2e", func(t *testing.T) {
+		defer func() { skipped = t.Skipped() }()
+		webtest.SkipE2E(t)
+	})
+	if skipped != testing.Short() {
+		t.Fatalf("skipped %v with -short %v", skipped, testing.Short())
+	}
+}
