@@ -124,7 +124,7 @@ const BulkChunk = 500
 // the chunks committed before stay.
 func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]store.Result, error) {
 	if len(docs) == 0 {
-		return d.write(ctx, nil) // creates the database, as before chunking
+		return d.write(ctx, nil) // creates the database, as every write does
 	}
 	results := make([]store.Result, 0, len(docs))
 	for start := 0; start < len(docs); start += BulkChunk {
