@@ -132,6 +132,13 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
 	if err != nil {
 		return err
 	}
+	c.JSON(http.StatusOK, gin.H{"results": bulkGetJSON(res, readable)})
+	return nil
+}
+
+// bulkGetJSON renders _bulk_get results as CouchDB does; a revision that
+// is not readable is answered as a missing one.
+func bulkGetJSON(res []store.BulkGetResult, readable func(json.RawMessage) bool) []gin.H {
 	results := make([]gin.H, 0, len(res))
 	for _, r := range res {
 		docs := make([]gin.H, 0, len(r.Docs)+1)
@@ -152,8 +159,7 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
 		}
 		results = append(results, gin.H{"id": r.ID, "docs": docs})
 	}
-	c.JSON(http.StatusOK, gin.H{"results": results})
-	return nil
+	return results
 }
 
 // bulkDocs is POST /data/:doctype/_bulk_docs, at most MaxBulkDocs
