@@ -115,7 +115,7 @@ func (d *DB) Delete(ctx context.Context, id, rev string) (store.Result, error) {
 // transaction. A bulk holds the instance's writers for one chunk at a
 // time, not for the whole bulk: a single write queued meanwhile is
 // committed with the next chunk.
-const BulkChunk = 500
+const BulkChunk = 250
 
 // BulkDocs writes documents in transactions of BulkChunk documents,
 // reporting per document. Each document is independently written or
