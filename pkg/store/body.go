@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/cozypi/cozy/pkg/revtree"
@@ -132,25 +133,34 @@ func (p *ParsedBody) special(key string, val json.RawMessage) error {
 }
 
 // CheckID validates a document id: non-empty valid UTF-8 of at most MaxIDLen
-// bytes. Any character is allowed ("/", "%", "?", "#" included); ids starting
-// with "_" must be design ("_design/x") or local ("_local/x") ids.
+// bytes, without control characters (NUL, newlines...: they would end up in
+// logs, keys and file names). Any other character is allowed ("/", "%",
+// "?", "#" included); ids starting with "_" must be design ("_design/x") or
+// local ("_local/x") ids. Refusals are CouchDB's illegal_docid (400).
 func CheckID(id string) error {
 	switch {
 	case id == "":
-		return BadRequest("Document id must not be empty")
+		return illegalID("Document id must not be empty")
 	case len(id) > MaxIDLen:
-		return BadRequest("Document id is longer than %d bytes", MaxIDLen)
+		return illegalID(fmt.Sprintf("Document id is longer than %d bytes", MaxIDLen))
 	case !utf8.ValidString(id):
-		return BadRequest("Document id must be valid UTF-8")
+		return illegalID("Document id must be valid UTF-8")
+	case strings.ContainsFunc(id, unicode.IsControl):
+		return illegalID("Document id must not contain control characters")
 	case strings.HasPrefix(id, "_"):
 		for _, pre := range []string{DesignPrefix, LocalPrefix} {
 			if strings.HasPrefix(id, pre) && len(id) > len(pre) {
 				return nil
 			}
 		}
-		return BadRequest("Only reserved document ids may start with underscore.")
+		return illegalID("Only reserved document ids may start with underscore.")
 	}
 	return nil
+}
+
+// illegalID is CouchDB's error for a malformed document id.
+func illegalID(reason string) *Error {
+	return &Error{Kind: ErrBadRequest, Code: "illegal_docid", Reason: reason}
 }
 
 // CheckDoctype validates a doctype name (a database name): 1..255 bytes of

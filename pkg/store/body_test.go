@@ -28,7 +28,8 @@ func TestParseBody(t *testing.T) {
 		{name: "trailing", in: `{"a":1} {}`, code: "bad_request"},
 		{name: "duplicate", in: `{"a":1,"a":2}`, code: "bad_request"},
 		{name: "bad id type", in: `{"_id":1}`, code: "doc_validation"},
-		{name: "bad id", in: `{"_id":"_foo"}`, code: "bad_request"},
+		{name: "bad id", in: `{"_id":"_foo"}`, code: "illegal_docid"},
+		{name: "NUL in id", in: `{"_id":"a\u0000b"}`, code: "illegal_docid"},
 		{name: "bad deleted", in: `{"_deleted":"yes"}`, code: "doc_validation"},
 		{name: "bad revisions", in: `{"_revisions":{"start":1,"ids":["a","b"]}}`, code: "bad_request"},
 		{name: "empty", in: ``, code: "bad_request"},
@@ -81,6 +82,7 @@ func TestCheckIDAndDoctype(t *testing.T) {
 	for id, ok := range map[string]bool{
 		"abc": true, "a/b%c?d#e": true, "_design/x": true, "_local/x": true, "é": true,
 		"": false, "_design/": false, "_foo": false, "\xff": false,
+		"a\x00b": false, "\x00": false, "a\nb": false, "a\x7fb": false, "_local/\x00": false, "_design/a\tb": false,
 	} {
 		if err := CheckID(id); (err == nil) != ok {
 			t.Errorf("CheckID(%q) = %v", id, err)

@@ -17,6 +17,7 @@ var (
 	ErrExists        = errors.New("already exists")  // 412 (database exists)
 	ErrNotSupported  = errors.New("not implemented") // 501
 	ErrClosed        = errors.New("store closed")    // 500
+	ErrTooLarge      = errors.New("too large")       // 413 (a _local document over MaxLocalSize)
 )
 
 // Error carries a CouchDB error code and human reason on top of a sentinel.
@@ -63,6 +64,11 @@ func DocValidation(format string, args ...any) *Error {
 // NoUsableIndex returns the error of a _find that no index can serve.
 func NoUsableIndex(reason string) *Error {
 	return &Error{Kind: ErrNoUsableIndex, Code: "no_usable_index", Reason: reason}
+}
+
+// TooLarge returns the error of a document over a size bound.
+func TooLarge(format string, args ...any) *Error {
+	return &Error{Kind: ErrTooLarge, Code: "document_too_large", Reason: fmt.Sprintf(format, args...)}
 }
 
 // AsError returns the *Error inside err, or wraps a foreign error as an

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
@@ -44,129 +45,113 @@ func jsonKeyParam(c *gin.Context, names ...string) (*string, error) {
 
 // allDocsOptions reads the _all_docs parameters from the query and, for
 // POST, the "keys" of the body.
-func (h *Handler) allDocsOptions(c *gin.Context) (store.AllDocsOptions, []string, bool) {
+func (h *Handler) allDocsOptions(c *gin.Context) (store.AllDocsOptions, []string, error) {
 	o := store.AllDocsOptions{InclusiveEnd: true}
-	fail1 := func(err error) (store.AllDocsOptions, []string, bool) { fail(c, err); return o, nil, false }
 	var err error
-	if o.StartKey, err = jsonKeyParam(c, "startkey", "start_key"); err != nil {
-		return fail1(err)
+	if o.StartKey, err = keyParam(c, []string{"startkey", "start_key"}, []string{"startkey_docid", "start_key_doc_id"}); err != nil {
+		return o, nil, err
 	}
-	if o.StartKey == nil {
-		// cozy-client pages with startkey_docid, a raw id.
-		for _, n := range []string{"startkey_docid", "start_key_doc_id"} {
-			if v, ok := c.GetQuery(n); ok {
-				o.StartKey = &v
-				break
-			}
-		}
-	}
-	if o.EndKey, err = jsonKeyParam(c, "endkey", "end_key"); err != nil {
-		return fail1(err)
-	}
-	if o.EndKey == nil {
-		for _, n := range []string{"endkey_docid", "end_key_doc_id"} {
-			if v, ok := c.GetQuery(n); ok {
-				o.EndKey = &v
-				break
-			}
-		}
+	if o.EndKey, err = keyParam(c, []string{"endkey", "end_key"}, []string{"endkey_docid", "end_key_doc_id"}); err != nil {
+		return o, nil, err
 	}
 	key, err := jsonKeyParam(c, "key")
 	if err != nil {
-		return fail1(err)
+		return o, nil, err
 	}
 	if key != nil {
 		o.Keys = []string{*key}
 	}
 	if v, ok := c.GetQuery("keys"); ok {
 		if err := json.Unmarshal([]byte(v), &o.Keys); err != nil {
-			return fail1(store.BadRequest("query parameter keys must be a JSON array of strings"))
+			return o, nil, store.BadRequest("query parameter keys must be a JSON array of strings")
 		}
 	}
 	if o.Limit, err = intParam(c, "limit", 0); err != nil {
-		return fail1(err)
+		return o, nil, err
 	}
 	if v, ok := c.GetQuery("limit"); ok && v == "0" {
 		o.Limit = -1 // an explicit 0: no rows
 	}
 	if o.Skip, err = intParam(c, "skip", 0); err != nil {
-		return fail1(err)
+		return o, nil, err
 	}
-	for _, p := range []struct {
-		name string
-		dst  *bool
-	}{{"descending", &o.Descending}, {"include_docs", &o.IncludeDocs}, {"conflicts", &o.Conflicts}} {
-		if *p.dst, err = boolParam(c, p.name); err != nil {
-			return fail1(err)
-		}
+	if err := boolParams(c, map[string]*bool{"descending": &o.Descending, "include_docs": &o.IncludeDocs, "conflicts": &o.Conflicts}); err != nil {
+		return o, nil, err
 	}
 	if v := c.Query("inclusive_end"); v != "" {
 		if o.InclusiveEnd, err = boolParam(c, "inclusive_end"); err != nil {
-			return fail1(err)
+			return o, nil, err
 		}
 	}
-	if c.Query("DesignDocs") == "false" {
-		o.ExcludeDesignDocs = true
-	}
+	o.ExcludeDesignDocs = c.Query("DesignDocs") == "false"
 	var fields []string
 	if f := c.Query("Fields"); f != "" {
 		fields = strings.Split(f, ",")
 	}
 	if c.Request.Method == http.MethodPost {
-		raw, ok := h.readBody(c)
-		if !ok {
-			return o, nil, false
+		raw, err := body(c, h.limit())
+		if err != nil {
+			return o, nil, err
 		}
-		var body struct {
+		var req struct {
 			Keys []string `json:"keys"`
 		}
 		if len(raw) > 0 {
-			if err := json.Unmarshal(raw, &body); err != nil {
-				return fail1(store.BadRequest("invalid JSON body: %v (keys must be strings)", err))
+			if err := json.Unmarshal(raw, &req); err != nil {
+				return o, nil, store.BadRequest("invalid JSON body: %v (keys must be strings)", err)
 			}
 		}
-		if body.Keys != nil {
-			o.Keys = body.Keys
+		if req.Keys != nil {
+			o.Keys = req.Keys
 		}
 	}
-	return o, fields, true
+	return o, fields, nil
+}
+
+// keyParam reads a start or end key: a JSON string under one of names, or
+// else a raw id under one of idNames (cozy-client pages with
+// startkey_docid).
+func keyParam(c *gin.Context, names, idNames []string) (*string, error) {
+	k, err := jsonKeyParam(c, names...)
+	if k != nil || err != nil {
+		return k, err
+	}
+	for _, n := range idNames {
+		if v, ok := c.GetQuery(n); ok {
+			return &v, nil
+		}
+	}
+	return nil, nil
 }
 
 // allDocs is GET/POST /data/:doctype/_all_docs.
-func (h *Handler) allDocs(c *gin.Context, doctype string) {
-	h.listDocs(c, doctype, false)
+func (h *Handler) allDocs(c *gin.Context, doctype string) error {
+	return h.listDocs(c, doctype, false)
 }
 
 // designDocs is /data/:doctype/_design_docs.
-func (h *Handler) designDocs(c *gin.Context, doctype string) {
-	h.listDocs(c, doctype, true)
+func (h *Handler) designDocs(c *gin.Context, doctype string) error {
+	return h.listDocs(c, doctype, true)
 }
 
-func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+// listDocs serves _all_docs and _design_docs; it needs GET on the whole
+// doctype.
+func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	o, fields, ok := h.allDocsOptions(c)
-	if !ok {
-		return
+	o, fields, err := h.allDocsOptions(c)
+	if err != nil {
+		return err
 	}
 	o.OnlyDesignDocs = design
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
-	var res store.AllDocsResult
-	if o.Limit >= 0 {
-		var err error
-		if res, err = db.AllDocs(c.Request.Context(), o); err != nil {
-			fail(c, err)
-			return
-		}
-	} else if info, err := db.Info(c.Request.Context()); err != nil {
-		fail(c, err)
-		return
-	} else {
-		res.TotalRows = info.DocCount
+	res, err := allDocs(c.Request.Context(), db, o)
+	if err != nil {
+		return err
 	}
 	rows := make([]allDocsRow, 0, len(res.Rows))
 	for _, r := range res.Rows {
@@ -186,6 +171,16 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) {
 		rows = append(rows, row)
 	}
 	c.JSON(http.StatusOK, gin.H{"total_rows": res.TotalRows, "offset": res.Offset, "rows": rows})
+	return nil
+}
+
+// allDocs runs _all_docs; an explicit limit=0 (o.Limit < 0) only counts.
+func allDocs(ctx context.Context, db store.DB, o store.AllDocsOptions) (store.AllDocsResult, error) {
+	if o.Limit >= 0 {
+		return db.AllDocs(ctx, o)
+	}
+	info, err := db.Info(ctx)
+	return store.AllDocsResult{TotalRows: info.DocCount}, err
 }
 
 // project keeps _id, _rev and the given fields of a document (cozy's
@@ -208,44 +203,37 @@ func project(doc json.RawMessage, fields []string) json.RawMessage {
 
 // normalDocs is GET /data/:doctype/_normal_docs: the documents without the
 // design ones, paginated by bookmark ({rows, total_rows, bookmark}).
-func (h *Handler) normalDocs(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) normalDocs(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
 	limit, err := intParam(c, "limit", 100)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	if limit > 1000 {
-		limit = 1000
-	}
+	limit = min(limit, 1000)
 	skip, err := intParam(c, "skip", 0)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	o := store.AllDocsOptions{InclusiveEnd: true, IncludeDocs: true, ExcludeDesignDocs: true, Limit: limit, Skip: skip}
 	var after string
 	if bm := c.Query("bookmark"); bm != "" {
 		b, err := base64.RawURLEncoding.DecodeString(bm)
 		if err != nil {
-			badRequest(c, "invalid bookmark")
-			return
+			return store.BadRequest("invalid bookmark")
 		}
 		after = string(b)
 		o.StartKey = &after
 		o.Limit = limit + 1
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
-	}
-	ctx := c.Request.Context()
-	res, err := db.AllDocs(ctx, o)
+	db, err := h.db(c, doctype)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
+	}
+	res, err := db.AllDocs(c.Request.Context(), o)
+	if err != nil {
+		return err
 	}
 	docs := make([]json.RawMessage, 0, len(res.Rows))
 	last := ""
@@ -264,4 +252,5 @@ func (h *Handler) normalDocs(c *gin.Context, doctype string) {
 		bookmark = base64.RawURLEncoding.EncodeToString([]byte(last))
 	}
 	c.JSON(http.StatusOK, gin.H{"rows": docs, "total_rows": res.TotalRows, "bookmark": bookmark})
+	return nil
 }

@@ -31,8 +31,8 @@ import (
 
 func benchEnv(b *testing.B) *env {
 	b.Helper()
-	e := newEnv(b, 0)
-	e.tok = e.token(b, "io.cozy.bench")
+	e := setup(b, 0)
+	e.tok = e.Token(b, "io.cozy.bench")
 	return e
 }
 
@@ -45,7 +45,7 @@ type target struct {
 }
 
 func ours(e *env) target {
-	return target{db: e.url() + "/data/io.cozy.bench", auth: "Bearer " + e.tok, create: "/"}
+	return target{db: e.URL() + "/data/io.cozy.bench", auth: "Bearer " + e.tok, create: "/"}
 }
 
 func (t target) req(method, path, body string) (*http.Request, error) {

@@ -74,13 +74,8 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 	if r.opts.Limit, err = intParam(c, "limit", 0); err != nil {
 		return r, err
 	}
-	for _, p := range []struct {
-		name string
-		dst  *bool
-	}{{"descending", &r.opts.Descending}, {"include_docs", &r.opts.IncludeDocs}, {"conflicts", &r.opts.Conflicts}} {
-		if *p.dst, err = boolParam(c, p.name); err != nil {
-			return r, err
-		}
+	if err := boolParams(c, map[string]*bool{"descending": &r.opts.Descending, "include_docs": &r.opts.IncludeDocs, "conflicts": &r.opts.Conflicts}); err != nil {
+		return r, err
 	}
 	switch style := c.DefaultQuery("style", "main_only"); style {
 	case "main_only":
@@ -111,25 +106,25 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 			r.timeout = maxFeedDuration
 		}
 	}
-	var body struct {
+	var filter struct {
 		DocIDs   []string        `json:"doc_ids"`
 		Selector json.RawMessage `json:"selector"`
 	}
 	if c.Request.Method == http.MethodPost {
-		raw, ok := h.readBody(c)
-		if !ok {
-			return r, errRendered
+		raw, err := body(c, h.limit())
+		if err != nil {
+			return r, err
 		}
 		if len(raw) > 0 {
-			if err := json.Unmarshal(raw, &body); err != nil {
+			if err := json.Unmarshal(raw, &filter); err != nil {
 				return r, store.BadRequest("invalid JSON body: %v", err)
 			}
 		}
 	}
-	switch filter := c.Query("filter"); filter {
+	switch name := c.Query("filter"); name {
 	case "":
 	case "_doc_ids":
-		ids := body.DocIDs
+		ids := filter.DocIDs
 		if v, ok := c.GetQuery("doc_ids"); ok {
 			if err := json.Unmarshal([]byte(v), &ids); err != nil {
 				return r, store.BadRequest("doc_ids must be a JSON array of strings")
@@ -140,16 +135,16 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 		}
 		r.opts.DocIDs = ids
 	case "_selector":
-		if len(body.Selector) == 0 {
+		if len(filter.Selector) == 0 {
 			return r, store.BadRequest("filter=_selector needs a POST body with a \"selector\"")
 		}
-		sel, err := mango.ParseSelector(body.Selector)
+		sel, err := mango.ParseSelector(filter.Selector)
 		if err != nil {
 			return r, store.BadRequest("%v", err)
 		}
 		r.opts.Match = sel.Match
 	default:
-		return r, store.BadRequest("filter %q is not supported (_doc_ids or _selector)", filter)
+		return r, store.BadRequest("filter %q is not supported (_doc_ids or _selector)", name)
 	}
 	since := c.Query("since")
 	if since == "now" {
@@ -164,32 +159,23 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 	return r, nil
 }
 
-// errRendered says that the error answer was already written.
-var errRendered = &store.Error{Kind: store.ErrBadRequest, Code: "bad_request", Reason: "rendered"}
-
 // changes is GET/POST /data/:doctype/_changes. It needs GET on the whole
 // doctype, as upstream.
-func (h *Handler) changes(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) changes(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	req, err := h.parseChanges(c, db)
-	if err == errRendered {
-		return
-	}
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	ctx := c.Request.Context()
-	res, err := db.Changes(ctx, req.opts)
+	res, err := db.Changes(c.Request.Context(), req.opts)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	switch {
 	case req.feed == "continuous":
@@ -199,6 +185,7 @@ func (h *Handler) changes(c *gin.Context, doctype string) {
 	default:
 		writeChanges(c, res)
 	}
+	return nil
 }
 
 func writeChanges(c *gin.Context, res store.ChangesResult) {

@@ -6,49 +6,50 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestChanges(t *testing.T) {
-	e := newEnv(t, 0)
+	e := setup(t, 0)
 	for _, b := range []string{`{"k":"a"}`, `{"k":"b","local":true}`, `{"k":"c"}`} {
-		e.do(t, "PUT", "/data/io.cozy.test/"+b[6:7], e.tok, b)
+		e.send(t, "PUT", "/data/io.cozy.test/"+b[6:7], b)
 	}
-	r := e.do(t, "GET", "/data/io.cozy.test/a", e.tok, "")
-	rev := r.json(t)["_rev"].(string)
-	e.do(t, "DELETE", "/data/io.cozy.test/a?rev="+rev, e.tok, "")
-	e.run(t, []call{
-		{name: "normal", method: "GET", path: "/data/io.cozy.test/_changes", status: 200,
-			contains: []string{`"last_seq":"4"`, `"id":"a"`, `"deleted":true`, `"seq":"2"`, `"pending":0`}},
-		{name: "since", method: "GET", path: "/data/io.cozy.test/_changes?since=3", status: 200, contains: []string{`"results":[{"seq":"4","id":"a"`}},
-		{name: "since now", method: "GET", path: "/data/io.cozy.test/_changes?since=now", status: 200, contains: []string{`"results":[]`, `"last_seq":"4"`}},
-		{name: "limit descending", method: "GET", path: "/data/io.cozy.test/_changes?limit=1&descending=true", status: 200, contains: []string{`"results":[{"seq":"4","id":"a"`}},
-		{name: "include_docs", method: "GET", path: "/data/io.cozy.test/_changes?include_docs=true&since=2", status: 200, contains: []string{`"doc":{"_id":"c"`}},
-		{name: "style all_docs", method: "GET", path: "/data/io.cozy.test/_changes?style=all_docs", status: 200},
-		{name: "doc_ids GET", method: "GET", path: `/data/io.cozy.test/_changes?filter=_doc_ids&doc_ids=["c"]`, status: 200, contains: []string{`"results":[{"seq":"3","id":"c"`}},
-		{name: "doc_ids POST", method: "POST", path: `/data/io.cozy.test/_changes?filter=_doc_ids`, body: `{"doc_ids":["b"]}`, status: 200, contains: []string{`"results":[{"seq":"2","id":"b"`}},
-		{name: "selector", method: "POST", path: `/data/io.cozy.test/_changes?filter=_selector`, body: `{"selector":{"local":{"$exists":false}}}`, status: 200, contains: []string{`"id":"c"`}},
-		{name: "selector without body", method: "GET", path: `/data/io.cozy.test/_changes?filter=_selector`, status: 400},
-		{name: "bad selector", method: "POST", path: `/data/io.cozy.test/_changes?filter=_selector`, body: `{"selector":{"$nope":1}}`, status: 400},
-		{name: "bad filter", method: "GET", path: `/data/io.cozy.test/_changes?filter=app/f`, status: 400},
-		{name: "bad feed", method: "GET", path: `/data/io.cozy.test/_changes?feed=eventsource`, status: 400},
-		{name: "bad since", method: "GET", path: `/data/io.cozy.test/_changes?since=abc`, status: 400},
-		{name: "bad limit", method: "GET", path: `/data/io.cozy.test/_changes?limit=-1`, status: 400},
-		{name: "bad style", method: "GET", path: `/data/io.cozy.test/_changes?style=x`, status: 400},
-		{name: "longpoll with changes answers at once", method: "GET", path: `/data/io.cozy.test/_changes?feed=longpoll&since=3`, status: 200, contains: []string{`"seq":"4"`}},
-		{name: "longpoll timeout", method: "GET", path: `/data/io.cozy.test/_changes?feed=longpoll&since=now&timeout=50`, status: 200, contains: []string{`"results":[]`, `"last_seq":"4"`}},
-		{name: "continuous timeout", method: "GET", path: `/data/io.cozy.test/_changes?feed=continuous&timeout=50`, status: 200, contains: []string{`{"seq":"2","id":"b"`, `{"last_seq":"4"}`}},
-		{name: "continuous limit", method: "GET", path: `/data/io.cozy.test/_changes?feed=continuous&limit=1`, status: 200, contains: []string{`{"last_seq":"2"}`}},
-		{name: "missing db", method: "GET", path: "/data/io.cozy.other/_changes", status: 404},
+	rev := object(t, e.must(t, 200, "GET", "/data/io.cozy.test/a", ""))["_rev"].(string)
+	e.send(t, "DELETE", "/data/io.cozy.test/a?rev="+rev, "")
+	e.Run(t, []webtest.Scenario{
+		{Name: "normal", Method: "GET", URL: "/data/io.cozy.test/_changes", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"last_seq":"4"`, `"id":"a"`, `"deleted":true`, `"seq":"2"`, `"pending":0`}},
+		{Name: "since", Method: "GET", URL: "/data/io.cozy.test/_changes?since=3", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"results":[{"seq":"4","id":"a"`}},
+		{Name: "since now", Method: "GET", URL: "/data/io.cozy.test/_changes?since=now", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"results":[]`, `"last_seq":"4"`}},
+		{Name: "limit descending", Method: "GET", URL: "/data/io.cozy.test/_changes?limit=1&descending=true", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"results":[{"seq":"4","id":"a"`}},
+		{Name: "include_docs", Method: "GET", URL: "/data/io.cozy.test/_changes?include_docs=true&since=2", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"doc":{"_id":"c"`}},
+		{Name: "style all_docs", Method: "GET", URL: "/data/io.cozy.test/_changes?style=all_docs", Token: e.tok, ExpectedStatus: 200},
+		{Name: "doc_ids GET", Method: "GET", URL: `/data/io.cozy.test/_changes?filter=_doc_ids&doc_ids=["c"]`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"results":[{"seq":"3","id":"c"`}},
+		{Name: "doc_ids POST", Method: "POST", URL: `/data/io.cozy.test/_changes?filter=_doc_ids`, Body: `{"doc_ids":["b"]}`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"results":[{"seq":"2","id":"b"`}},
+		{Name: "selector", Method: "POST", URL: `/data/io.cozy.test/_changes?filter=_selector`, Body: `{"selector":{"local":{"$exists":false}}}`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"id":"c"`}},
+		{Name: "selector without body", Method: "GET", URL: `/data/io.cozy.test/_changes?filter=_selector`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "bad selector", Method: "POST", URL: `/data/io.cozy.test/_changes?filter=_selector`, Body: `{"selector":{"$nope":1}}`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "bad filter", Method: "GET", URL: `/data/io.cozy.test/_changes?filter=app/f`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "bad feed", Method: "GET", URL: `/data/io.cozy.test/_changes?feed=eventsource`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "bad since", Method: "GET", URL: `/data/io.cozy.test/_changes?since=abc`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "bad limit", Method: "GET", URL: `/data/io.cozy.test/_changes?limit=-1`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "bad style", Method: "GET", URL: `/data/io.cozy.test/_changes?style=x`, Token: e.tok, ExpectedStatus: 400},
+		{Name: "longpoll with changes answers at once", Method: "GET", URL: `/data/io.cozy.test/_changes?feed=longpoll&since=3`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"seq":"4"`}},
+		{Name: "longpoll timeout", Method: "GET", URL: `/data/io.cozy.test/_changes?feed=longpoll&since=now&timeout=50`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"results":[]`, `"last_seq":"4"`}},
+		{Name: "continuous timeout", Method: "GET", URL: `/data/io.cozy.test/_changes?feed=continuous&timeout=50`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`{"seq":"2","id":"b"`, `{"last_seq":"4"}`}},
+		{Name: "continuous limit", Method: "GET", URL: `/data/io.cozy.test/_changes?feed=continuous&limit=1`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`{"last_seq":"2"}`}},
+		{Name: "missing db", Method: "GET", URL: "/data/io.cozy.other/_changes", Token: e.tok, ExpectedStatus: 404},
 	})
 }
 
 // TestChangesLongpollWakes: a longpoll with a heartbeat sends newlines and
 // answers with the write that wakes it.
 func TestChangesLongpollWakes(t *testing.T) {
-	e := newEnv(t, 0)
-	e.do(t, "PUT", "/data/io.cozy.test/first", e.tok, `{}`)
+	e := setup(t, 0)
+	e.send(t, "PUT", "/data/io.cozy.test/first", `{}`)
 	for _, feed := range []string{"longpoll", "continuous"} {
-		req, _ := http.NewRequest("GET", e.url()+"/data/io.cozy.test/_changes?feed="+feed+"&since=now&heartbeat=100", nil)
+		req, _ := http.NewRequest("GET", e.URL()+"/data/io.cozy.test/_changes?feed="+feed+"&since=now&heartbeat=100", nil)
 		req.Header.Set("Authorization", "Bearer "+e.tok)
 		res, err := http.DefaultClient.Do(req)
 		if err != nil {
@@ -60,7 +61,7 @@ func TestChangesLongpollWakes(t *testing.T) {
 		if err != nil || line != "\n" {
 			t.Fatalf("%s: first line %q, %v", feed, line, err)
 		}
-		e.do(t, "PUT", "/data/io.cozy.test/woke-"+feed, e.tok, `{}`)
+		e.send(t, "PUT", "/data/io.cozy.test/woke-"+feed, `{}`)
 		for {
 			line, err = rd.ReadString('\n')
 			if err != nil {

@@ -1,12 +1,9 @@
 package data
 
 import (
-	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/instance"
@@ -34,7 +31,7 @@ type Handler struct {
 // Register adds the /data routes to r. A single catch-all route dispatches
 // on the escaped path, so that document ids may hold "/" (sent as %2F).
 func (h *Handler) Register(r *gin.RouterGroup) {
-	r.Any("/data/*path", h.dispatch)
+	r.Any("/data/*path", httperr.Handle(h.dispatch))
 }
 
 // route is a parsed /data path.
@@ -84,66 +81,66 @@ func parsePath(escaped string) (route, bool) {
 	return rt, true
 }
 
-func (h *Handler) dispatch(c *gin.Context) {
+func (h *Handler) dispatch(c *gin.Context) error {
 	if doctype, id, ok := referencesPath(c.Request.URL.EscapedPath()); ok && h.Relationships != nil {
 		h.Relationships.References(c, doctype, id)
-		return
+		return nil
 	}
 	rt, ok := parsePath(c.Request.URL.EscapedPath())
 	if !ok {
-		notFound(c)
-		return
+		return errMissing
 	}
 	m := c.Request.Method
 	switch {
 	case rt.doctype == "":
-		h.root(c, m)
+		return h.root(c, m)
 	case rt.doctype == "_all_doctypes" && m == http.MethodGet:
-		h.allDoctypes(c)
+		return h.allDoctypes(c)
 	case rt.special == "" && rt.id == "":
-		h.database(c, rt, m)
+		return h.database(c, rt, m)
 	case rt.special == "":
-		h.document(c, rt, m)
+		return h.document(c, rt, m)
 	case rt.special == "_local":
-		h.local(c, rt, m)
+		return h.local(c, rt, m)
 	case rt.special == "_design":
-		h.design(c, rt, m)
+		return h.design(c, rt, m)
 	default:
-		h.special(c, rt, m)
+		return h.special(c, rt, m)
 	}
 }
 
-func (h *Handler) database(c *gin.Context, rt route, m string) {
+func (h *Handler) database(c *gin.Context, rt route, m string) error {
 	switch m {
 	case http.MethodGet, http.MethodHead:
-		h.dbInfo(c, rt.doctype)
+		return h.dbInfo(c, rt.doctype)
 	case http.MethodPut:
-		h.dbCreate(c, rt.doctype)
+		return h.dbCreate(c, rt.doctype)
 	case http.MethodDelete:
-		h.dbDestroy(c, rt.doctype)
+		return h.dbDestroy(c, rt.doctype)
 	case http.MethodPost:
-		h.createDoc(c, rt.doctype)
-	default:
-		notAllowed(c)
+		return h.createDoc(c, rt.doctype)
 	}
+	return notAllowed(c)
 }
 
-func (h *Handler) document(c *gin.Context, rt route, m string) {
+func (h *Handler) document(c *gin.Context, rt route, m string) error {
 	switch m {
 	case http.MethodGet, http.MethodHead:
-		h.getDoc(c, rt.doctype, rt.id)
+		return h.getDoc(c, rt.doctype, rt.id)
 	case http.MethodPut:
-		h.putDoc(c, rt.doctype, rt.id)
+		return h.putDoc(c, rt.doctype, rt.id)
 	case http.MethodDelete:
-		h.deleteDoc(c, rt.doctype, rt.id)
-	default:
-		notAllowed(c)
+		return h.deleteDoc(c, rt.doctype, rt.id)
 	}
+	return notAllowed(c)
 }
 
-func (h *Handler) special(c *gin.Context, rt route, m string) {
-	type key struct{ name, method string }
-	routes := map[key]func(*gin.Context, string){
+// specialRoute names a /data/:doctype/_name route and its method.
+type specialRoute struct{ name, method string }
+
+// specials returns the handlers of the /data/:doctype/_name routes.
+func (h *Handler) specials() map[specialRoute]func(*gin.Context, string) error {
+	return map[specialRoute]func(*gin.Context, string) error{
 		{"_all_docs", http.MethodGet}:            h.allDocs,
 		{"_all_docs", http.MethodPost}:           h.allDocs,
 		{"_normal_docs", http.MethodGet}:         h.normalDocs,
@@ -159,152 +156,45 @@ func (h *Handler) special(c *gin.Context, rt route, m string) {
 		{"_bulk_docs", http.MethodPost}:          h.bulkDocs,
 		{"_ensure_full_commit", http.MethodPost}: h.ensureFullCommit,
 	}
+}
+
+func (h *Handler) special(c *gin.Context, rt route, m string) error {
 	if rt.special == "_index" && m == http.MethodDelete {
-		h.deleteIndex(c, rt)
-		return
+		return h.deleteIndex(c, rt)
 	}
 	if len(rt.extra) > 0 && !(len(rt.extra) == 1 && rt.extra[0] == "") {
-		notFound(c)
-		return
+		return errMissing
 	}
-	if f, ok := routes[key{rt.special, m}]; ok {
-		f(c, rt.doctype)
-		return
+	routes := h.specials()
+	if f, ok := routes[specialRoute{rt.special, m}]; ok {
+		return f(c, rt.doctype)
 	}
 	for k := range routes {
 		if k.name == rt.special {
-			notAllowed(c)
-			return
+			return notAllowed(c)
 		}
 	}
-	notFound(c)
+	return errMissing
 }
 
 // db returns the doctype's database in the instance's store.
-func (h *Handler) db(c *gin.Context, doctype string) (store.DB, bool) {
+func (h *Handler) db(c *gin.Context, doctype string) (store.DB, error) {
 	inst := middleware.GetInstance(c)
 	if inst == nil {
-		notFound(c)
-		return nil, false
+		return nil, errMissing
 	}
 	st, err := h.Instances.Store(inst)
 	if err != nil {
-		fail(c, err)
-		return nil, false
+		return nil, err
 	}
-	return st.DB(doctype), true
+	return st.DB(doctype), nil
 }
 
-// readBody reads the whole request body within the configured limit.
-func (h *Handler) readBody(c *gin.Context) ([]byte, bool) {
-	limit := h.BodyLimit
-	if limit <= 0 {
-		limit = DefaultBodyLimit
-	}
-	b, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			fail(c, &httperr.Error{Status: http.StatusRequestEntityTooLarge, Code: "too_large",
-				Detail: "the request body is larger than " + strconv.FormatInt(limit, 10) + " bytes"})
-			return nil, false
-		}
-		fail(c, store.BadRequest("cannot read the request body: %v", err))
-		return nil, false
-	}
-	return b, true
-}
+// errMissing is CouchDB's answer for a path that names nothing.
+var errMissing = &httperr.Error{Status: http.StatusNotFound, Code: "not_found", Detail: "missing"}
 
-// storeStatus maps a store sentinel to its HTTP status.
-func storeStatus(kind error) int {
-	switch {
-	case errors.Is(kind, store.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(kind, store.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(kind, store.ErrBadRequest), errors.Is(kind, store.ErrNoUsableIndex):
-		return http.StatusBadRequest
-	case errors.Is(kind, store.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(kind, store.ErrExists):
-		return http.StatusPreconditionFailed
-	case errors.Is(kind, store.ErrNotSupported):
-		return http.StatusNotImplemented
-	}
-	return http.StatusInternalServerError
-}
-
-// fail renders err in CouchDB's shape and aborts the request.
-func fail(c *gin.Context, err error) {
-	var se *store.Error
-	if errors.As(err, &se) && se.Kind != nil {
-		status := storeStatus(se.Kind)
-		if status >= 500 {
-			c.Error(err)
-			c.AbortWithStatusJSON(status, gin.H{"error": "internal_server_error", "reason": http.StatusText(status)})
-			return
-		}
-		c.AbortWithStatusJSON(status, gin.H{"error": se.Code, "reason": se.Reason})
-		return
-	}
-	httperr.Couch(c, err)
-}
-
-func badRequest(c *gin.Context, format string, args ...any) {
-	fail(c, store.BadRequest(format, args...))
-}
-
-func notFound(c *gin.Context) {
-	fail(c, &httperr.Error{Status: http.StatusNotFound, Code: "not_found", Detail: "missing"})
-}
-
-func notAllowed(c *gin.Context) {
-	fail(c, &httperr.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
-		Detail: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path})
-}
-
-// seqString renders an update sequence as clients see it.
-func seqString(seq uint64) string { return strconv.FormatUint(seq, 10) }
-
-// parseSeq reads a sequence sent back by a client: digits, optionally
-// followed by "-..." (CouchDB's opaque form), or a JSON string or number.
-func parseSeq(s string) (uint64, error) {
-	s = strings.Trim(s, `"`)
-	if s == "" {
-		return 0, nil
-	}
-	if i := strings.IndexByte(s, '-'); i > 0 {
-		s = s[:i]
-	}
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
-		return 0, store.BadRequest("invalid sequence %q", s)
-	}
-	return n, nil
-}
-
-// boolParam reads a boolean query parameter ("true"/"false").
-func boolParam(c *gin.Context, name string) (bool, error) {
-	v, ok := c.GetQuery(name)
-	if !ok || v == "" {
-		return false, nil
-	}
-	b, err := strconv.ParseBool(v)
-	if err != nil {
-		return false, store.BadRequest("query parameter %s must be true or false, not %q", name, v)
-	}
-	return b, nil
-}
-
-// intParam reads a non-negative integer query parameter (def when absent).
-func intParam(c *gin.Context, name string, def int) (int, error) {
-	v, ok := c.GetQuery(name)
-	if !ok || v == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 0 {
-		return 0, store.BadRequest("query parameter %s must be a non-negative integer, not %q", name, v)
-	}
-	return n, nil
+// notAllowed is the answer for a method a /data route does not serve.
+func notAllowed(c *gin.Context) error {
+	return &httperr.Error{Status: http.StatusMethodNotAllowed, Code: "method_not_allowed",
+		Detail: "method " + c.Request.Method + " not allowed on " + c.Request.URL.Path}
 }

@@ -10,7 +10,9 @@
 // Permissions: every route checks the request's permission, including the
 // server root GET /data/ (any valid token). Reading, creating, updating or
 // deleting one document checks that document against the token's rules
-// (tokens restricted to some ids or field values work there). Every route
+// (tokens restricted to some ids or field values work there); reading
+// revisions (rev, open_revs, _bulk_get) checks each revision returned, so
+// a conflict outside a token's rules never comes out. Every route
 // that lists, queries or replicates (_all_docs, _normal_docs, _design_docs,
 // _find, _index, _changes, _revs_diff, _bulk_get, _bulk_docs, db info) needs
 // the verb on the whole doctype, as upstream does: a restricted token cannot
@@ -18,6 +20,12 @@
 // read-only token can pull (PouchDB writes checkpoints on the source too).
 // Reserved doctypes are refused and read-only ones cannot be written
 // (permission.CheckData*).
+//
+// Bodies: every JSON body is bounded (Handler.BodyLimit, 413) and must be
+// valid text (no invalid UTF-8, no lone surrogate escape: 400). _bulk_docs
+// and _bulk_get name at most 10000 documents (CouchDB's defaults, 413,
+// refused while decoding); _local documents are at most 64 KiB each and
+// 1000 per doctype (see store.MaxLocalSize and store.MaxLocalDocs).
 //
 // Limits: one catch-all route owns /data/*; attachments are stored inline
 // only; _changes has no eventsource feed and a longpoll or continuous feed

@@ -1,100 +1,115 @@
 package data_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestRootAndDoctypes(t *testing.T) {
-	e := newEnv(t, 0)
-	e.do(t, "POST", "/data/io.cozy.test/", e.tok, `{"a":1}`)
-	e.run(t, []call{
-		{name: "root", method: "GET", path: "/data/", status: 200, contains: []string{`"couchdb":"Welcome"`, `"uuid"`}},
-		{name: "root without token", method: "GET", path: "/data/", tok: "-", status: 401},
-		{name: "doctypes", method: "GET", path: "/data/_all_doctypes", status: 200, contains: []string{`["io.cozy.test"]`}},
-		{name: "doctypes needs io.cozy.doctypes", method: "GET", path: "/data/_all_doctypes", tok: e.token(t, "io.cozy.test"), status: 403},
+	e := setup(t, 0)
+	e.must(t, 201, "POST", "/data/io.cozy.test/", `{"a":1}`)
+	e.Run(t, []webtest.Scenario{
+		{Name: "root", Method: "GET", URL: "/data/", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"couchdb":"Welcome"`, `"uuid"`}},
+		{Name: "root without token", Method: "GET", URL: "/data/", ExpectedStatus: 401},
+		{Name: "root POST", Method: "POST", URL: "/data/", Token: e.tok, ExpectedStatus: 405, ExpectedContent: []string{`"error":"method_not_allowed"`}},
+		{Name: "doctypes", Method: "GET", URL: "/data/_all_doctypes", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`["io.cozy.test"]`}},
+		{Name: "doctypes needs io.cozy.doctypes", Method: "GET", URL: "/data/_all_doctypes", Token: e.Token(t, "io.cozy.test"), ExpectedStatus: 403},
 	})
 }
 
 func TestCRUD(t *testing.T) {
-	e := newEnv(t, 0)
-	r := e.do(t, "POST", "/data/io.cozy.test/", e.tok, `{"name":"été","nested":{"a":[1,2]},"_type":"io.cozy.test"}`)
-	if r.status != 201 {
-		t.Fatalf("create: %d %s", r.status, r.body)
-	}
-	m := r.json(t)
-	id, rev := m["id"].(string), m["rev"].(string)
-	data := m["data"].(map[string]any)
-	if m["type"] != "io.cozy.test" || m["ok"] != true || data["_id"] != id || data["_type"] != "io.cozy.test" || data["name"] != "été" {
-		t.Fatalf("create answer: %s", r.body)
-	}
-	e.run(t, []call{
-		{name: "get", method: "GET", path: "/data/io.cozy.test/" + id, status: 200, contains: []string{`"_type":"io.cozy.test"`, `"name":"été"`, rev}},
-		{name: "get missing", method: "GET", path: "/data/io.cozy.test/nope", status: 404, contains: []string{`"error":"not_found"`, `"reason":"missing"`}},
-		{name: "create with _id", method: "POST", path: "/data/io.cozy.test/", body: `{"_id":"x"}`, status: 400, contains: []string{"_id"}},
-		{name: "create with _rev", method: "POST", path: "/data/io.cozy.test/", body: `{"_rev":"1-a"}`, status: 400, contains: []string{"_rev"}},
-		{name: "create with _foo", method: "POST", path: "/data/io.cozy.test/", body: `{"_foo":1}`, status: 400, contains: []string{"_foo"}},
-		{name: "malformed JSON", method: "POST", path: "/data/io.cozy.test/", body: `{"a":`, status: 400, contains: []string{"bad_request"}},
-		{name: "not an object", method: "POST", path: "/data/io.cozy.test/", body: `[1]`, status: 400},
-		{name: "invalid doctype", method: "POST", path: "/data/IO..x/", body: `{}`, status: 400},
-		{name: "reserved doctype read", method: "GET", path: "/data/io.cozy.sessions/x", tok: e.token(t, "io.cozy.sessions"), status: 403, contains: []string{"reserved doctype"}},
-		{name: "read-only doctype write", method: "POST", path: "/data/io.cozy.files/", body: `{}`, status: 403, contains: []string{"reserved doctype"}},
-		{name: "read-only doctype bulk", method: "POST", path: "/data/io.cozy.files/_bulk_docs", body: `{"docs":[{}]}`, status: 403, contains: []string{"reserved doctype"}},
-		{name: "no token", method: "GET", path: "/data/io.cozy.test/" + id, tok: "-", status: 401},
-		{name: "other doctype", method: "GET", path: "/data/io.cozy.nope/" + id, status: 403},
-		{name: "update without rev", method: "PUT", path: "/data/io.cozy.test/" + id, body: `{"name":"b"}`, status: 409, contains: []string{"conflict"}},
-		{name: "update stale rev", method: "PUT", path: "/data/io.cozy.test/" + id, body: `{"_rev":"1-abc","name":"b"}`, status: 409},
-		{name: "update id mismatch", method: "PUT", path: "/data/io.cozy.test/" + id, body: `{"_id":"other","_rev":"` + rev + `"}`, status: 400},
-		{name: "invalid rev", method: "PUT", path: "/data/io.cozy.test/" + id, body: `{"_rev":"zzz"}`, status: 400},
-		{name: "update", method: "PUT", path: "/data/io.cozy.test/" + id, body: `{"_rev":"` + rev + `","_type":"io.cozy.test","name":"b"}`, status: 200, contains: []string{`"rev":"2-`, `"name":"b"`}},
-		{name: "fixed id with slash", method: "PUT", path: "/data/io.cozy.test/a%2Fb%3F%23%25", body: `{"x":1}`, status: 200, contains: []string{`"id":"a/b?#%"`}},
-		{name: "get fixed id", method: "GET", path: "/data/io.cozy.test/a%2Fb%3F%23%25", status: 200, contains: []string{`"_id":"a/b?#%"`}},
-		{name: "delete without rev", method: "DELETE", path: "/data/io.cozy.test/" + id, status: 400, contains: []string{"rev"}},
-		{name: "delete stale", method: "DELETE", path: "/data/io.cozy.test/" + id + "?rev=" + rev, status: 409},
-		{name: "db info", method: "GET", path: "/data/io.cozy.test/", status: 200, contains: []string{`"doc_count":2`, `"update_seq":"`}},
-		{name: "db info missing", method: "GET", path: "/data/io.cozy.other/", status: 404},
-		{name: "db create", method: "PUT", path: "/data/io.cozy.other/", status: 201},
-		{name: "db create again", method: "PUT", path: "/data/io.cozy.other/", status: 412},
-		{name: "bad method", method: "PATCH", path: "/data/io.cozy.test/" + id, status: 405},
-		{name: "unknown special", method: "GET", path: "/data/io.cozy.test/_nope", status: 404},
+	e := setup(t, 0)
+	var id, rev string
+	e.Run(t, []webtest.Scenario{{
+		Name: "create", Method: "POST", URL: "/data/io.cozy.test/", Token: e.tok,
+		Body:           `{"name":"été","nested":{"a":[1,2]},"_type":"io.cozy.test"}`,
+		ExpectedStatus: 201, ExpectedContent: []string{`"ok":true`, `"type":"io.cozy.test"`, `"_type":"io.cozy.test"`, `"name":"été"`},
+		ExpectedEvents: map[string]int{"CREATED io.cozy.test": 1},
+		After: func(t *testing.T, _ *http.Response, body string) {
+			m := object(t, body)
+			id, rev = m["id"].(string), m["rev"].(string)
+			if len(id) != 32 || m["data"].(map[string]any)["_id"] != id {
+				t.Fatalf("create answer: %s", body)
+			}
+		},
+	}})
+	tok := e.tok
+	e.Run(t, []webtest.Scenario{
+		{Name: "get", Method: "GET", URL: "/data/io.cozy.test/" + id, Token: tok, ExpectedStatus: 200, ExpectedContent: []string{`"_type":"io.cozy.test"`, `"name":"été"`, rev},
+			ExpectedHeaders: map[string]string{"Etag": `"` + rev + `"`}},
+		{Name: "get missing", Method: "GET", URL: "/data/io.cozy.test/nope", Token: tok, ExpectedStatus: 404, ExpectedContent: []string{`"error":"not_found"`, `"reason":"missing"`}},
+		{Name: "create with _id", Method: "POST", URL: "/data/io.cozy.test/", Body: `{"_id":"x"}`, Token: tok, ExpectedStatus: 400, ExpectedContent: []string{"_id"}},
+		{Name: "create with _rev", Method: "POST", URL: "/data/io.cozy.test/", Body: `{"_rev":"1-a"}`, Token: tok, ExpectedStatus: 400, ExpectedContent: []string{"_rev"}},
+		{Name: "create with _foo", Method: "POST", URL: "/data/io.cozy.test/", Body: `{"_foo":1}`, Token: tok, ExpectedStatus: 400, ExpectedContent: []string{"_foo", `"error":"doc_validation"`}},
+		{Name: "malformed JSON", Method: "POST", URL: "/data/io.cozy.test/", Body: `{"a":`, Token: tok, ExpectedStatus: 400, ExpectedContent: []string{"bad_request"}},
+		{Name: "not an object", Method: "POST", URL: "/data/io.cozy.test/", Body: `[1]`, Token: tok, ExpectedStatus: 400},
+		{Name: "invalid doctype", Method: "POST", URL: "/data/IO..x/", Body: `{}`, Token: tok, ExpectedStatus: 400},
+		{Name: "reserved doctype read", Method: "GET", URL: "/data/io.cozy.sessions/x", Token: e.Token(t, "io.cozy.sessions"), ExpectedStatus: 403, ExpectedContent: []string{"reserved doctype"}},
+		{Name: "read-only doctype write", Method: "POST", URL: "/data/io.cozy.files/", Body: `{}`, Token: tok, ExpectedStatus: 403, ExpectedContent: []string{"reserved doctype"}},
+		{Name: "read-only doctype bulk", Method: "POST", URL: "/data/io.cozy.files/_bulk_docs", Body: `{"docs":[{}]}`, Token: tok, ExpectedStatus: 403, ExpectedContent: []string{"reserved doctype"}},
+		{Name: "no token", Method: "GET", URL: "/data/io.cozy.test/" + id, ExpectedStatus: 401},
+		{Name: "other doctype", Method: "GET", URL: "/data/io.cozy.nope/" + id, Token: tok, ExpectedStatus: 403},
+		{Name: "update without rev", Method: "PUT", URL: "/data/io.cozy.test/" + id, Body: `{"name":"b"}`, Token: tok, ExpectedStatus: 409, ExpectedContent: []string{"conflict"}},
+		{Name: "update stale rev", Method: "PUT", URL: "/data/io.cozy.test/" + id, Body: `{"_rev":"1-abc","name":"b"}`, Token: tok, ExpectedStatus: 409},
+		{Name: "update id mismatch", Method: "PUT", URL: "/data/io.cozy.test/" + id, Body: `{"_id":"other","_rev":"` + rev + `"}`, Token: tok, ExpectedStatus: 400},
+		{Name: "invalid rev", Method: "PUT", URL: "/data/io.cozy.test/" + id, Body: `{"_rev":"zzz"}`, Token: tok, ExpectedStatus: 400},
+		{Name: "update", Method: "PUT", URL: "/data/io.cozy.test/" + id, Body: `{"_rev":"` + rev + `","_type":"io.cozy.test","name":"b"}`, Token: tok,
+			ExpectedStatus: 200, ExpectedContent: []string{`"rev":"2-`, `"name":"b"`}, ExpectedEvents: map[string]int{"UPDATED io.cozy.test": 1}},
+		{Name: "fixed id with slash", Method: "PUT", URL: "/data/io.cozy.test/a%2Fb%3F%23%25", Body: `{"x":1}`, Token: tok,
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"a/b?#%"`}, ExpectedEvents: map[string]int{"CREATED io.cozy.test": 1}},
+		{Name: "get fixed id", Method: "GET", URL: "/data/io.cozy.test/a%2Fb%3F%23%25", Token: tok, ExpectedStatus: 200, ExpectedContent: []string{`"_id":"a/b?#%"`}},
+		{Name: "delete without rev", Method: "DELETE", URL: "/data/io.cozy.test/" + id, Token: tok, ExpectedStatus: 400, ExpectedContent: []string{"rev"}},
+		{Name: "delete stale", Method: "DELETE", URL: "/data/io.cozy.test/" + id + "?rev=" + rev, Token: tok, ExpectedStatus: 409},
+		{Name: "delete missing", Method: "DELETE", URL: "/data/io.cozy.test/nope?rev=1-a", Token: tok, ExpectedStatus: 404},
+		{Name: "db info", Method: "GET", URL: "/data/io.cozy.test/", Token: tok, ExpectedStatus: 200, ExpectedContent: []string{`"doc_count":2`, `"update_seq":"`}},
+		{Name: "db info missing", Method: "GET", URL: "/data/io.cozy.other/", Token: tok, ExpectedStatus: 404},
+		{Name: "db create", Method: "PUT", URL: "/data/io.cozy.other/", Token: tok, ExpectedStatus: 201},
+		{Name: "db create again", Method: "PUT", URL: "/data/io.cozy.other/", Token: tok, ExpectedStatus: 412},
+		{Name: "bad method", Method: "PATCH", URL: "/data/io.cozy.test/" + id, Token: tok, ExpectedStatus: 405},
+		{Name: "unknown special", Method: "GET", URL: "/data/io.cozy.test/_nope", Token: tok, ExpectedStatus: 404},
+		{Name: "special bad method", Method: "PUT", URL: "/data/io.cozy.test/_find", Token: tok, ExpectedStatus: 405},
+		{Name: "path too deep", Method: "GET", URL: "/data/io.cozy.test/a/b", Token: tok, ExpectedStatus: 404, ExpectedContent: []string{`"error":"not_found"`}},
 	})
-	r = e.do(t, "GET", "/data/io.cozy.test/"+id, e.tok, "")
-	rev2 := r.json(t)["_rev"].(string)
-	r = e.do(t, "DELETE", "/data/io.cozy.test/"+id, e.tok, "", "If-Match", `"`+rev2+`"`)
-	if r.status != 200 || !strings.Contains(r.body, `"_deleted":true`) {
-		t.Fatalf("delete: %d %s", r.status, r.body)
-	}
-	if r := e.do(t, "GET", "/data/io.cozy.test/"+id, e.tok, ""); r.status != 404 || !strings.Contains(r.body, "deleted") {
-		t.Fatalf("get deleted: %d %s", r.status, r.body)
-	}
+	rev2 := object(t, e.must(t, 200, "GET", "/data/io.cozy.test/"+id, ""))["_rev"].(string)
+	e.Run(t, []webtest.Scenario{
+		{Name: "delete with If-Match", Method: "DELETE", URL: "/data/io.cozy.test/" + id, Token: tok, Headers: map[string]string{"If-Match": `"` + rev2 + `"`},
+			ExpectedStatus: 200, ExpectedContent: []string{`"_deleted":true`}, ExpectedEvents: map[string]int{"DELETED io.cozy.test": 1}},
+		{Name: "get deleted", Method: "GET", URL: "/data/io.cozy.test/" + id, Token: tok, ExpectedStatus: 404, ExpectedContent: []string{"deleted"}},
+	})
 }
 
 func TestRestrictedToken(t *testing.T) {
-	e := newEnv(t, 0)
-	e.do(t, "PUT", "/data/io.cozy.test/mine", e.tok, `{"owner":"me"}`)
-	e.do(t, "PUT", "/data/io.cozy.test/theirs", e.tok, `{"owner":"them"}`)
-	one := e.token(t, "io.cozy.test:ALL:mine")
-	ro := e.token(t, "io.cozy.test:GET")
-	e.run(t, []call{
-		{name: "own doc", method: "GET", path: "/data/io.cozy.test/mine", tok: one, status: 200},
-		{name: "other doc", method: "GET", path: "/data/io.cozy.test/theirs", tok: one, status: 403},
-		{name: "list needs whole doctype", method: "GET", path: "/data/io.cozy.test/_all_docs", tok: one, status: 403},
-		{name: "changes needs whole doctype", method: "GET", path: "/data/io.cozy.test/_changes", tok: one, status: 403},
-		{name: "find needs whole doctype", method: "POST", path: "/data/io.cozy.test/_find", body: `{"selector":{}}`, tok: one, status: 403},
-		{name: "bulk_docs needs whole doctype", method: "POST", path: "/data/io.cozy.test/_bulk_docs", body: `{"docs":[]}`, tok: one, status: 403},
-		{name: "read-only token cannot write", method: "PUT", path: "/data/io.cozy.test/x", body: `{}`, tok: ro, status: 403},
-		{name: "read-only token writes checkpoints", method: "PUT", path: "/data/io.cozy.test/_local/cp", body: `{"last_seq":"1"}`, tok: ro, status: 201},
-		{name: "read-only token bulk_get", method: "POST", path: "/data/io.cozy.test/_bulk_get", body: `{"docs":[{"id":"mine"}]}`, tok: ro, status: 200, contains: []string{`"owner":"me"`}},
-		{name: "read-only token bulk_docs", method: "POST", path: "/data/io.cozy.test/_bulk_docs", body: `{"docs":[]}`, tok: ro, status: 403},
+	e := setup(t, 0)
+	e.must(t, 200, "PUT", "/data/io.cozy.test/mine", `{"owner":"me"}`)
+	e.must(t, 200, "PUT", "/data/io.cozy.test/theirs", `{"owner":"them"}`)
+	one := e.Token(t, "io.cozy.test:ALL:mine")
+	ro := e.Token(t, "io.cozy.test:GET")
+	e.Run(t, []webtest.Scenario{
+		{Name: "own doc", Method: "GET", URL: "/data/io.cozy.test/mine", Token: one, ExpectedStatus: 200},
+		{Name: "other doc", Method: "GET", URL: "/data/io.cozy.test/theirs", Token: one, ExpectedStatus: 403},
+		{Name: "list needs whole doctype", Method: "GET", URL: "/data/io.cozy.test/_all_docs", Token: one, ExpectedStatus: 403},
+		{Name: "changes needs whole doctype", Method: "GET", URL: "/data/io.cozy.test/_changes", Token: one, ExpectedStatus: 403},
+		{Name: "find needs whole doctype", Method: "POST", URL: "/data/io.cozy.test/_find", Body: `{"selector":{}}`, Token: one, ExpectedStatus: 403},
+		{Name: "bulk_docs needs whole doctype", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[]}`, Token: one, ExpectedStatus: 403},
+		{Name: "bulk_get needs whole doctype", Method: "POST", URL: "/data/io.cozy.test/_bulk_get", Body: `{"docs":[{"id":"mine"}]}`, Token: one, ExpectedStatus: 403},
+		{Name: "read-only token cannot write", Method: "PUT", URL: "/data/io.cozy.test/x", Body: `{}`, Token: ro, ExpectedStatus: 403},
+		{Name: "read-only token writes checkpoints", Method: "PUT", URL: "/data/io.cozy.test/_local/cp", Body: `{"last_seq":"1"}`, Token: ro, ExpectedStatus: 201},
+		{Name: "read-only token bulk_get", Method: "POST", URL: "/data/io.cozy.test/_bulk_get", Body: `{"docs":[{"id":"mine"}]}`, Token: ro, ExpectedStatus: 200, ExpectedContent: []string{`"owner":"me"`}},
+		{Name: "read-only token bulk_docs", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[]}`, Token: ro, ExpectedStatus: 403},
+		{Name: "update own doc", Method: "PUT", URL: "/data/io.cozy.test/mine", Body: `{"owner":"me2"}`, Token: one, ExpectedStatus: 409},
+		{Name: "delete other doc", Method: "DELETE", URL: "/data/io.cozy.test/theirs?rev=1-a", Token: one, ExpectedStatus: 403},
 	})
 }
 
 func TestBodyLimit(t *testing.T) {
-	e := newEnv(t, 1024)
+	e := setup(t, 1024)
 	big := `{"x":"` + strings.Repeat("a", 2000) + `"}`
-	e.run(t, []call{
-		{name: "create too large", method: "POST", path: "/data/io.cozy.test/", body: big, status: 413},
-		{name: "bulk too large", method: "POST", path: "/data/io.cozy.test/_bulk_docs", body: `{"docs":[` + big + `]}`, status: 413},
-		{name: "nothing written", method: "GET", path: "/data/io.cozy.test/", status: 404},
+	e.Run(t, []webtest.Scenario{
+		{Name: "create too large", Method: "POST", URL: "/data/io.cozy.test/", Body: big, Token: e.tok, ExpectedStatus: 413, ExpectedContent: []string{`"error":"too_large"`}},
+		{Name: "bulk too large", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[` + big + `]}`, Token: e.tok, ExpectedStatus: 413},
+		{Name: "nothing written", Method: "GET", URL: "/data/io.cozy.test/", Token: e.tok, ExpectedStatus: 404},
 	})
 }

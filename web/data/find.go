@@ -12,94 +12,90 @@ import (
 
 // createIndex is POST /data/:doctype/_index. Like upstream, defining an
 // index needs only GET on the whole doctype: it is a read helper.
-func (h *Handler) createIndex(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) createIndex(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	raw, ok := h.readBody(c)
-	if !ok {
-		return
+	raw, err := body(c, h.limit())
+	if err != nil {
+		return err
 	}
 	if !json.Valid(raw) {
-		badRequest(c, "invalid JSON body")
-		return
+		return store.BadRequest("invalid JSON body")
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	res, err := db.CreateIndex(c.Request.Context(), raw)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, res)
+	return nil
 }
 
 // listIndexes is GET /data/:doctype/_index.
-func (h *Handler) listIndexes(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) listIndexes(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	list, err := db.Indexes(c.Request.Context())
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"total_rows": len(list), "indexes": list})
+	return nil
 }
 
 // deleteIndex is DELETE /data/:doctype/_index/:ddoc/json/:name.
-func (h *Handler) deleteIndex(c *gin.Context, rt route) {
-	if !h.Auth.AllowData(c, permission.DELETE, rt.doctype, nil) {
-		return
+func (h *Handler) deleteIndex(c *gin.Context, rt route) error {
+	if err := h.Auth.RequireData(c, permission.DELETE, rt.doctype, nil); err != nil {
+		return err
 	}
 	ex := rt.extra
 	if len(ex) == 4 && ex[0] == "_design" {
 		ex = append([]string{"_design/" + ex[1]}, ex[2:]...)
 	}
 	if len(ex) != 3 || ex[1] != "json" {
-		notFound(c)
-		return
+		return errMissing
 	}
-	db, ok := h.db(c, rt.doctype)
-	if !ok {
-		return
+	db, err := h.db(c, rt.doctype)
+	if err != nil {
+		return err
 	}
 	if err := db.DeleteIndex(c.Request.Context(), ex[0], ex[2]); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true})
+	return nil
 }
 
 // find is POST /data/:doctype/_find. A query no index serves is refused
 // (400 no_usable_index), as upstream does.
-func (h *Handler) find(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) find(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	raw, ok := h.readBody(c)
-	if !ok {
-		return
+	raw, err := body(c, h.limit())
+	if err != nil {
+		return err
 	}
 	q, err := mango.ParseQuery(raw)
 	if err != nil {
-		fail(c, store.BadRequest("%v", err))
-		return
+		return store.BadRequest("%v", err)
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	res, err := db.Find(c.Request.Context(), q)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	docs := res.Docs
 	if docs == nil {
@@ -113,4 +109,5 @@ func (h *Handler) find(c *gin.Context, doctype string) {
 		out["execution_stats"] = res.ExecutionStats
 	}
 	c.JSON(http.StatusOK, out)
+	return nil
 }

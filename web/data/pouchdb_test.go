@@ -10,9 +10,9 @@ import (
 // TestPouchDBInterop replicates with real PouchDB 9 (see
 // web/e2e/pouchdb/replicate.mjs for the steps and assertions).
 func TestPouchDBInterop(t *testing.T) {
-	e := newEnv(t, 0)
+	e := setup(t, 0)
 	out := webtest.Script{Path: "pouchdb/replicate.mjs", Modules: []string{"pouchdb-core"},
-		Env: []string{"COZY_URL=" + e.url(), "COZY_TOKEN=" + e.token(t, "io.cozy.test"), "COZY_DOCTYPE=io.cozy.test"}}.Run(t)
+		Env: []string{"COZY_URL=" + e.URL(), "COZY_TOKEN=" + e.Token(t, "io.cozy.test"), "COZY_DOCTYPE=io.cozy.test"}}.Run(t)
 	if !strings.Contains(string(out), `"ok":true`) {
 		t.Fatalf("pouchdb interop printed no result:\n%s", out)
 	}

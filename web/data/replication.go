@@ -1,7 +1,6 @@
 package data
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 
@@ -12,18 +11,17 @@ import (
 
 // dbInfo is GET /data/:doctype/: the CouchDB database information PouchDB
 // reads before replicating.
-func (h *Handler) dbInfo(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) dbInfo(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	info, err := db.Info(c.Request.Context())
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{
 		"db_name":             doctype,
@@ -37,113 +35,110 @@ func (h *Handler) dbInfo(c *gin.Context, doctype string) {
 		"sizes":               gin.H{"file": 0, "external": 0, "active": 0},
 		"props":               gin.H{},
 	})
+	return nil
 }
 
 // dbCreate is PUT /data/:doctype/: creating the database (PouchDB does it
 // unless skip_setup).
-func (h *Handler) dbCreate(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.POST, doctype, nil) {
-		return
+func (h *Handler) dbCreate(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.POST, doctype, nil); err != nil {
+		return err
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	if err := db.Create(c.Request.Context()); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusCreated, gin.H{"ok": true})
+	return nil
 }
 
 // dbDestroy is DELETE /data/:doctype/: needs DELETE on the whole doctype.
-func (h *Handler) dbDestroy(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.DELETE, doctype, nil) {
-		return
+func (h *Handler) dbDestroy(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.DELETE, doctype, nil); err != nil {
+		return err
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	if err := db.Destroy(c.Request.Context()); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true, "deleted": true})
-}
-
-// decodeBody decodes a JSON request body into v.
-func (h *Handler) decodeBody(c *gin.Context, v any) bool {
-	raw, ok := h.readBody(c)
-	if !ok {
-		return false
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := dec.Decode(v); err != nil {
-		badRequest(c, "invalid JSON body: %v", err)
-		return false
-	}
-	if dec.More() {
-		badRequest(c, "invalid JSON body: trailing data")
-		return false
-	}
-	return true
+	return nil
 }
 
 // revsDiff is POST /data/:doctype/_revs_diff.
-func (h *Handler) revsDiff(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) revsDiff(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
 	var req map[string][]string
-	if !h.decodeBody(c, &req) {
-		return
+	if err := h.decodeBody(c, &req); err != nil {
+		return err
 	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
 	}
 	res, err := db.RevsDiff(c.Request.Context(), req)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	if res == nil {
 		res = map[string]store.RevsDiffResult{}
 	}
 	c.JSON(http.StatusOK, res)
+	return nil
 }
 
-// bulkGet is POST /data/:doctype/_bulk_get (revs, latest).
-func (h *Handler) bulkGet(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+// bulkGet is POST /data/:doctype/_bulk_get (revs, latest), at most
+// MaxBulkGet documents. It needs GET on the whole doctype; each revision
+// is still checked as open_revs does.
+func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
-	revs, err := boolParam(c, "revs")
+	var revs, latest bool
+	if err := boolParams(c, map[string]*bool{"revs": &revs, "latest": &latest}); err != nil {
+		return err
+	}
+	raw, err := body(c, h.limit())
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	latest, err := boolParam(c, "latest")
+	req, err := decodeBulk(raw, MaxBulkGet, "max_bulk_get_count_exceeded")
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	var req struct {
-		Docs []store.BulkGetRequest `json:"docs"`
+	reqs := make([]store.BulkGetRequest, len(req.docs))
+	for i, d := range req.docs {
+		if err := json.Unmarshal(d, &reqs[i]); err != nil {
+			return store.BadRequest("invalid JSON body: %v", err)
+		}
 	}
-	if !h.decodeBody(c, &req) {
-		return
-	}
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
-	}
-	res, err := db.BulkGet(c.Request.Context(), req.Docs, revs, latest)
+	db, err := h.db(c, doctype)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
+	res, err := db.BulkGet(c.Request.Context(), reqs, revs, latest)
+	if err != nil {
+		return err
+	}
+	readable, err := h.readable(c, doctype)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"results": bulkGetJSON(res, readable)})
+	return nil
+}
+
+// bulkGetJSON renders _bulk_get results as CouchDB does; a revision that
+// is not readable is answered as a missing one.
+func bulkGetJSON(res []store.BulkGetResult, readable func(json.RawMessage) bool) []gin.H {
 	results := make([]gin.H, 0, len(res))
 	for _, r := range res {
 		docs := make([]gin.H, 0, len(r.Docs)+1)
@@ -152,44 +147,48 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) {
 			docs = append(docs, gin.H{"error": gin.H{"id": r.ID, "rev": r.Rev, "error": se.Code, "reason": se.Reason}})
 		}
 		for _, d := range r.Docs {
+			rev := d.Missing
 			if d.OK != nil {
-				docs = append(docs, gin.H{"ok": d.OK.Body})
-			} else {
-				docs = append(docs, gin.H{"error": gin.H{"id": r.ID, "rev": d.Missing, "error": "not_found", "reason": "missing"}})
+				if readable(d.OK.Body) {
+					docs = append(docs, gin.H{"ok": d.OK.Body})
+					continue
+				}
+				rev = d.OK.Rev
 			}
+			docs = append(docs, gin.H{"error": gin.H{"id": r.ID, "rev": rev, "error": "not_found", "reason": "missing"}})
 		}
 		results = append(results, gin.H{"id": r.ID, "docs": docs})
 	}
-	c.JSON(http.StatusOK, gin.H{"results": results})
+	return results
 }
 
-// bulkDocs is POST /data/:doctype/_bulk_docs. It needs POST on the whole,
-// writable doctype (as upstream). Each document gets its own result; with
-// new_edits=false only failures are listed, as CouchDB does.
-func (h *Handler) bulkDocs(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.POST, doctype, nil) {
-		return
+// bulkDocs is POST /data/:doctype/_bulk_docs, at most MaxBulkDocs
+// documents. It needs POST on the whole, writable doctype (as upstream).
+// Each document gets its own result; with new_edits=false only failures
+// are listed, as CouchDB does.
+func (h *Handler) bulkDocs(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.POST, doctype, nil); err != nil {
+		return err
 	}
-	var req struct {
-		Docs     []json.RawMessage `json:"docs"`
-		NewEdits *bool             `json:"new_edits"`
-	}
-	if !h.decodeBody(c, &req) {
-		return
-	}
-	if req.Docs == nil {
-		badRequest(c, "POST body must include a `docs` parameter")
-		return
-	}
-	newEdits := req.NewEdits == nil || *req.NewEdits
-	db, ok := h.db(c, doctype)
-	if !ok {
-		return
-	}
-	res, err := db.BulkDocs(c.Request.Context(), req.Docs, newEdits)
+	raw, err := body(c, h.limit())
 	if err != nil {
-		fail(c, err)
-		return
+		return err
+	}
+	req, err := decodeBulk(raw, MaxBulkDocs, "max_bulk_docs_count_exceeded")
+	if err != nil {
+		return err
+	}
+	if !req.hasDocs {
+		return store.BadRequest("POST body must include a `docs` parameter")
+	}
+	newEdits := req.newEdits == nil || *req.newEdits
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
+	}
+	res, err := db.BulkDocs(c.Request.Context(), req.docs, newEdits)
+	if err != nil {
+		return err
 	}
 	out := make([]gin.H, 0, len(res))
 	for _, r := range res {
@@ -203,13 +202,15 @@ func (h *Handler) bulkDocs(c *gin.Context, doctype string) {
 		}
 	}
 	c.JSON(http.StatusCreated, out)
+	return nil
 }
 
 // ensureFullCommit is POST /data/:doctype/_ensure_full_commit: writes are
 // durable when acknowledged, so it only answers.
-func (h *Handler) ensureFullCommit(c *gin.Context, doctype string) {
-	if !h.Auth.AllowData(c, permission.GET, doctype, nil) {
-		return
+func (h *Handler) ensureFullCommit(c *gin.Context, doctype string) error {
+	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
+		return err
 	}
 	c.JSON(http.StatusCreated, gin.H{"ok": true, "instance_start_time": "0"})
+	return nil
 }

@@ -4,14 +4,17 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/store"
+	bbolt "go.etcd.io/bbolt"
 )
 
 // _local documents: never replicated, never in _all_docs or _changes, no
-// revision tree (revs "0-N"), no events.
+// revision tree (revs "0-N"), no events. Each is at most
+// store.MaxLocalSize bytes and a doctype holds at most store.MaxLocalDocs.
 
 func localID(id string) string { return strings.TrimPrefix(id, store.LocalPrefix) }
 
@@ -94,9 +97,29 @@ func (d *DB) putLocalTx(b *buckets, id string, fields []byte, rev string, delete
 		res.Rev = "0-0"
 		return res, b.local.Delete([]byte(id))
 	}
+	if len(fields) > store.MaxLocalSize {
+		res.Err = store.TooLarge("A _local document may hold at most %d bytes", store.MaxLocalSize)
+		return res, nil
+	}
+	if cur == 0 && countUpTo(b.local, store.MaxLocalDocs) >= store.MaxLocalDocs {
+		res.Err = &store.Error{Kind: store.ErrForbidden, Code: "forbidden",
+			Reason: fmt.Sprintf("A doctype may hold at most %d _local documents", store.MaxLocalDocs)}
+		return res, nil
+	}
 	cur++
 	res.Rev = "0-" + strconv.FormatUint(cur, 10)
 	v := binary.AppendUvarint(nil, cur)
 	v = append(v, fields...)
 	return res, b.local.Put([]byte(id), v)
+}
+
+// countUpTo counts the keys of b, stopping at max: bounding the _local
+// documents costs at most max steps per new one, and needs no counter.
+func countUpTo(b *bbolt.Bucket, max int) int {
+	n := 0
+	c := b.Cursor()
+	for k, _ := c.First(); k != nil && n < max; k, _ = c.Next() {
+		n++
+	}
+	return n
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/store"
@@ -52,5 +54,44 @@ func TestLocalDocs(t *testing.T) {
 	case ev := <-sub.C():
 		t.Errorf("local write published %+v", ev)
 	default:
+	}
+}
+
+// TestLocalBounds: a _local document holds at most MaxLocalSize bytes and
+// a doctype at most MaxLocalDocs of them, whichever way they are written.
+func TestLocalBounds(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t).DB("io.cozy.notes")
+	big := json.RawMessage(`{"p":"` + strings.Repeat("a", store.MaxLocalSize) + `"}`)
+	if _, err := db.PutLocal(ctx, "big", big); !errors.Is(err, store.ErrTooLarge) {
+		t.Fatalf("big PutLocal: %v", err)
+	}
+	docs := make([]json.RawMessage, store.MaxLocalDocs+1)
+	for i := range docs {
+		docs[i] = json.RawMessage(fmt.Sprintf(`{"_id":"_local/cp%d"}`, i))
+	}
+	res, err := db.BulkDocs(ctx, docs, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res[:store.MaxLocalDocs] {
+		if r.Err != nil {
+			t.Fatalf("local %d: %v", i, r.Err)
+		}
+	}
+	if err := res[store.MaxLocalDocs].Err; !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("local %d: %v", store.MaxLocalDocs, err)
+	}
+	if _, err := db.PutLocal(ctx, "one-more", json.RawMessage(`{}`)); !errors.Is(err, store.ErrForbidden) {
+		t.Fatalf("one more: %v", err)
+	}
+	if r, err := db.PutLocal(ctx, "cp0", json.RawMessage(`{"_rev":"0-1","n":1}`)); err != nil || r.Rev != "0-2" {
+		t.Fatalf("update at the bound: %+v %v", r, err)
+	}
+	if _, err := db.DeleteLocal(ctx, "cp0", "0-2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.PutLocal(ctx, "one-more", json.RawMessage(`{}`)); err != nil {
+		t.Fatalf("after a delete: %v", err)
 	}
 }

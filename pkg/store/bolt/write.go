@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/google/uuid"
 	bbolt "go.etcd.io/bbolt"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/revtree"
 	"github.com/cozypi/cozy/pkg/store"
 )
@@ -80,7 +80,7 @@ func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
 			e.err = store.BadRequest("Document id is required with new_edits=false")
 			return e
 		}
-		id = strings.ReplaceAll(uuid.NewString(), "-", "")
+		id = ident.DocID()
 	}
 	if err := store.CheckID(id); err != nil {
 		e.id, e.err = id, err
@@ -111,13 +111,35 @@ func (d *DB) Delete(ctx context.Context, id, rev string) (store.Result, error) {
 	return d.Put(ctx, store.Doc{ID: id, Rev: rev, Deleted: true, Body: json.RawMessage(`{}`)}, store.PutOptions{})
 }
 
-// BulkDocs writes documents in one transaction, reporting per document.
+// BulkChunk is the number of documents of a bulk write committed per
+// transaction. A bulk holds the instance's writers for one chunk at a
+// time, not for the whole bulk: a single write queued meanwhile is
+// committed with the next chunk.
+const BulkChunk = 250
+
+// BulkDocs writes documents in transactions of BulkChunk documents,
+// reporting per document. Each document is independently written or
+// refused, as in CouchDB; the results are returned once every chunk is
+// committed. A failure of the storage or a cancelled ctx stops the bulk:
+// the chunks committed before stay.
 func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]store.Result, error) {
-	edits := make([]edit, len(docs))
-	for i, raw := range docs {
-		edits[i] = makeEdit(raw, "", "", false, newEdits)
+	if len(docs) == 0 {
+		return d.write(ctx, nil) // creates the database, as every write does
 	}
-	return d.write(ctx, edits)
+	results := make([]store.Result, 0, len(docs))
+	for start := 0; start < len(docs); start += BulkChunk {
+		chunk := docs[start:min(start+BulkChunk, len(docs))]
+		edits := make([]edit, len(chunk))
+		for i, raw := range chunk {
+			edits[i] = makeEdit(raw, "", "", false, newEdits)
+		}
+		res, err := d.write(ctx, edits)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, res...)
+	}
+	return results, nil
 }
 
 // write applies edits in one batched transaction and publishes the events.

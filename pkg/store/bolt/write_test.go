@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -234,5 +235,48 @@ func TestEventsFromBulkAndReplication(t *testing.T) {
 	}
 	if n := len(sub.C()); n != 0 {
 		t.Errorf("%d extra events", n)
+	}
+}
+
+// TestBulkDocsChunks: a bulk of more than BulkChunk documents is written in
+// several transactions with the same per-document results as one: in
+// order, a document repeated in a later chunk seeing the earlier write.
+func TestBulkDocsChunks(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t).DB("io.cozy.notes")
+	n := 2*BulkChunk + 1
+	docs := make([]json.RawMessage, n)
+	for i := range docs {
+		docs[i] = json.RawMessage(fmt.Sprintf(`{"_id":"d%04d"}`, i))
+	}
+	docs[n-1] = json.RawMessage(`{"_id":"d0000"}`) // conflicts with the first
+	res, err := db.BulkDocs(ctx, docs, true)
+	if err != nil || len(res) != n {
+		t.Fatalf("%d results, %v", len(res), err)
+	}
+	for i, r := range res[:n-1] {
+		if r.Err != nil || r.ID != fmt.Sprintf("d%04d", i) {
+			t.Fatalf("result %d = %+v", i, r)
+		}
+	}
+	if !errors.Is(res[n-1].Err, store.ErrConflict) {
+		t.Fatalf("repeated id: %+v", res[n-1])
+	}
+	info, _ := db.Info(ctx)
+	if info.DocCount != int64(n-1) || info.UpdateSeq != uint64(n-1) {
+		t.Errorf("info %+v", info)
+	}
+}
+
+// TestBulkDocsEmptyCreates: an empty bulk still creates the database, as
+// every write does here (chunking must not skip it).
+func TestBulkDocsEmptyCreates(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t).DB("io.cozy.notes")
+	if res, err := db.BulkDocs(ctx, nil, true); err != nil || len(res) != 0 {
+		t.Fatalf("BulkDocs = %v, %v", res, err)
+	}
+	if _, err := db.Info(ctx); err != nil {
+		t.Fatalf("Info: %v", err)
 	}
 }
