@@ -2,126 +2,26 @@ package files_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/cozypi/cozy/pkg/config"
-	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
-	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
 	os.Exit(m.Run())
-}
-
-// env is a running server with one instance and a client for it.
-type env struct {
-	t     testing.TB
-	url   string
-	inst  *instance.Instance
-	token string
-	m     *instance.Manager
-}
-
-func newEnv(t testing.TB, quota int64) *env {
-	t.Helper()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}
-	srv, err := web.New(cfg, m, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Auth.Resolver = oauthOnly{}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	u, _ := url.Parse(ts.URL)
-	inst, err := m.Create(context.Background(), instance.Options{Domain: u.Host, DiskQuota: quota})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := inst.Issue(token.CLI, "", "io.cozy.files")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, url: ts.URL, inst: inst, token: tok, m: m}
-}
-
-// do sends a request with the env's token (or tok when given) and returns
-// the status, headers and body.
-func (e *env) do(method, path string, body io.Reader, hdr map[string]string) (int, http.Header, []byte) {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	for k, v := range hdr {
-		if k == "Content-Length" {
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	if s, ok := body.(*strings.Reader); ok && s != nil {
-		req.ContentLength = int64(s.Len())
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, b
-}
-
-// oauthOnly knows one OAuth client, "desktop", and nothing else.
-type oauthOnly struct{}
-
-func (oauthOnly) App(context.Context, *instance.Instance, string, *token.Claims, *http.Request) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
-}
-
-func (oauthOnly) AppService(context.Context, *instance.Instance, string) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
-}
-
-func (oauthOnly) Konnector(context.Context, *instance.Instance, string) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
-}
-
-func (oauthOnly) OAuthClient(_ context.Context, _ *instance.Instance, id string) error {
-	if id != "desktop" {
-		return middleware.ErrUnknownSubject
-	}
-	return nil
-}
-
-func (oauthOnly) ShareCode(context.Context, *instance.Instance, string) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
 }
 
 type resource struct {
@@ -347,7 +247,7 @@ func TestPermissionOnDirectoryCoversContent(t *testing.T) {
 	inner := e.mkdir(shared, "inner")
 	f := e.upload(inner, "f.txt", "x")
 	secret := e.upload("", "secret.txt", "s")
-	tok, err := e.inst.Issue(token.CLI, "", "io.cozy.files:GET,POST:"+shared)
+	tok, err := e.Inst.Issue(token.CLI, "", "io.cozy.files:GET,POST:"+shared)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -402,7 +302,7 @@ func TestTruncatedUpload(t *testing.T) {
 	if code, _, _ := e.do("GET", "/files/metadata?Path=/cut.txt", nil, nil); code != 404 {
 		t.Fatalf("truncated upload stored: %d", code)
 	}
-	tmp, _ := os.ReadDir(filepath.Join(e.m.Dir(e.inst), "files", "tmp"))
+	tmp, _ := os.ReadDir(filepath.Join(e.Instances.Dir(e.Inst), "files", "tmp"))
 	if len(tmp) != 0 {
 		t.Fatalf("temporary files left: %d", len(tmp))
 	}

@@ -188,7 +188,7 @@ func TestReferencesPermissions(t *testing.T) {
 		t.Fatalf("add: %d %s", code, b)
 	}
 	issue := func(scope string) string {
-		tok, err := e.inst.Issue(token.CLI, "", scope)
+		tok, err := e.Inst.Issue(token.CLI, "", scope)
 		if err != nil {
 			t.Fatal(err)
 		}
