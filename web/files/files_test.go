@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -73,36 +73,35 @@ func md5b64(s string) string {
 func TestUploadStatuses(t *testing.T) {
 	e := newEnv(t, 1000)
 	e.upload("", "taken.txt", "x")
-	tests := []struct {
-		name  string
-		query string
-		body  string
-		hdr   map[string]string
-		want  int
-	}{
-		{"created", "Type=file&Name=a.txt", "hello", map[string]string{"Content-MD5": md5b64("hello")}, 201},
-		{"md5 mismatch", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": md5b64("other")}, 412},
-		{"bad md5", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": "!!"}, 400},
-		{"clash", "Type=file&Name=taken.txt", "hello", nil, 409},
-		{"quota", "Type=file&Name=big.bin", strings.Repeat("x", 2000), nil, 413},
-		{"bad name", "Type=file&Name=..", "hello", nil, 422},
-		{"control char", "Type=file&Name=a%01b", "hello", nil, 422},
-		{"missing name", "Type=file", "hello", nil, 422},
-		{"bad type", "Type=link&Name=l", "", nil, 422},
-		{"size mismatch", "Type=file&Name=s.txt&Size=3", "hello", nil, 412},
+	upload := func(name, query, body string, hdr map[string]string, status int, content ...string) webtest.Scenario {
+		h := map[string]string{"Content-Type": "text/plain"}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return webtest.Scenario{Name: name, Method: "POST", URL: "/files/?" + query, Body: body, Token: e.token,
+			Headers: h, ExpectedStatus: status, ExpectedContent: content}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, b := e.do("POST", "/files/?"+tt.query, strings.NewReader(tt.body), tt.hdr)
-			if code != tt.want {
-				t.Fatalf("status %d, want %d: %s", code, tt.want, b)
-			}
-		})
-	}
-	code, _, _ := e.do("POST", "/files/nope?Type=file&Name=x", strings.NewReader("x"), nil)
-	if code != 404 {
-		t.Fatalf("missing parent: %d", code)
-	}
+	jsonAPI := map[string]string{"Content-Type": "application/vnd.api+json"}
+	e.Run(t, []webtest.Scenario{
+		upload("created", "Type=file&Name=a.txt", "hello", map[string]string{"Content-MD5": md5b64("hello")}, 201, `"name":"a.txt"`, `"mime":"text/plain"`),
+		upload("md5 mismatch", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": md5b64("other")}, 412, `"status":"412"`),
+		upload("bad md5", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": "!!"}, 400),
+		upload("clash", "Type=file&Name=taken.txt", "hello", nil, 409),
+		upload("quota", "Type=file&Name=big.bin", strings.Repeat("x", 2000), nil, 413),
+		upload("bad name", "Type=file&Name=..", "hello", nil, 422),
+		upload("control char", "Type=file&Name=a%01b", "hello", nil, 422),
+		upload("missing name", "Type=file", "hello", nil, 422, "missing Name"),
+		upload("bad type", "Type=link&Name=l", "", nil, 422),
+		upload("size mismatch", "Type=file&Name=s.txt&Size=3", "hello", nil, 412),
+		upload("bad size", "Type=file&Name=s.txt&Size=x", "hello", nil, 422, "invalid Size"),
+		upload("bad date", "Type=file&Name=d.txt&CreatedAt=yesterday", "hello", nil, 422, "invalid CreatedAt"),
+		{Name: "missing parent", Method: "POST", URL: "/files/nope?Type=file&Name=x", Body: "x", Token: e.token,
+			ExpectedStatus: 404, ExpectedHeaders: jsonAPI},
+		{Name: "no token: nothing learnt of the parent", Method: "POST", URL: "/files/nope?Type=file&Name=x", Body: "x",
+			ExpectedStatus: 401, ExpectedHeaders: jsonAPI},
+		{Name: "events", Method: "POST", URL: "/files/?Type=directory&Name=events", Token: e.token,
+			ExpectedStatus: 201, ExpectedEvents: map[string]int{"CREATED io.cozy.files": 1}},
+	})
 }
 
 func TestDirectoryAndMetadata(t *testing.T) {
@@ -251,31 +250,23 @@ func TestPermissionOnDirectoryCoversContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.token = tok
-	tests := []struct {
-		method, path string
-		body         io.Reader
-		want         int
-	}{
-		{"GET", "/files/" + f.Data.ID, nil, 200},
-		{"GET", "/files/download/" + f.Data.ID, nil, 200},
-		{"GET", "/files/" + inner, nil, 200},
-		{"POST", "/files/" + inner + "?Type=directory&Name=new", nil, 201},
-		{"GET", "/files/" + secret.Data.ID, nil, 403},
-		{"POST", "/files/?Type=directory&Name=new", nil, 403},
-		{"DELETE", "/files/" + f.Data.ID, nil, 403},
-		{"GET", "/files/trash", nil, 403},
-		{"GET", "/files/nope", nil, 404},
+	do := func(method, path string, status int) webtest.Scenario {
+		return webtest.Scenario{Name: method + " " + path, Method: method, URL: path, Token: tok, ExpectedStatus: status}
 	}
-	for _, tt := range tests {
-		if code, _, b := e.do(tt.method, tt.path, tt.body, nil); code != tt.want {
-			t.Errorf("%s %s: %d, want %d: %s", tt.method, tt.path, code, tt.want, b)
-		}
-	}
-	e.token = ""
-	if code, _, _ := e.do("GET", "/files/"+f.Data.ID, nil, nil); code != 401 {
-		t.Fatalf("no token: %d", code)
-	}
+	e.Run(t, []webtest.Scenario{
+		do("GET", "/files/"+f.Data.ID, 200),
+		do("GET", "/files/download/"+f.Data.ID, 200),
+		do("GET", "/files/"+inner, 200),
+		do("POST", "/files/"+inner+"?Type=directory&Name=new", 201),
+		do("GET", "/files/"+secret.Data.ID, 403),
+		do("GET", "/files/metadata?Path=/secret.txt", 403),
+		do("POST", "/files/?Type=directory&Name=new", 403),
+		do("DELETE", "/files/"+f.Data.ID, 403),
+		do("GET", "/files/trash", 403),
+		do("GET", "/files/nope", 404),
+		{Name: "no token", Method: "GET", URL: "/files/" + f.Data.ID, ExpectedStatus: 401},
+		{Name: "no token, missing file: nothing told", Method: "GET", URL: "/files/nope", ExpectedStatus: 401},
+	})
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
