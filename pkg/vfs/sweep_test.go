@@ -2,8 +2,10 @@ package vfs
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +109,47 @@ func TestSweepSparesConcurrentUploads(t *testing.T) {
 			t.Fatalf("%s lost its content", f.Name)
 		}
 	}
+}
+
+// BenchmarkOpenAndSweep measures what a restart costs an instance of 5000
+// files: Open, which the first request waits for, and the background
+// sweep, with 50 crash leftovers to remove each time.
+func BenchmarkOpenAndSweep(b *testing.B) {
+	ctx := context.Background()
+	dir := b.TempDir()
+	files := filepath.Join(dir, "files")
+	st, err := bolt.Open(filepath.Join(dir, "store.db"), bolt.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	fs, err := Open(ctx, st, Options{Dir: files})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 5000; i++ {
+		if _, err := fs.CreateFile(ctx, FileOptions{Name: fmt.Sprintf("f%05d", i), Size: 1}, strings.NewReader("x")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	fs.Close()
+	var open, sweep time.Duration
+	for b.Loop() {
+		for i := 0; i < 50; i++ {
+			p := filepath.Join(files, "ab", fmt.Sprintf("ab%030d.%016x", i, i))
+			os.MkdirAll(filepath.Dir(p), 0o700)
+			os.WriteFile(p, []byte("x"), 0o600)
+		}
+		start := time.Now()
+		fs, err := Open(ctx, st, Options{Dir: files})
+		if err != nil {
+			b.Fatal(err)
+		}
+		open += time.Since(start)
+		<-fs.Swept()
+		sweep += time.Since(start)
+		fs.Close()
+	}
+	b.ReportMetric(float64(open.Milliseconds())/float64(b.N), "open-ms")
+	b.ReportMetric(float64(sweep.Milliseconds())/float64(b.N), "sweep-ms")
 }
