@@ -298,3 +298,25 @@ func TestTruncatedUpload(t *testing.T) {
 		t.Fatalf("temporary files left: %d", len(tmp))
 	}
 }
+
+// TestRequestBodies checks the bounds and checks of JSON bodies, read by
+// web/request: 413 past the limit (never a truncated-JSON 400), 400 for
+// invalid UTF-8 or a lone surrogate, which would be stored altered.
+func TestRequestBodies(t *testing.T) {
+	e := newEnv(t, 0)
+	f := e.upload("", "a.txt", "a").Data.ID
+	big := `{"data":{"attributes":{"name":"` + strings.Repeat("x", 2<<20) + `"}}}`
+	e.Run(t, []webtest.Scenario{
+		{Name: "PATCH too large", Method: "PATCH", URL: "/files/" + f, Body: big, Token: e.token, ExpectedStatus: 413},
+		{Name: "PATCH invalid UTF-8", Method: "PATCH", URL: "/files/" + f, Body: `{"data":{"attributes":{"name":"a` + "\xff" + `"}}}`,
+			Token: e.token, ExpectedStatus: 400},
+		{Name: "PATCH lone surrogate", Method: "PATCH", URL: "/files/" + f, Body: `{"data":{"attributes":{"name":"a\ud800b"}}}`,
+			Token: e.token, ExpectedStatus: 400, ExpectedContent: []string{"surrogate"}},
+		{Name: "PATCH two values", Method: "PATCH", URL: "/files/" + f, Body: `{} {}`, Token: e.token, ExpectedStatus: 400},
+		{Name: "bulk PATCH item without id", Method: "PATCH", URL: "/files/", Body: `{"data":[{"attributes":{}}]}`,
+			Token: e.token, ExpectedStatus: 400, ExpectedContent: []string{"each item needs an id"}},
+		{Name: "_find invalid selector", Method: "POST", URL: "/files/_find", Body: `{"selector":`, Token: e.token, ExpectedStatus: 400},
+		{Name: "PATCH still fine", Method: "PATCH", URL: "/files/" + f, Body: `{"data":{"attributes":{"name":"b.txt"}}}`,
+			Token: e.token, ExpectedStatus: 200, ExpectedContent: []string{`"name":"b.txt"`}},
+	})
+}
