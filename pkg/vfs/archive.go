@@ -3,14 +3,14 @@ package vfs
 import (
 	"archive/zip"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path"
 	"time"
+
+	"github.com/cozypi/cozy/pkg/ident"
 )
 
 // WriteZip streams a zip archive of the given files and directories (with
@@ -87,11 +87,7 @@ type Archive struct {
 // kept as a _local document, so it survives a restart but is never
 // replicated nor seen in the changes feed.
 func (fs *FS) SaveArchive(ctx context.Context, a Archive) (string, error) {
-	var buf [12]byte
-	if _, err := rand.Read(buf[:]); err != nil {
-		return "", fmt.Errorf("vfs: archive key: %w", err)
-	}
-	key := hex.EncodeToString(buf[:])
+	key := ident.Hex(12)
 	body, err := json.Marshal(a)
 	if err != nil {
 		return "", fmt.Errorf("vfs: archive: %w", err)
@@ -126,11 +122,7 @@ var ErrInvalidMetadata = errors.New("invalid or expired metadata id")
 // SaveMetadata records a metadata object for a later upload (MetadataID)
 // until exp, as a _local document, and returns its id.
 func (fs *FS) SaveMetadata(ctx context.Context, attrs json.RawMessage, exp time.Time) (string, error) {
-	var buf [8]byte
-	if _, err := rand.Read(buf[:]); err != nil {
-		return "", fmt.Errorf("vfs: metadata id: %w", err)
-	}
-	id := hex.EncodeToString(buf[:])
+	id := ident.Hex(8)
 	body, err := json.Marshal(map[string]any{"attributes": attrs, "expires_at": exp})
 	if err != nil {
 		return "", fmt.Errorf("vfs: metadata: %w", err)

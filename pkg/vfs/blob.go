@@ -2,8 +2,6 @@ package vfs
 
 import (
 	"crypto/md5"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"hash"
@@ -11,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/cozypi/cozy/pkg/ident"
 )
 
 // blobStore keeps file contents: dir/<id[:2]>/<id>.<internal-id>, and
@@ -38,10 +38,24 @@ func (b blobStore) path(id, internal string) string {
 }
 
 // newInternalID returns a random version name for a blob.
-func newInternalID() string {
-	var buf [8]byte
-	_, _ = rand.Read(buf[:])
-	return hex.EncodeToString(buf[:])
+func newInternalID() string { return ident.Hex(8) }
+
+// tempDir is where uploads are written before they become blobs.
+func (b blobStore) tempDir() string { return filepath.Join(b.dir, "tmp") }
+
+// clearTemp removes every temporary upload: when the FS opens, those are
+// what a crash interrupted (one directory read, so it stays cheap).
+func (b blobStore) clearTemp() error {
+	entries, err := os.ReadDir(b.tempDir())
+	if err != nil {
+		return fmt.Errorf("vfs: temporary uploads: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(b.tempDir(), e.Name())); err != nil {
+			return fmt.Errorf("vfs: remove temporary upload: %w", err)
+		}
+	}
+	return nil
 }
 
 // upload is a body being written to a temporary file.
@@ -54,7 +68,7 @@ type upload struct {
 // write streams r into a temporary file, at most max bytes (max < 0: no
 // limit; more is ErrQuota), hashing it on the way, and fsyncs it.
 func (b blobStore) write(r io.Reader, max int64) (*upload, error) {
-	f, err := os.CreateTemp(filepath.Join(b.dir, "tmp"), "upload-*")
+	f, err := os.CreateTemp(b.tempDir(), "upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("vfs: temporary file: %w", err)
 	}

@@ -76,7 +76,7 @@ func (fs *FS) Check(ctx context.Context, opts CheckOptions) ([]Problem, error) {
 		problems = append(problems, p)
 	}
 	// Contents on disk.
-	tmpDir := filepath.Join(fs.blobs.dir, "tmp")
+	tmpDir := fs.blobs.tempDir()
 	tmps, err := os.ReadDir(tmpDir)
 	if err != nil {
 		return nil, fmt.Errorf("vfs: check: %w", err)

@@ -102,6 +102,8 @@ func TestCrashDuringUploads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer fs.Close()
+	<-fs.Swept() // Open cleans what it can; Check finds the rest
 	ps, err := fs.Check(ctx, CheckOptions{Repair: true, VerifyMD5: true})
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path"
 	"sync"
@@ -19,12 +21,21 @@ import (
 type Options struct {
 	// Dir is where content is stored (created if needed).
 	Dir string
-	// Domain is the instance's domain, recorded in cozyMetadata.createdOn.
+	// Origin is the instance's public URL with its trailing slash
+	// (instance.URL()), recorded in cozyMetadata.createdOn and uploadedOn.
+	Origin string
+	// Domain is the instance's domain, used for createdOn as
+	// "https://<domain>/" when Origin is empty.
+	//
+	// Deprecated: set Origin, which knows the configured scheme.
 	Domain string
 	// Quota is the disk quota in bytes; 0 means none.
 	Quota int64
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
+	// Log receives what background work (thumbnails, the sweep at open)
+	// could not do; nil discards it.
+	Log *slog.Logger
 }
 
 // FS is the virtual file system of one instance. It is safe for concurrent
@@ -32,13 +43,24 @@ type Options struct {
 type FS struct {
 	db     store.DB
 	blobs  blobStore
-	domain string
+	origin string
 	now    func() time.Time
+	log    *slog.Logger
 	quota  atomic.Int64
 	used   atomic.Int64 // bytes of every file, trashed ones included
 
 	mu       sync.Mutex    // serialises metadata writes (name checks, moves)
 	thumbSem chan struct{} // one thumbnail made at a time
+	thumbMu  sync.Mutex    // orders thumbnails put in place against their removal
+
+	// Background work owned by the FS: the thumbnail queue's worker and
+	// the orphan sweep started at Open. Close cancels bg and waits.
+	bg        context.Context
+	stop      context.CancelFunc
+	wg        sync.WaitGroup
+	thumbs    *thumbQueue
+	swept     chan struct{}
+	closeOnce sync.Once
 }
 
 // Open prepares the VFS of an instance in st: the io.cozy.files database,
@@ -48,12 +70,23 @@ func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 	if opts.Dir == "" {
 		return nil, errors.New("vfs: no content directory")
 	}
-	fs := &FS{db: st.DB(Doctype), blobs: blobStore{dir: opts.Dir}, domain: opts.Domain, now: opts.Now, thumbSem: make(chan struct{}, 1)}
+	fs := &FS{db: st.DB(Doctype), blobs: blobStore{dir: opts.Dir}, origin: opts.Origin, now: opts.Now, log: opts.Log,
+		thumbSem: make(chan struct{}, 1), thumbs: newThumbQueue(thumbQueueSize), swept: make(chan struct{})}
+	if fs.origin == "" && opts.Domain != "" {
+		fs.origin = "https://" + opts.Domain + "/"
+	}
 	if fs.now == nil {
 		fs.now = time.Now
 	}
+	if fs.log == nil {
+		fs.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
 	fs.quota.Store(opts.Quota)
 	if err := fs.blobs.init(); err != nil {
+		return nil, err
+	}
+	// Uploads a crash interrupted: nothing else uses the directory yet.
+	if err := fs.blobs.clearTemp(); err != nil {
 		return nil, err
 	}
 	if err := fs.db.Create(ctx); err != nil && !errors.Is(err, store.ErrExists) {
@@ -91,7 +124,23 @@ func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 		return nil, err
 	}
 	fs.used.Store(used)
+	fs.bg, fs.stop = context.WithCancel(context.Background())
+	fs.wg.Add(2)
+	go fs.thumbWorker()
+	go fs.sweepOrphans()
 	return fs, nil
+}
+
+// Close stops the background work of the FS (the thumbnail worker, the
+// orphan sweep) and waits for it; queued thumbnails are dropped, to be
+// made on demand. It does not close the store. Calling it twice is safe.
+func (fs *FS) Close() error {
+	fs.closeOnce.Do(func() {
+		fs.thumbs.close()
+		fs.stop()
+		fs.wg.Wait()
+	})
+	return nil
 }
 
 // SetQuota changes the disk quota (0: none).
@@ -107,12 +156,8 @@ func (fs *FS) newMeta(now time.Time, app string) *CozyMetadata {
 	return &CozyMetadata{DoctypeVersion: "1", MetadataVersion: 1, CreatedAt: now, UpdatedAt: now, CreatedByApp: app, CreatedOn: fs.createdOn()}
 }
 
-func (fs *FS) createdOn() string {
-	if fs.domain == "" {
-		return ""
-	}
-	return "https://" + fs.domain + "/"
-}
+// createdOn is the instance's URL, as cozyMetadata records it.
+func (fs *FS) createdOn() string { return fs.origin }
 
 func (fs *FS) countUsage(ctx context.Context) (int64, error) {
 	res, err := fs.db.AllDocs(ctx, store.AllDocsOptions{InclusiveEnd: true, IncludeDocs: true, ExcludeDesignDocs: true})

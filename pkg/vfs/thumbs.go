@@ -51,6 +51,9 @@ func (fs *FS) Thumbnail(ctx context.Context, f *File, format string) (*os.File, 
 
 // MakeThumbnails makes the thumbnails of f that are missing, one image at a
 // time for the whole instance (decoding a photo takes its pixels' memory).
+// They are put in place only if f is still the file's current content, so
+// that an overwrite or a destroy that happened meanwhile never leaves
+// thumbnails of a content that is gone.
 func (fs *FS) MakeThumbnails(ctx context.Context, f *File) error {
 	select {
 	case fs.thumbSem <- struct{}{}:
@@ -83,28 +86,49 @@ func (fs *FS) MakeThumbnails(ctx context.Context, f *File) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("vfs: thumbnail directory: %w", err)
 	}
+	tmps := make([]string, 0, len(thumbnail.Formats))
+	defer func() {
+		for _, p := range tmps {
+			os.Remove(p) // those not renamed
+		}
+	}()
 	for _, t := range thumbnail.Formats {
 		tmp, err := os.CreateTemp(dir, ".thumb-*")
 		if err != nil {
 			return fmt.Errorf("vfs: thumbnail: %w", err)
 		}
+		tmps = append(tmps, tmp.Name())
 		err = thumbnail.Make(tmp, img, orientation, t)
 		if cerr := tmp.Close(); err == nil {
 			err = cerr
 		}
-		if err == nil {
-			err = os.Rename(tmp.Name(), fs.thumbPath(f, t.Name))
-		}
 		if err != nil {
-			os.Remove(tmp.Name())
+			return fmt.Errorf("vfs: thumbnail %s: %w", t.Name, err)
+		}
+	}
+	fs.thumbMu.Lock()
+	defer fs.thumbMu.Unlock()
+	cur, err := fs.get(ctx, f.ID)
+	if err != nil {
+		return err
+	}
+	if cur.InternalID != f.InternalID {
+		return fmt.Errorf("%w: %s changed while its thumbnails were made", ErrNotFound, f.ID)
+	}
+	for i, t := range thumbnail.Formats {
+		if err := os.Rename(tmps[i], fs.thumbPath(f, t.Name)); err != nil {
 			return fmt.Errorf("vfs: thumbnail %s: %w", t.Name, err)
 		}
 	}
 	return nil
 }
 
-// removeThumbnails deletes every thumbnail of a file id.
+// removeThumbnails deletes every thumbnail of a file id. Callers change
+// or delete the file's document first: MakeThumbnails then either sees
+// the change or has its thumbnails removed here.
 func (fs *FS) removeThumbnails(id string) {
+	fs.thumbMu.Lock()
+	defer fs.thumbMu.Unlock()
 	dir := filepath.Join(fs.thumbDir(), shard(id))
 	entries, err := os.ReadDir(dir)
 	if err != nil {

@@ -22,10 +22,11 @@ func newFS(t *testing.T, quota int64) *FS {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	fs, err := Open(context.Background(), st, Options{Dir: filepath.Join(dir, "files"), Domain: "cozy.test", Quota: quota})
+	fs, err := Open(context.Background(), st, Options{Dir: filepath.Join(dir, "files"), Origin: "https://cozy.test/", Quota: quota})
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { fs.Close() }) // before the store and the directory go
 	return fs
 }
 
@@ -61,11 +62,13 @@ func TestOpenIsIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer fs1.Close()
 	put1(t, fs1, "", "a.txt", "hello")
 	fs2, err := Open(ctx, st, Options{Dir: filepath.Join(dir, "files")})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer fs2.Close()
 	if used, _ := fs2.Usage(); used != 5 {
 		t.Fatalf("usage after reopen = %d, want 5", used)
 	}

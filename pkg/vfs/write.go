@@ -11,7 +11,7 @@ import (
 	"path"
 	"time"
 
-	"github.com/google/uuid"
+	"github.com/cozypi/cozy/pkg/ident"
 )
 
 // DirOptions describe a directory to create.
@@ -173,6 +173,7 @@ func (fs *FS) CreateFile(ctx context.Context, opts FileOptions, body io.Reader) 
 		fs.blobs.remove(f.ID, f.InternalID)
 		return nil, err
 	}
+	fs.queueThumbnails(f)
 	return f, nil
 }
 
@@ -240,10 +241,10 @@ func (fs *FS) Overwrite(ctx context.Context, id string, opts FileOptions, body i
 		return nil, err
 	}
 	fs.removeThumbnails(cur.ID)
-	if err := fs.blobs.remove(cur.ID, cur.InternalID); err != nil {
-		// The new content is in place; the old blob is an orphan for Check.
-		return &f, nil
-	}
+	fs.queueThumbnails(&f)
+	// The new content is in place: an old blob that cannot be removed is
+	// an orphan, swept when the FS next opens.
+	_ = fs.blobs.remove(cur.ID, cur.InternalID)
 	return &f, nil
 }
 
@@ -373,7 +374,7 @@ func cleanTags(tags []string) []string {
 	return out
 }
 
-func newID() string { return uuid.NewString() }
+func newID() string { return ident.UUID() }
 
 // mergeMetadata returns the given metadata object with the photo's fields
 // it lacks; nil when both are empty.

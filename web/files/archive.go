@@ -1,7 +1,6 @@
 package files
 
 import (
-	"encoding/json"
 	"mime"
 	"net/http"
 	"net/url"
@@ -11,6 +10,8 @@ import (
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/vfs"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -19,13 +20,13 @@ const ArchiveTTL = 10 * time.Minute
 
 // createArchive handles POST /files/archive: files by id or path, checked
 // for reading, are recorded and a download link returned.
-func (h *Handler) createArchive(c *gin.Context) {
-	if !h.mayTouchFiles(c, permission.GET) {
-		return
+func (h *Handler) createArchive(c *gin.Context) error {
+	if err := h.auth.RequireSome(c, permission.GET, vfs.Doctype); err != nil {
+		return err
 	}
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+	fs, _, err := h.fs(c)
+	if err != nil {
+		return err
 	}
 	var body struct {
 		Data struct {
@@ -36,34 +37,16 @@ func (h *Handler) createArchive(c *gin.Context) {
 			} `json:"attributes"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)).Decode(&body); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "invalid JSON:API body: "+err.Error()))
-		return
+	if err := request.JSON(c, request.JSONBody, &body); err != nil {
+		return err
 	}
 	a := body.Data.Attributes
 	if len(a.IDs)+len(a.Files) == 0 {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "the archive is empty"))
-		return
+		return httperr.BadRequest("the archive is empty")
 	}
-	ctx := c.Request.Context()
-	var ids []string
-	for _, id := range a.IDs {
-		f, ok := h.load(c, fs, permission.GET, id)
-		if !ok {
-			return
-		}
-		ids = append(ids, f.ID)
-	}
-	for _, p := range a.Files {
-		f, err := fs.GetByPath(ctx, p)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		if !h.allow(c, fs, permission.GET, f) {
-			return
-		}
-		ids = append(ids, f.ID)
+	ids, err := h.archived(c, fs, a.IDs, a.Files)
+	if err != nil {
+		return err
 	}
 	name := strings.TrimSuffix(a.Name, ".zip")
 	if n, err := vfs.NormalizeName(name); err != nil || name == "" {
@@ -71,37 +54,58 @@ func (h *Handler) createArchive(c *gin.Context) {
 	} else {
 		name = n
 	}
-	key, err := fs.SaveArchive(ctx, vfs.Archive{Name: name, IDs: ids, ExpiresAt: time.Now().Add(ArchiveTTL)})
+	key, err := fs.SaveArchive(c.Request.Context(), vfs.Archive{Name: name, IDs: ids, ExpiresAt: time.Now().Add(ArchiveTTL)})
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	href := "/files/archive/" + key + "/" + url.PathEscape(name+".zip")
-	writeJSON(c, http.StatusOK, gin.H{
-		"links": gin.H{"related": href},
-		"data":  gin.H{"type": "io.cozy.files.archives", "id": key, "attributes": gin.H{"href": href}},
+	return jsonapi.Write(c, http.StatusOK, jsonapi.Document{
+		Links: map[string]any{"related": href},
+		Data:  jsonapi.Object{Type: "io.cozy.files.archives", ID: key, Attributes: map[string]string{"href": href}},
 	})
+}
+
+// archived checks that each file, by id or by path, may be read, and
+// returns their ids.
+func (h *Handler) archived(c *gin.Context, fs *vfs.FS, ids, paths []string) ([]string, error) {
+	var out []string
+	for _, id := range ids {
+		f, err := h.load(c, fs, permission.GET, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, f.ID)
+	}
+	for _, p := range paths {
+		f, err := fs.GetByPath(c.Request.Context(), p)
+		if err != nil {
+			return nil, err
+		}
+		if err := h.require(c, fs, permission.GET, f); err != nil {
+			return nil, err
+		}
+		out = append(out, f.ID)
+	}
+	return out, nil
 }
 
 // downloadArchive handles GET /files/archive/:key/:name, without a token:
 // the random key is the credential.
-func (h *Handler) downloadArchive(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) downloadArchive(c *gin.Context) error {
+	fs, _, err := h.fs(c)
+	if err != nil {
+		return err
 	}
 	ctx := c.Request.Context()
 	a, err := fs.LoadArchive(ctx, c.Param("key"), time.Now())
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	roots := make([]*vfs.File, 0, len(a.IDs))
 	for _, id := range a.IDs {
 		f, err := fs.Get(ctx, id)
 		if err != nil {
-			fail(c, err)
-			return
+			return err
 		}
 		roots = append(roots, f)
 	}
@@ -113,4 +117,5 @@ func (h *Handler) downloadArchive(c *gin.Context) {
 		h.log.Warn("files: archive", "error", err)
 		panic(http.ErrAbortHandler)
 	}
+	return nil
 }

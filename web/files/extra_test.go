@@ -4,8 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestReferencesCopyBulkPatch(t *testing.T) {
@@ -121,17 +124,21 @@ func TestUploadMetadata(t *testing.T) {
 	if code != 201 || json.Unmarshal(b, &res) != nil || res.Data.ID == "" {
 		t.Fatalf("metadata: %d %s", code, b)
 	}
-	code, _, b = e.do("POST", "/files/?Type=file&Name=bill.pdf&MetadataID="+res.Data.ID, strings.NewReader("%PDF"), nil)
-	if code != 201 || !strings.Contains(string(b), `"telecom_invoice"`) {
-		t.Fatalf("upload with MetadataID: %d %s", code, b)
-	}
-	if code, _, _ = e.do("POST", "/files/?Type=file&Name=x.pdf&MetadataID=unknown", strings.NewReader("x"), nil); code != 422 {
-		t.Fatalf("unknown MetadataID: %d", code)
-	}
-	if code, _, _ = e.do("POST", "/files/upload/metadata", strings.NewReader(`{"data":{"attributes":{"carbonCopy":true}}}`), nil); code != 403 {
-		t.Fatalf("carbonCopy without permission: %d", code)
-	}
-	if code, _, _ = e.do("POST", "/files/upload/metadata", strings.NewReader(`{"data":{"attributes":[1]}}`), nil); code != 422 {
-		t.Fatalf("metadata not an object: %d", code)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "upload with MetadataID", Method: "POST", URL: "/files/?Type=file&Name=bill.pdf&MetadataID=" + res.Data.ID,
+			Body: "%PDF", Token: e.token, ExpectedStatus: 201, ExpectedContent: []string{`"telecom_invoice"`}},
+		{Name: "unknown MetadataID", Method: "POST", URL: "/files/?Type=file&Name=x.pdf&MetadataID=unknown",
+			Body: "x", Token: e.token, ExpectedStatus: 422},
+		{Name: "inline Metadata", Method: "POST", URL: "/files/?Type=file&Name=y.pdf&Metadata=" + url.QueryEscape(`{"label":"inline"}`),
+			Body: "y", Token: e.token, ExpectedStatus: 201, ExpectedContent: []string{`"label":"inline"`}},
+		{Name: "inline Metadata not an object", Method: "POST", URL: "/files/?Type=file&Name=z.pdf&Metadata=" + url.QueryEscape(`[1]`),
+			Body: "z", Token: e.token, ExpectedStatus: 422},
+		{Name: "carbonCopy without permission", Method: "POST", URL: "/files/upload/metadata",
+			Body: `{"data":{"attributes":{"carbonCopy":true}}}`, Token: e.token, ExpectedStatus: 403},
+		{Name: "metadata not an object", Method: "POST", URL: "/files/upload/metadata",
+			Body: `{"data":{"attributes":[1]}}`, Token: e.token, ExpectedStatus: 422},
+		{Name: "invalid JSON", Method: "POST", URL: "/files/upload/metadata",
+			Body: `{"data":`, Token: e.token, ExpectedStatus: 400},
+		{Name: "no token", Method: "POST", URL: "/files/upload/metadata", Body: body, ExpectedStatus: 401},
+	})
 }

@@ -2,7 +2,6 @@ package files
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -13,64 +12,71 @@ import (
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/vfs"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
 // create handles POST /files/:dir-id?Type=directory|file&Name=...
-func (h *Handler) create(c *gin.Context) {
+func (h *Handler) create(c *gin.Context) error {
 	// Credentials first: without them, nothing may be learnt of the parent.
-	if !h.mayTouchFiles(c, permission.POST) {
-		return
+	if err := h.auth.RequireSome(c, permission.POST, vfs.Doctype); err != nil {
+		return err
 	}
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	ctx := c.Request.Context()
-	dirID := c.Param("id")
+	dirID, typ, name := c.Param("id"), c.Query("Type"), c.Query("Name")
+	if typ != vfs.TypeDirectory && typ != vfs.TypeFile {
+		return fmt.Errorf("%w: Type must be %q or %q", vfs.ErrInvalidType, vfs.TypeDirectory, vfs.TypeFile)
+	}
+	if name == "" {
+		return fmt.Errorf("%w: missing Name", vfs.ErrInvalidName)
+	}
 	if dirID == "" {
 		dirID = vfs.RootID
 	}
-	typ := c.Query("Type")
-	if typ != vfs.TypeDirectory && typ != vfs.TypeFile {
-		fail(c, fmt.Errorf("%w: Type must be %q or %q", vfs.ErrInvalidType, vfs.TypeDirectory, vfs.TypeFile))
-		return
-	}
-	if c.Query("Name") == "" {
-		fail(c, fmt.Errorf("%w: missing Name", vfs.ErrInvalidName))
-		return
-	}
 	// The permission is checked on the document to be, inside its parent.
-	if !h.allow(c, fs, permission.POST, &vfs.File{Type: typ, DirID: dirID, Name: c.Query("Name")}) {
-		return
-	}
-	date := headerDate(c)
-	created, err := queryTime(c, "CreatedAt", date)
-	if err != nil {
-		fail(c, err)
-		return
+	if err := h.require(c, fs, permission.POST, &vfs.File{Type: typ, DirID: dirID, Name: name}); err != nil {
+		return err
 	}
 	var f *vfs.File
 	if typ == vfs.TypeDirectory {
-		f, err = fs.CreateDir(ctx, vfs.DirOptions{Name: c.Query("Name"), DirID: dirID, Tags: tags(c), CreatedAt: created, App: appSlug(c)})
+		f, err = h.createDir(c, fs, dirID, name)
 	} else {
-		meta, ok := h.requestMetadata(c, fs)
-		if !ok {
-			return
-		}
-		var opts vfs.FileOptions
-		if opts, err = fileOptions(c, date); err == nil {
-			opts.Name, opts.DirID, opts.CreatedAt, opts.Metadata = c.Query("Name"), dirID, created, meta
-			f, err = fs.CreateFile(ctx, opts, c.Request.Body)
-		}
+		f, err = h.createFile(c, fs, dirID, name)
 	}
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	h.thumbnailsInBackground(fs, f)
 	c.Header("Location", "/files/"+f.ID)
-	renderOne(c, http.StatusCreated, f)
+	return jsonapi.Data(c, http.StatusCreated, toObject(inst.TokenSecret, f))
+}
+
+func (h *Handler) createDir(c *gin.Context, fs *vfs.FS, dirID, name string) (*vfs.File, error) {
+	created, err := queryTime(c, "CreatedAt", headerDate(c))
+	if err != nil {
+		return nil, err
+	}
+	return fs.CreateDir(c.Request.Context(), vfs.DirOptions{Name: name, DirID: dirID, Tags: tags(c), CreatedAt: created, App: appSlug(c)})
+}
+
+func (h *Handler) createFile(c *gin.Context, fs *vfs.FS, dirID, name string) (*vfs.File, error) {
+	created, err := queryTime(c, "CreatedAt", headerDate(c))
+	if err != nil {
+		return nil, err
+	}
+	meta, err := h.requestMetadata(c, fs)
+	if err != nil {
+		return nil, err
+	}
+	opts, err := fileOptions(c, headerDate(c))
+	if err != nil {
+		return nil, err
+	}
+	opts.Name, opts.DirID, opts.CreatedAt, opts.Metadata = name, dirID, created, meta
+	return fs.CreateFile(c.Request.Context(), opts, c.Request.Body)
 }
 
 // fileOptions reads the upload parameters common to POST and PUT.
@@ -103,121 +109,98 @@ func fileOptions(c *gin.Context, date time.Time) (vfs.FileOptions, error) {
 }
 
 // overwrite handles PUT /files/:file-id.
-func (h *Handler) overwrite(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) overwrite(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.PUT, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.PUT, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	opts, err := fileOptions(c, headerDate(c))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	if c.Query("Tags") == "" {
 		opts.Tags = nil // keep the current tags
 	}
 	opts.IfMatch = ifMatch(c)
-	if opts.Metadata, ok = h.requestMetadata(c, fs); !ok {
-		return
+	if opts.Metadata, err = h.requestMetadata(c, fs); err != nil {
+		return err
 	}
 	g, err := fs.Overwrite(c.Request.Context(), f.ID, opts, c.Request.Body)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	h.thumbnailsInBackground(fs, g)
-	renderOne(c, http.StatusOK, g)
+	return jsonapi.Data(c, http.StatusOK, toObject(inst.TokenSecret, g))
 }
 
 // get handles GET /files/:id.
-func (h *Handler) get(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) get(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.GET, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.GET, c.Param("id"))
+	if err != nil {
+		return err
 	}
-	h.render(c, fs, f)
+	return h.render(c, fs, inst, f)
 }
 
 // metadata handles GET /files/metadata?Path=...
-func (h *Handler) metadata(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
-	}
-	f, ok := h.byPath(c, fs, permission.GET)
-	if !ok {
-		return
-	}
-	h.render(c, fs, f)
-}
-
-func (h *Handler) byPath(c *gin.Context, fs *vfs.FS, v permission.Verb) (*vfs.File, bool) {
-	p := c.Query("Path")
-	if p == "" {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "missing Path"))
-		return nil, false
-	}
-	f, err := fs.GetByPath(c.Request.Context(), p)
+func (h *Handler) metadata(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
 	if err != nil {
-		if !h.auth.AllowSome(c, v, vfs.Doctype) {
-			return nil, false
-		}
-		fail(c, err)
-		return nil, false
+		return err
 	}
-	if !h.allow(c, fs, v, f) {
-		return nil, false
+	f, err := h.byPath(c, fs, permission.GET)
+	if err != nil {
+		return err
 	}
-	return f, true
+	return h.render(c, fs, inst, f)
 }
 
 // render writes a file, or a directory with a page of its children.
-func (h *Handler) render(c *gin.Context, fs *vfs.FS, f *vfs.File) {
+func (h *Handler) render(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File) error {
 	if !f.IsDir() {
-		renderOne(c, http.StatusOK, f)
-		return
+		return jsonapi.Data(c, http.StatusOK, toObject(inst.TokenSecret, f))
 	}
 	limit, cursor := page(c)
-	kids, err := fs.Children(c.Request.Context(), f.ID, cursor, limit+1)
+	kids, next, err := children(c, fs, f.ID, cursor, limit)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	next := ""
-	if len(kids) > limit {
-		kids = kids[:limit]
-		next = kids[limit-1].Name
+	return jsonapi.Write(c, http.StatusOK, dirDocument(inst.TokenSecret, f, kids, next))
+}
+
+// children reads a page of a directory and the cursor of the next one.
+func children(c *gin.Context, fs *vfs.FS, dirID, cursor string, limit int) ([]*vfs.File, string, error) {
+	kids, err := fs.Children(c.Request.Context(), dirID, cursor, limit+1)
+	if err != nil || len(kids) <= limit {
+		return kids, "", err
 	}
-	renderDir(c, f, kids, next)
+	kids = kids[:limit]
+	return kids, kids[limit-1].Name, nil
 }
 
 // size handles GET /files/:id/size.
-func (h *Handler) size(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) size(c *gin.Context) error {
+	fs, _, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.GET, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.GET, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	n, err := fs.DirSize(c.Request.Context(), f)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	writeJSON(c, http.StatusOK, gin.H{"data": gin.H{
-		"type": "io.cozy.files.sizes", "id": f.ID, "attributes": gin.H{"size": strconv.FormatInt(n, 10)},
-		"meta": gin.H{},
-	}})
+	return jsonapi.Data(c, http.StatusOK, jsonapi.Object{Type: "io.cozy.files.sizes", ID: f.ID,
+		Attributes: map[string]string{"size": strconv.FormatInt(n, 10)}})
 }
 
 // patchBody is the JSON:API body of PATCH.
@@ -241,108 +224,96 @@ type patchBody struct {
 }
 
 // patch handles PATCH /files/:id.
-func (h *Handler) patch(c *gin.Context) {
-	fs, inst, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) patch(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.PATCH, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.PATCH, c.Param("id"))
+	if err != nil {
+		return err
 	}
-	h.applyPatch(c, fs, inst, f)
+	return h.applyPatch(c, fs, inst, f)
 }
 
 // patchByPath handles PATCH /files/metadata?Path=...
-func (h *Handler) patchByPath(c *gin.Context) {
-	fs, inst, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) patchByPath(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.byPath(c, fs, permission.PATCH)
-	if !ok {
-		return
+	f, err := h.byPath(c, fs, permission.PATCH)
+	if err != nil {
+		return err
 	}
-	h.applyPatch(c, fs, inst, f)
+	return h.applyPatch(c, fs, inst, f)
 }
 
-func (h *Handler) applyPatch(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File) {
+func (h *Handler) applyPatch(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File) error {
 	var body patchBody
-	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)).Decode(&body); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "invalid JSON:API body: "+err.Error()))
-		return
+	if err := request.JSON(c, request.JSONBody, &body); err != nil {
+		return err
 	}
-	g, ok := h.patchOne(c, fs, inst, f, body, ifMatch(c))
-	if !ok {
-		return
+	g, err := h.patchOne(c, fs, inst, f, body, ifMatch(c))
+	if err != nil {
+		return err
 	}
 	if g == nil {
 		c.Status(http.StatusNoContent)
-		return
+		return nil
 	}
-	renderOne(c, http.StatusOK, g)
+	return jsonapi.Data(c, http.StatusOK, toObject(inst.TokenSecret, g))
 }
 
-// patchOne applies one patch; it returns nil and true when the file was
-// deleted for good, and false when it has rendered an error.
-func (h *Handler) patchOne(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File, body patchBody, rev string) (*vfs.File, bool) {
+// patchOne applies one patch; it returns nil and no error when the file
+// was deleted for good.
+func (h *Handler) patchOne(c *gin.Context, fs *vfs.FS, inst *instance.Instance, f *vfs.File, body patchBody, rev string) (*vfs.File, error) {
 	ctx := c.Request.Context()
 	a := body.Data.Attributes
 	if a.MoveToTrash || a.PermanentDelete {
-		if !h.allow(c, fs, permission.DELETE, f) {
-			return nil, false
+		if err := h.require(c, fs, permission.DELETE, f); err != nil {
+			return nil, err
 		}
 		if !f.Trashed {
 			g, err := fs.Trash(ctx, f.ID, rev, actor(inst))
 			if err != nil {
-				fail(c, err)
-				return nil, false
+				return nil, err
 			}
 			f = g
 		}
 		if a.PermanentDelete {
-			if err := fs.Destroy(ctx, f.ID); err != nil {
-				fail(c, err)
-				return nil, false
-			}
-			return nil, true
+			return nil, fs.Destroy(ctx, f.ID)
 		}
-		return f, true
+		return f, nil
 	}
 	if a.DirID != nil && *a.DirID != f.DirID {
 		// Moving needs the right to write in the destination too.
-		if !h.allow(c, fs, permission.PATCH, &vfs.File{Type: f.Type, DirID: *a.DirID}) {
-			return nil, false
+		if err := h.require(c, fs, permission.PATCH, &vfs.File{Type: f.Type, DirID: *a.DirID}); err != nil {
+			return nil, err
 		}
 	}
 	p := vfs.Patch{Name: a.Name, DirID: a.DirID, Tags: a.Tags, Executable: a.Executable, IfMatch: rev, App: appSlug(c)}
 	if a.CozyMetadata != nil {
 		p.Favorite = a.CozyMetadata.Favorite
 	}
-	g, err := fs.Modify(ctx, f.ID, p)
-	if err != nil {
-		fail(c, err)
-		return nil, false
-	}
-	return g, true
+	return fs.Modify(ctx, f.ID, p)
 }
 
 // trash handles DELETE /files/:id: the file goes to the trash.
-func (h *Handler) trash(c *gin.Context) {
-	fs, inst, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) trash(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.DELETE, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.DELETE, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	g, err := fs.Trash(c.Request.Context(), f.ID, ifMatch(c), actor(inst))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	renderOne(c, http.StatusOK, g)
+	return jsonapi.Data(c, http.StatusOK, toObject(inst.TokenSecret, g))
 }
 
 // ifMatch returns the If-Match revision without quotes.

@@ -2,126 +2,26 @@ package files_test
 
 import (
 	"bufio"
-	"context"
 	"crypto/md5"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/cozypi/cozy/pkg/config"
-	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
-	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
 func TestMain(m *testing.M) {
 	gin.SetMode(gin.ReleaseMode)
 	os.Exit(m.Run())
-}
-
-// env is a running server with one instance and a client for it.
-type env struct {
-	t     testing.TB
-	url   string
-	inst  *instance.Instance
-	token string
-	m     *instance.Manager
-}
-
-func newEnv(t testing.TB, quota int64) *env {
-	t.Helper()
-	dir := t.TempDir()
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	m, err := instance.Open(dir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	cfg := &config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}
-	srv, err := web.New(cfg, m, log, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv.Auth.Resolver = oauthOnly{}
-	ts := httptest.NewServer(srv.Handler())
-	t.Cleanup(ts.Close)
-	u, _ := url.Parse(ts.URL)
-	inst, err := m.Create(context.Background(), instance.Options{Domain: u.Host, DiskQuota: quota})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := inst.Issue(token.CLI, "", "io.cozy.files")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, url: ts.URL, inst: inst, token: tok, m: m}
-}
-
-// do sends a request with the env's token (or tok when given) and returns
-// the status, headers and body.
-func (e *env) do(method, path string, body io.Reader, hdr map[string]string) (int, http.Header, []byte) {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, body)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	for k, v := range hdr {
-		if k == "Content-Length" {
-			continue
-		}
-		req.Header.Set(k, v)
-	}
-	if s, ok := body.(*strings.Reader); ok && s != nil {
-		req.ContentLength = int64(s.Len())
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, b
-}
-
-// oauthOnly knows one OAuth client, "desktop", and nothing else.
-type oauthOnly struct{}
-
-func (oauthOnly) App(context.Context, *instance.Instance, string, *token.Claims, *http.Request) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
-}
-
-func (oauthOnly) AppService(context.Context, *instance.Instance, string) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
-}
-
-func (oauthOnly) Konnector(context.Context, *instance.Instance, string) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
-}
-
-func (oauthOnly) OAuthClient(_ context.Context, _ *instance.Instance, id string) error {
-	if id != "desktop" {
-		return middleware.ErrUnknownSubject
-	}
-	return nil
-}
-
-func (oauthOnly) ShareCode(context.Context, *instance.Instance, string) (*permission.Permission, error) {
-	return nil, middleware.ErrUnknownSubject
 }
 
 type resource struct {
@@ -173,36 +73,35 @@ func md5b64(s string) string {
 func TestUploadStatuses(t *testing.T) {
 	e := newEnv(t, 1000)
 	e.upload("", "taken.txt", "x")
-	tests := []struct {
-		name  string
-		query string
-		body  string
-		hdr   map[string]string
-		want  int
-	}{
-		{"created", "Type=file&Name=a.txt", "hello", map[string]string{"Content-MD5": md5b64("hello")}, 201},
-		{"md5 mismatch", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": md5b64("other")}, 412},
-		{"bad md5", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": "!!"}, 400},
-		{"clash", "Type=file&Name=taken.txt", "hello", nil, 409},
-		{"quota", "Type=file&Name=big.bin", strings.Repeat("x", 2000), nil, 413},
-		{"bad name", "Type=file&Name=..", "hello", nil, 422},
-		{"control char", "Type=file&Name=a%01b", "hello", nil, 422},
-		{"missing name", "Type=file", "hello", nil, 422},
-		{"bad type", "Type=link&Name=l", "", nil, 422},
-		{"size mismatch", "Type=file&Name=s.txt&Size=3", "hello", nil, 412},
+	upload := func(name, query, body string, hdr map[string]string, status int, content ...string) webtest.Scenario {
+		h := map[string]string{"Content-Type": "text/plain"}
+		for k, v := range hdr {
+			h[k] = v
+		}
+		return webtest.Scenario{Name: name, Method: "POST", URL: "/files/?" + query, Body: body, Token: e.token,
+			Headers: h, ExpectedStatus: status, ExpectedContent: content}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			code, _, b := e.do("POST", "/files/?"+tt.query, strings.NewReader(tt.body), tt.hdr)
-			if code != tt.want {
-				t.Fatalf("status %d, want %d: %s", code, tt.want, b)
-			}
-		})
-	}
-	code, _, _ := e.do("POST", "/files/nope?Type=file&Name=x", strings.NewReader("x"), nil)
-	if code != 404 {
-		t.Fatalf("missing parent: %d", code)
-	}
+	jsonAPI := map[string]string{"Content-Type": "application/vnd.api+json"}
+	e.Run(t, []webtest.Scenario{
+		upload("created", "Type=file&Name=a.txt", "hello", map[string]string{"Content-MD5": md5b64("hello")}, 201, `"name":"a.txt"`, `"mime":"text/plain"`),
+		upload("md5 mismatch", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": md5b64("other")}, 412, `"status":"412"`),
+		upload("bad md5", "Type=file&Name=b.txt", "hello", map[string]string{"Content-MD5": "!!"}, 400),
+		upload("clash", "Type=file&Name=taken.txt", "hello", nil, 409),
+		upload("quota", "Type=file&Name=big.bin", strings.Repeat("x", 2000), nil, 413),
+		upload("bad name", "Type=file&Name=..", "hello", nil, 422),
+		upload("control char", "Type=file&Name=a%01b", "hello", nil, 422),
+		upload("missing name", "Type=file", "hello", nil, 422, "missing Name"),
+		upload("bad type", "Type=link&Name=l", "", nil, 422),
+		upload("size mismatch", "Type=file&Name=s.txt&Size=3", "hello", nil, 412),
+		upload("bad size", "Type=file&Name=s.txt&Size=x", "hello", nil, 422, "invalid Size"),
+		upload("bad date", "Type=file&Name=d.txt&CreatedAt=yesterday", "hello", nil, 422, "invalid CreatedAt"),
+		{Name: "missing parent", Method: "POST", URL: "/files/nope?Type=file&Name=x", Body: "x", Token: e.token,
+			ExpectedStatus: 404, ExpectedHeaders: jsonAPI},
+		{Name: "no token: nothing learnt of the parent", Method: "POST", URL: "/files/nope?Type=file&Name=x", Body: "x",
+			ExpectedStatus: 401, ExpectedHeaders: jsonAPI},
+		{Name: "events", Method: "POST", URL: "/files/?Type=directory&Name=events", Token: e.token,
+			ExpectedStatus: 201, ExpectedEvents: map[string]int{"CREATED io.cozy.files": 1}},
+	})
 }
 
 func TestDirectoryAndMetadata(t *testing.T) {
@@ -347,35 +246,27 @@ func TestPermissionOnDirectoryCoversContent(t *testing.T) {
 	inner := e.mkdir(shared, "inner")
 	f := e.upload(inner, "f.txt", "x")
 	secret := e.upload("", "secret.txt", "s")
-	tok, err := e.inst.Issue(token.CLI, "", "io.cozy.files:GET,POST:"+shared)
+	tok, err := e.Inst.Issue(token.CLI, "", "io.cozy.files:GET,POST:"+shared)
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.token = tok
-	tests := []struct {
-		method, path string
-		body         io.Reader
-		want         int
-	}{
-		{"GET", "/files/" + f.Data.ID, nil, 200},
-		{"GET", "/files/download/" + f.Data.ID, nil, 200},
-		{"GET", "/files/" + inner, nil, 200},
-		{"POST", "/files/" + inner + "?Type=directory&Name=new", nil, 201},
-		{"GET", "/files/" + secret.Data.ID, nil, 403},
-		{"POST", "/files/?Type=directory&Name=new", nil, 403},
-		{"DELETE", "/files/" + f.Data.ID, nil, 403},
-		{"GET", "/files/trash", nil, 403},
-		{"GET", "/files/nope", nil, 404},
+	do := func(method, path string, status int) webtest.Scenario {
+		return webtest.Scenario{Name: method + " " + path, Method: method, URL: path, Token: tok, ExpectedStatus: status}
 	}
-	for _, tt := range tests {
-		if code, _, b := e.do(tt.method, tt.path, tt.body, nil); code != tt.want {
-			t.Errorf("%s %s: %d, want %d: %s", tt.method, tt.path, code, tt.want, b)
-		}
-	}
-	e.token = ""
-	if code, _, _ := e.do("GET", "/files/"+f.Data.ID, nil, nil); code != 401 {
-		t.Fatalf("no token: %d", code)
-	}
+	e.Run(t, []webtest.Scenario{
+		do("GET", "/files/"+f.Data.ID, 200),
+		do("GET", "/files/download/"+f.Data.ID, 200),
+		do("GET", "/files/"+inner, 200),
+		do("POST", "/files/"+inner+"?Type=directory&Name=new", 201),
+		do("GET", "/files/"+secret.Data.ID, 403),
+		do("GET", "/files/metadata?Path=/secret.txt", 403),
+		do("POST", "/files/?Type=directory&Name=new", 403),
+		do("DELETE", "/files/"+f.Data.ID, 403),
+		do("GET", "/files/trash", 403),
+		do("GET", "/files/nope", 404),
+		{Name: "no token", Method: "GET", URL: "/files/" + f.Data.ID, ExpectedStatus: 401},
+		{Name: "no token, missing file: nothing told", Method: "GET", URL: "/files/nope", ExpectedStatus: 401},
+	})
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
@@ -402,8 +293,30 @@ func TestTruncatedUpload(t *testing.T) {
 	if code, _, _ := e.do("GET", "/files/metadata?Path=/cut.txt", nil, nil); code != 404 {
 		t.Fatalf("truncated upload stored: %d", code)
 	}
-	tmp, _ := os.ReadDir(filepath.Join(e.m.Dir(e.inst), "files", "tmp"))
+	tmp, _ := os.ReadDir(filepath.Join(e.Instances.Dir(e.Inst), "files", "tmp"))
 	if len(tmp) != 0 {
 		t.Fatalf("temporary files left: %d", len(tmp))
 	}
+}
+
+// TestRequestBodies checks the bounds and checks of JSON bodies, read by
+// web/request: 413 past the limit (never a truncated-JSON 400), 400 for
+// invalid UTF-8 or a lone surrogate, which would be stored altered.
+func TestRequestBodies(t *testing.T) {
+	e := newEnv(t, 0)
+	f := e.upload("", "a.txt", "a").Data.ID
+	big := `{"data":{"attributes":{"name":"` + strings.Repeat("x", 2<<20) + `"}}}`
+	e.Run(t, []webtest.Scenario{
+		{Name: "PATCH too large", Method: "PATCH", URL: "/files/" + f, Body: big, Token: e.token, ExpectedStatus: 413},
+		{Name: "PATCH invalid UTF-8", Method: "PATCH", URL: "/files/" + f, Body: `{"data":{"attributes":{"name":"a` + "\xff" + `"}}}`,
+			Token: e.token, ExpectedStatus: 400},
+		{Name: "PATCH lone surrogate", Method: "PATCH", URL: "/files/" + f, Body: `{"data":{"attributes":{"name":"a\ud800b"}}}`,
+			Token: e.token, ExpectedStatus: 400, ExpectedContent: []string{"surrogate"}},
+		{Name: "PATCH two values", Method: "PATCH", URL: "/files/" + f, Body: `{} {}`, Token: e.token, ExpectedStatus: 400},
+		{Name: "bulk PATCH item without id", Method: "PATCH", URL: "/files/", Body: `{"data":[{"attributes":{}}]}`,
+			Token: e.token, ExpectedStatus: 400, ExpectedContent: []string{"each item needs an id"}},
+		{Name: "_find invalid selector", Method: "POST", URL: "/files/_find", Body: `{"selector":`, Token: e.token, ExpectedStatus: 400},
+		{Name: "PATCH still fine", Method: "PATCH", URL: "/files/" + f, Body: `{"data":{"attributes":{"name":"b.txt"}}}`,
+			Token: e.token, ExpectedStatus: 200, ExpectedContent: []string{`"name":"b.txt"`}},
+	})
 }

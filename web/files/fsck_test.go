@@ -15,7 +15,7 @@ func TestFsck(t *testing.T) {
 	if code, _, b := e.do("GET", "/files/fsck?VerifyMD5=true", nil, nil); code != 200 || len(b) != 0 {
 		t.Fatalf("clean fsck: %d %s", code, b)
 	}
-	tmp := filepath.Join(e.m.Dir(e.inst), "files", "tmp", "upload-crashed")
+	tmp := filepath.Join(e.Instances.Dir(e.Inst), "files", "tmp", "upload-crashed")
 	if err := os.WriteFile(tmp, []byte("partial"), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestFsck(t *testing.T) {
 	if _, err := os.Stat(tmp); !os.IsNotExist(err) {
 		t.Fatalf("temporary file left: %v", err)
 	}
-	tok, _ := e.inst.Issue(token.Access, "client1", "io.cozy.files")
+	tok, _ := e.Inst.Issue(token.Access, "client1", "io.cozy.files")
 	e.token = tok
 	if code, _, _ = e.do("GET", "/files/fsck", nil, nil); code == 200 {
 		t.Fatal("fsck allowed to a non-CLI token")

@@ -1,14 +1,10 @@
 package files
 
 import (
-	"errors"
 	"log/slog"
-	"net/http"
 
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/mango"
 	"github.com/cozypi/cozy/pkg/permission"
-	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/pkg/vfs"
 	"github.com/cozypi/cozy/web/httperr"
@@ -31,115 +27,98 @@ func New(instances *instance.Manager, auth *middleware.Auth, log *slog.Logger) *
 // Register adds the routes under r.
 func (h *Handler) Register(r *gin.RouterGroup) {
 	g := r.Group("/files")
-	g.POST("/", h.create)
-	g.POST("/:id", h.create)
-	g.GET("/metadata", h.metadata)
-	g.HEAD("/metadata", h.metadata)
-	g.PATCH("/metadata", h.patchByPath)
-	g.GET("/download", h.downloadByPath)
-	g.HEAD("/download", h.downloadByPath)
-	g.GET("/download/:id", h.download)
-	g.HEAD("/download/:id", h.download)
-	g.PATCH("/", h.bulkPatch)
-	g.POST("/downloads", h.downloadLink)
-	g.GET("/downloads/:secret/:name", h.downloadBySecret)
-	g.HEAD("/downloads/:secret/:name", h.downloadBySecret)
-	g.POST("/:id/copy", h.copyFile)
-	g.POST("/:id/relationships/referenced_by", h.references)
-	g.DELETE("/:id/relationships/referenced_by", h.references)
-	g.POST("/:id/relationships/not_synchronized_on", h.references)
-	g.DELETE("/:id/relationships/not_synchronized_on", h.references)
-	g.POST("/upload/metadata", h.uploadMetadata)
-	g.POST("/archive", h.createArchive)
-	g.GET("/archive/:key/:name", h.downloadArchive)
-	g.GET("/fsck", h.fsck)
-	g.POST("/fsck", h.fsck)
-	g.GET("/_changes", h.changes)
-	g.POST("/_find", h.find)
-	g.POST("/_all_docs", h.allDocs)
-	g.GET("/trash", h.listTrash)
-	g.DELETE("/trash", h.emptyTrash)
-	g.POST("/trash/:id", h.restore)
-	g.DELETE("/trash/:id", h.destroy)
-	g.GET("/:id", h.get)
-	g.HEAD("/:id", h.get)
-	g.GET("/:id/size", h.size)
-	g.GET("/:id/thumbnails/:secret/:format", h.thumb)
-	g.PUT("/:id", h.overwrite)
-	g.PATCH("/:id", h.patch)
-	g.DELETE("/:id", h.trash)
+	handle := func(method, path string, f httperr.HandlerFunc) { g.Handle(method, path, httperr.Handle(f)) }
+	handle("POST", "/", h.create)
+	handle("POST", "/:id", h.create)
+	handle("GET", "/metadata", h.metadata)
+	handle("HEAD", "/metadata", h.metadata)
+	handle("PATCH", "/metadata", h.patchByPath)
+	handle("GET", "/download", h.downloadByPath)
+	handle("HEAD", "/download", h.downloadByPath)
+	handle("GET", "/download/:id", h.download)
+	handle("HEAD", "/download/:id", h.download)
+	handle("PATCH", "/", h.bulkPatch)
+	handle("POST", "/downloads", h.downloadLink)
+	handle("GET", "/downloads/:secret/:name", h.downloadBySecret)
+	handle("HEAD", "/downloads/:secret/:name", h.downloadBySecret)
+	handle("POST", "/:id/copy", h.copyFile)
+	handle("POST", "/:id/relationships/referenced_by", h.references)
+	handle("DELETE", "/:id/relationships/referenced_by", h.references)
+	handle("POST", "/:id/relationships/not_synchronized_on", h.references)
+	handle("DELETE", "/:id/relationships/not_synchronized_on", h.references)
+	handle("POST", "/upload/metadata", h.uploadMetadata)
+	handle("POST", "/archive", h.createArchive)
+	handle("GET", "/archive/:key/:name", h.downloadArchive)
+	handle("GET", "/fsck", h.fsck)
+	handle("POST", "/fsck", h.fsck)
+	handle("GET", "/_changes", h.changes)
+	handle("POST", "/_find", h.find)
+	handle("POST", "/_all_docs", h.allDocs)
+	handle("GET", "/trash", h.listTrash)
+	handle("DELETE", "/trash", h.emptyTrash)
+	handle("POST", "/trash/:id", h.restore)
+	handle("DELETE", "/trash/:id", h.destroy)
+	handle("GET", "/:id", h.get)
+	handle("HEAD", "/:id", h.get)
+	handle("GET", "/:id/size", h.size)
+	handle("GET", "/:id/thumbnails/:secret/:format", h.thumb)
+	handle("PUT", "/:id", h.overwrite)
+	handle("PATCH", "/:id", h.patch)
+	handle("DELETE", "/:id", h.trash)
 }
 
-// fs returns the VFS of the request's instance.
-func (h *Handler) fs(c *gin.Context) (*vfs.FS, *instance.Instance, bool) {
+// fs returns the VFS of the request's instance, and the instance.
+func (h *Handler) fs(c *gin.Context) (*vfs.FS, *instance.Instance, error) {
 	inst := middleware.GetInstance(c)
 	if inst == nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no instance"))
-		return nil, nil, false
+		return nil, nil, httperr.NotFound("no instance")
 	}
 	fs, err := h.instances.VFS(c.Request.Context(), inst)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return nil, nil, false
+		return nil, nil, err
 	}
-	c.Set(keyThumbSecret, inst.TokenSecret)
-	return fs, inst, true
+	return fs, inst, nil
 }
 
-// fail renders a VFS error with its status.
-func fail(c *gin.Context, err error) {
-	httperr.JSONAPI(c, httperr.Wrap(status(err), err))
-}
-
-func status(err error) int {
-	switch {
-	case errors.Is(err, vfs.ErrNotFound), errors.Is(err, vfs.ErrParentNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, vfs.ErrExists):
-		return http.StatusConflict
-	case errors.Is(err, vfs.ErrInvalidName), errors.Is(err, vfs.ErrInvalidType),
-		errors.Is(err, vfs.ErrNotDirectory), errors.Is(err, vfs.ErrNotFile), errors.Is(err, vfs.ErrInvalidMetadata):
-		return http.StatusUnprocessableEntity
-	case errors.Is(err, vfs.ErrMD5Mismatch), errors.Is(err, vfs.ErrSizeMismatch), errors.Is(err, vfs.ErrRevMismatch):
-		return http.StatusPreconditionFailed
-	case errors.Is(err, vfs.ErrQuota):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, vfs.ErrForbidden):
-		return http.StatusForbidden
-	case errors.Is(err, store.ErrBadRequest), errors.Is(err, store.ErrNoUsableIndex), errors.Is(err, mango.ErrBadQuery):
-		return http.StatusBadRequest
-	case errors.Is(err, vfs.ErrMoveIntoItself), errors.Is(err, vfs.ErrNotTrashed),
-		errors.Is(err, vfs.ErrAlreadyTrashed), errors.Is(err, vfs.ErrInvalidMD5):
-		return http.StatusBadRequest
-	}
-	return httperr.Status(err)
-}
-
-// allow checks verb v on f, whose ancestors are resolved first so that a
-// rule on a directory covers what is inside.
-func (h *Handler) allow(c *gin.Context, fs *vfs.FS, v permission.Verb, f *vfs.File) bool {
+// require checks verb v on f, whose ancestors are resolved first so that
+// a rule on a directory covers what is inside.
+func (h *Handler) require(c *gin.Context, fs *vfs.FS, v permission.Verb, f *vfs.File) error {
 	if _, err := fs.Ancestors(c.Request.Context(), f); err != nil {
-		fail(c, err)
-		return false
+		return err
 	}
-	return h.auth.AllowDoc(c, v, vfs.Doctype, f)
+	return h.auth.RequireDoc(c, v, vfs.Doctype, f)
 }
 
 // load gets a file by id and checks verb v on it.
-func (h *Handler) load(c *gin.Context, fs *vfs.FS, v permission.Verb, id string) (*vfs.File, bool) {
+func (h *Handler) load(c *gin.Context, fs *vfs.FS, v permission.Verb, id string) (*vfs.File, error) {
 	f, err := fs.Get(c.Request.Context(), id)
+	return h.found(c, fs, v, f, err)
+}
+
+// byPath gets the file at ?Path= and checks verb v on it.
+func (h *Handler) byPath(c *gin.Context, fs *vfs.FS, v permission.Verb) (*vfs.File, error) {
+	p := c.Query("Path")
+	if p == "" {
+		return nil, httperr.BadRequest("missing Path")
+	}
+	f, err := fs.GetByPath(c.Request.Context(), p)
+	return h.found(c, fs, v, f, err)
+}
+
+// found checks verb v on a file just looked up; a lookup error is told
+// only to who may use v on some files, so that strangers learn nothing of
+// what exists.
+func (h *Handler) found(c *gin.Context, fs *vfs.FS, v permission.Verb, f *vfs.File, err error) (*vfs.File, error) {
 	if err != nil {
-		// Tell a missing file only to who may read the doctype somewhere.
-		if !h.auth.AllowSome(c, v, vfs.Doctype) {
-			return nil, false
+		if perr := h.auth.RequireSome(c, v, vfs.Doctype); perr != nil {
+			return nil, perr
 		}
-		fail(c, err)
-		return nil, false
+		return nil, err
 	}
-	if !h.allow(c, fs, v, f) {
-		return nil, false
+	if err := h.require(c, fs, v, f); err != nil {
+		return nil, err
 	}
-	return f, true
+	return f, nil
 }
 
 // appSlug is the app or konnector making the request, for cozyMetadata.
@@ -153,11 +132,4 @@ func appSlug(c *gin.Context) string {
 // actor describes who trashes a file.
 func actor(inst *instance.Instance) *vfs.Actor {
 	return &vfs.Actor{Kind: "member", DisplayName: inst.PublicName, Domain: inst.Domain}
-}
-
-// mayTouchFiles checks, before any lookup, that the request's credentials
-// allow verb on at least some files: handlers that must read the store to
-// decide the exact permission would otherwise tell strangers what exists.
-func (h *Handler) mayTouchFiles(c *gin.Context, verb permission.Verb) bool {
-	return h.auth.AllowSome(c, verb, vfs.Doctype)
 }

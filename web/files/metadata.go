@@ -8,6 +8,8 @@ import (
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/vfs"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -21,66 +23,64 @@ var certifiedKeys = map[string]string{
 }
 
 // uploadMetadata handles POST /files/upload/metadata.
-func (h *Handler) uploadMetadata(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) uploadMetadata(c *gin.Context) error {
+	fs, _, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	if !h.auth.AllowSome(c, permission.POST, vfs.Doctype) {
-		return
+	if err := h.auth.RequireSome(c, permission.POST, vfs.Doctype); err != nil {
+		return err
 	}
 	var body struct {
 		Data struct {
 			Attributes json.RawMessage `json:"attributes"`
 		} `json:"data"`
 	}
-	if err := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, 1<<20)).Decode(&body); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "invalid JSON:API body: "+err.Error()))
-		return
+	if err := request.JSON(c, request.JSONBody, &body); err != nil {
+		return err
 	}
-	if !h.checkMetadata(c, body.Data.Attributes) {
-		return
+	if err := h.checkMetadata(c, body.Data.Attributes); err != nil {
+		return err
 	}
 	id, err := fs.SaveMetadata(c.Request.Context(), body.Data.Attributes, time.Now().Add(MetadataTTL))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	writeJSON(c, http.StatusCreated, gin.H{"data": gin.H{"type": "io.cozy.files.metadata", "id": id, "attributes": body.Data.Attributes}})
+	return jsonapi.Data(c, http.StatusCreated, jsonapi.Object{Type: "io.cozy.files.metadata", ID: id, Attributes: body.Data.Attributes})
 }
 
 // checkMetadata requires a JSON object, and the certified permissions for
-// the members that need one; it renders the error and returns false.
-func (h *Handler) checkMetadata(c *gin.Context, raw json.RawMessage) bool {
+// the members that need one.
+func (h *Handler) checkMetadata(c *gin.Context, raw json.RawMessage) error {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil || m == nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusUnprocessableEntity, "metadata must be a JSON object"))
-		return false
+		return httperr.New(http.StatusUnprocessableEntity, "metadata must be a JSON object")
 	}
 	for key, doctype := range certifiedKeys {
-		if _, ok := m[key]; ok && !h.auth.AllowWhole(c, permission.POST, doctype) {
-			return false
+		if _, ok := m[key]; ok {
+			if err := h.auth.RequireWhole(c, permission.POST, doctype); err != nil {
+				return err
+			}
 		}
 	}
-	return true
+	return nil
 }
 
 // requestMetadata reads the metadata of an upload: MetadataID (saved
-// before) or Metadata (inline JSON). ok is false when it rendered an error.
-func (h *Handler) requestMetadata(c *gin.Context, fs *vfs.FS) (json.RawMessage, bool) {
+// before) or Metadata (inline JSON); nil when there is none.
+func (h *Handler) requestMetadata(c *gin.Context, fs *vfs.FS) (json.RawMessage, error) {
 	if id := c.Query("MetadataID"); id != "" {
 		m, err := fs.LoadMetadata(c.Request.Context(), id, time.Now())
 		if err != nil {
-			httperr.JSONAPI(c, httperr.Wrap(http.StatusUnprocessableEntity, err))
-			return nil, false
+			return nil, httperr.Wrap(http.StatusUnprocessableEntity, err)
 		}
-		return m, true
+		return m, nil
 	}
 	if raw := c.Query("Metadata"); raw != "" {
-		if !h.checkMetadata(c, json.RawMessage(raw)) {
-			return nil, false
+		if err := h.checkMetadata(c, json.RawMessage(raw)); err != nil {
+			return nil, err
 		}
-		return json.RawMessage(raw), true
+		return json.RawMessage(raw), nil
 	}
-	return nil, true
+	return nil, nil
 }

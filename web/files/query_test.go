@@ -105,7 +105,7 @@ func TestChangesHideNotSynchronizedDirs(t *testing.T) {
 	if code, _, _ = e.do("POST", "/files/"+docs.Data.ID+"/relationships/not_synchronized_on", strings.NewReader(body), nil); code != 422 {
 		t.Fatalf("not_synchronized_on a file: %d", code)
 	}
-	tok, err := e.inst.Issue(token.Access, "desktop", "io.cozy.files")
+	tok, err := e.Inst.Issue(token.Access, "desktop", "io.cozy.files")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 const albumRefs = "/data/io.cozy.photos.albums/album1/relationships/references"
@@ -152,27 +153,23 @@ func TestPhotoAlbumReferences(t *testing.T) {
 func TestReferencesBadInput(t *testing.T) {
 	e := newEnv(t, 0)
 	f := e.upload("", "a.txt", "a").Data.ID
-	tests := []struct {
-		method, path, body string
-		want               int
-	}{
-		{"GET", albumRefs + "?sort=name", "", http.StatusBadRequest},
-		{"GET", albumRefs + "?page[limit]=x", "", http.StatusBadRequest},
-		{"GET", albumRefs + "?page[skip]=-1", "", http.StatusBadRequest},
-		{"GET", albumRefs + "?page[cursor]=nonsense!", "", http.StatusBadRequest},
-		{"GET", "/data/Bad!/x/relationships/references", "", http.StatusBadRequest},
-		{"POST", albumRefs, "{", http.StatusBadRequest},
-		{"POST", albumRefs, `{"data":[{"type":"io.cozy.contacts","id":"c"}]}`, http.StatusBadRequest},
-		{"POST", albumRefs, refsBody(f, "nope"), http.StatusNotFound},
-		{"PUT", albumRefs, "{}", http.StatusMethodNotAllowed},
-		{"GET", albumRefs, "", http.StatusOK},
+	bad := func(method, path, body string, status int) webtest.Scenario {
+		return webtest.Scenario{Name: method + " " + path + " " + body, Method: method, URL: path, Body: body,
+			Token: e.token, ExpectedStatus: status,
+			ExpectedHeaders: map[string]string{"Content-Type": "application/vnd.api+json"}}
 	}
-	for _, tt := range tests {
-		code, _, b := e.do(tt.method, tt.path, strings.NewReader(tt.body), nil)
-		if code != tt.want {
-			t.Errorf("%s %s %s: %d %s, want %d", tt.method, tt.path, tt.body, code, b, tt.want)
-		}
-	}
+	e.Run(t, []webtest.Scenario{
+		bad("GET", albumRefs+"?sort=name", "", http.StatusBadRequest),
+		bad("GET", albumRefs+"?page[limit]=x", "", http.StatusBadRequest),
+		bad("GET", albumRefs+"?page[skip]=-1", "", http.StatusBadRequest),
+		bad("GET", albumRefs+"?page[cursor]=nonsense!", "", http.StatusBadRequest),
+		bad("GET", "/data/Bad!/x/relationships/references", "", http.StatusBadRequest),
+		bad("POST", albumRefs, "{", http.StatusBadRequest),
+		bad("POST", albumRefs, `{"data":[{"type":"io.cozy.contacts","id":"c"}]}`, http.StatusBadRequest),
+		bad("POST", albumRefs, refsBody(f, "nope"), http.StatusNotFound),
+		bad("PUT", albumRefs, "{}", http.StatusMethodNotAllowed),
+		bad("GET", albumRefs, "", http.StatusOK),
+	})
 	// The refused bulk stored nothing.
 	if a := e.refs(albumRefs); len(a.Data) != 0 || a.Meta.Count != 0 {
 		t.Errorf("half-way write: %+v", a)
@@ -188,7 +185,7 @@ func TestReferencesPermissions(t *testing.T) {
 		t.Fatalf("add: %d %s", code, b)
 	}
 	issue := func(scope string) string {
-		tok, err := e.inst.Issue(token.CLI, "", scope)
+		tok, err := e.Inst.Issue(token.CLI, "", scope)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,28 +1,20 @@
 package files
 
 import (
-	"encoding/json"
 	"net/http"
 	"net/url"
+	"path"
 
 	"github.com/cozypi/cozy/pkg/vfs"
+	"github.com/cozypi/cozy/pkg/vfs/thumbnail"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/gin-gonic/gin"
 )
 
-const jsonAPI = "application/vnd.api+json"
-
+// ref is a JSON:API resource identifier.
 type ref struct {
 	Type string `json:"type"`
 	ID   string `json:"id"`
-}
-
-type object struct {
-	Type          string         `json:"type"`
-	ID            string         `json:"id"`
-	Meta          map[string]any `json:"meta"`
-	Attributes    *attributes    `json:"attributes"`
-	Relationships map[string]any `json:"relationships,omitempty"`
-	Links         map[string]any `json:"links"`
 }
 
 // attributes are a file's JSON:API attributes: its document without the
@@ -40,19 +32,25 @@ type attributes struct {
 	Path string `json:"path,omitempty"`
 }
 
-// toObject renders a file or directory as a JSON:API resource.
-func toObject(c *gin.Context, f *vfs.File) (object, error) {
-	attrs := &attributes{File: f, Path: f.Path}
-	o := object{
-		Type: vfs.Doctype, ID: f.ID, Meta: map[string]any{"rev": f.Rev}, Attributes: attrs,
+// toObject converts a file or directory to its JSON:API resource; key is
+// the instance's token secret, for the thumbnail links of images.
+func toObject(key []byte, f *vfs.File) jsonapi.Object {
+	o := jsonapi.Object{
+		Type: vfs.Doctype, ID: f.ID, Attributes: &attributes{File: f, Path: f.Path},
 		Links: map[string]any{"self": "/files/" + f.ID}, Relationships: map[string]any{},
 	}
+	o = o.WithRev(f.Rev)
 	if f.Trashed && f.DirID == vfs.TrashID {
 		o.Links["self"] = "/files/trash/" + f.ID
 	}
 	if !f.IsDir() {
 		o.Links["related"] = "/files/download/" + f.ID
-		thumbLinks(c, f, o.Links)
+		if vfs.HasThumbnails(f) {
+			s := vfs.ThumbSecret(key, f.ID)
+			for _, t := range thumbnail.Formats {
+				o.Links[t.Name] = "/files/" + f.ID + "/thumbnails/" + s + "/" + t.Name
+			}
+		}
 	}
 	if f.DirID != "" {
 		o.Relationships["parent"] = map[string]any{
@@ -72,68 +70,43 @@ func toObject(c *gin.Context, f *vfs.File) (object, error) {
 			"data":  f.NotSynchronizedOn,
 		}
 	}
-	return o, nil
+	return o
 }
 
-func writeJSON(c *gin.Context, code int, v any) {
-	body, err := json.Marshal(v)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	c.Data(code, jsonAPI, body)
-}
-
-// renderOne writes one resource.
-func renderOne(c *gin.Context, code int, f *vfs.File) {
-	o, err := toObject(c, f)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	writeJSON(c, code, gin.H{"data": o})
-}
-
-// renderDir writes a directory with one page of its children.
-func renderDir(c *gin.Context, d *vfs.File, kids []*vfs.File, next string) {
-	o, err := toObject(c, d)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	data := make([]ref, 0, len(kids))
-	included := make([]object, 0, len(kids))
-	for _, k := range kids {
-		ko, err := toObject(c, k)
-		if err != nil {
-			fail(c, err)
-			return
+// toObjects converts a list; paths (directory id to path) give files
+// their path, as upstream's _find and _all_docs do.
+func toObjects(key []byte, list []*vfs.File, paths map[string]string) []jsonapi.Object {
+	out := make([]jsonapi.Object, 0, len(list))
+	for _, f := range list {
+		if p, ok := paths[f.DirID]; ok && !f.IsDir() {
+			g := *f
+			g.Path = path.Join(p, f.Name)
+			f = &g
 		}
+		out = append(out, toObject(key, f))
+	}
+	return out
+}
+
+// dirDocument is a directory with one page of its children.
+func dirDocument(key []byte, d *vfs.File, kids []*vfs.File, next string) jsonapi.Document {
+	o := toObject(key, d)
+	data := make([]ref, 0, len(kids))
+	for _, k := range kids {
 		data = append(data, ref{Type: vfs.Doctype, ID: k.ID})
-		included = append(included, ko)
 	}
 	o.Relationships["contents"] = map[string]any{"data": data}
-	doc := gin.H{"data": o, "included": included}
+	doc := jsonapi.Document{Data: o, Included: toObjects(key, kids, nil)}
 	if next != "" {
-		doc["links"] = gin.H{"next": "/files/" + d.ID + "?page[cursor]=" + url.QueryEscape(next)}
+		doc.Links = map[string]any{"next": "/files/" + d.ID + "?page[cursor]=" + url.QueryEscape(next)}
 	}
-	writeJSON(c, http.StatusOK, doc)
+	return doc
 }
 
-// renderList writes a list of resources with an optional next link.
-func renderList(c *gin.Context, base string, list []*vfs.File, next string) {
-	data := make([]object, 0, len(list))
-	for _, f := range list {
-		o, err := toObject(c, f)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-		data = append(data, o)
-	}
-	doc := gin.H{"data": data, "meta": gin.H{"count": len(data)}}
+// writeList writes a page of files with a next link from base.
+func writeList(c *gin.Context, key []byte, base string, list []*vfs.File, next string) error {
 	if next != "" {
-		doc["links"] = gin.H{"next": base + "?page[cursor]=" + url.QueryEscape(next)}
+		next = base + "?page[cursor]=" + url.QueryEscape(next)
 	}
-	writeJSON(c, http.StatusOK, doc)
+	return jsonapi.List(c, http.StatusOK, toObjects(key, list, nil), len(list), next)
 }

@@ -12,7 +12,7 @@ import (
 // collection (web/e2e/files/stack-client.mjs holds the steps).
 func TestCozyStackClient(t *testing.T) {
 	e := newEnv(t, 0)
-	tok, err := e.inst.Issue(token.CLI, "", "io.cozy.files")
+	tok, err := e.Inst.Issue(token.CLI, "", "io.cozy.files")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,79 +5,73 @@ import (
 
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/vfs"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/gin-gonic/gin"
 )
 
 // listTrash handles GET /files/trash.
-func (h *Handler) listTrash(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) listTrash(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	if !h.auth.AllowWhole(c, permission.GET, vfs.Doctype) {
-		return
+	if err := h.auth.RequireWhole(c, permission.GET, vfs.Doctype); err != nil {
+		return err
 	}
 	limit, cursor := page(c)
-	list, err := fs.Children(c.Request.Context(), vfs.TrashID, cursor, limit+1)
+	list, next, err := children(c, fs, vfs.TrashID, cursor, limit)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	next := ""
-	if len(list) > limit {
-		list = list[:limit]
-		next = list[limit-1].Name
-	}
-	renderList(c, "/files/trash", list, next)
+	return writeList(c, inst.TokenSecret, "/files/trash", list, next)
 }
 
 // emptyTrash handles DELETE /files/trash.
-func (h *Handler) emptyTrash(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) emptyTrash(c *gin.Context) error {
+	fs, _, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	if !h.auth.AllowWhole(c, permission.DELETE, vfs.Doctype) {
-		return
+	if err := h.auth.RequireWhole(c, permission.DELETE, vfs.Doctype); err != nil {
+		return err
 	}
 	if err := fs.EmptyTrash(c.Request.Context()); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // restore handles POST /files/trash/:id.
-func (h *Handler) restore(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) restore(c *gin.Context) error {
+	fs, inst, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.PATCH, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.PATCH, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	g, err := fs.Restore(c.Request.Context(), f.ID)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	renderOne(c, http.StatusOK, g)
+	return jsonapi.Data(c, http.StatusOK, toObject(inst.TokenSecret, g))
 }
 
 // destroy handles DELETE /files/trash/:id.
-func (h *Handler) destroy(c *gin.Context) {
-	fs, _, ok := h.fs(c)
-	if !ok {
-		return
+func (h *Handler) destroy(c *gin.Context) error {
+	fs, _, err := h.fs(c)
+	if err != nil {
+		return err
 	}
-	f, ok := h.load(c, fs, permission.DELETE, c.Param("id"))
-	if !ok {
-		return
+	f, err := h.load(c, fs, permission.DELETE, c.Param("id"))
+	if err != nil {
+		return err
 	}
 	if err := fs.Destroy(c.Request.Context(), f.ID); err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
