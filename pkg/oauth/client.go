@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
@@ -156,8 +157,8 @@ func (s *Service) register(ctx context.Context, inst *instance.Instance, m Metad
 		return nil, err
 	}
 	c := &Client{
-		ID:              randomHex(16),
-		Secret:          randomHex(24),
+		ID:              ident.Hex(16),
+		Secret:          ident.Hex(24),
 		GrantTypes:      []string{"authorization_code", "refresh_token"},
 		ResponseTypes:   []string{"code"},
 		AllowLoginScope: allowLogin,
