@@ -31,6 +31,9 @@ var (
 	ErrInvalidRequest       = errors.New("invalid_request")
 	ErrUnsupportedGrantType = errors.New("unsupported_grant_type")
 	ErrInvalidScope         = errors.New("invalid_scope")
+	// ErrInvalidToken is RFC 6750's: a registration access token that is
+	// missing, expired or not the client's.
+	ErrInvalidToken = errors.New("invalid_token")
 )
 
 // Client is a registered OAuth client, as RFC 7591 describes it.
@@ -221,10 +224,10 @@ func (s *Service) Authenticate(ctx context.Context, inst *instance.Instance, id,
 func (s *Service) CheckRegistrationToken(inst *instance.Instance, id, raw string) error {
 	claims, err := inst.ParseToken(raw, s.now(), token.Registration)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if subtle.ConstantTimeCompare([]byte(claims.Subject), []byte(id)) != 1 {
-		return fmt.Errorf("%w: registration token of another client", token.ErrInvalid)
+		return fmt.Errorf("%w: %w: registration token of another client", ErrInvalidToken, token.ErrInvalid)
 	}
 	return nil
 }

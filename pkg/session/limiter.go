@@ -104,22 +104,29 @@ type Pending struct {
 	key string
 }
 
-// Key is what the attempt is counted by: "device:<id>" for a known
-// device, else the address key (AddrKey).
+// Key is what the attempt is counted by.
 func (p *Pending) Key() string { return p.key }
+
+// Key is what an attempt is counted by: "device:<id>" for a known device,
+// else its address key (AddrKey).
+func (a Attempt) Key() string {
+	if a.Device != "" {
+		return "device:" + a.Device
+	}
+	return AddrKey(a.Addr)
+}
 
 // Begin lets an attempt through, counting it as a failure until Done says
 // otherwise, or refuses it with a *ThrottledError.
 func (l *Limiter) Begin(a Attempt) (*Pending, error) {
+	key := a.Key()
 	if a.Device != "" {
-		key := "device:" + a.Device
 		if w := l.Device.Wait(a.Instance + "|" + key); w > 0 {
 			return nil, &ThrottledError{Wait: w}
 		}
 		l.Device.Fail(a.Instance + "|" + key)
 		return &Pending{l: l, a: a, key: key}, nil
 	}
-	key := AddrKey(a.Addr)
 	addr := a.Instance + "|" + key
 	if w := l.Addr.Wait(addr); w > 0 {
 		return nil, &ThrottledError{Wait: w}

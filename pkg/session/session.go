@@ -213,7 +213,8 @@ func (m *Manager) FromRequest(ctx context.Context, inst *instance.Instance, r *h
 	return m.Get(ctx, inst, id)
 }
 
-// Cookie returns the cookie naming s. secure is true under TLS.
+// Cookie returns the cookie naming s; secure is inst.Secure() (the
+// configuration decides, not the connection).
 func Cookie(inst *instance.Instance, s *Session, secure bool) *http.Cookie {
 	c := &http.Cookie{Name: CookieName, Value: CookieValue(inst, s.ID), Path: "/", HttpOnly: true,
 		Secure: secure, SameSite: http.SameSiteLaxMode}
