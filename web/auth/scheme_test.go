@@ -183,14 +183,14 @@ func schemeRowOf(t *testing.T, cfg *config.Config, hdr map[string]string) scheme
 		t.Fatalf("login: %d %s", res.StatusCode, body)
 	}
 	row.hsts = res.Header.Get("Strict-Transport-Security")
-	var sess *http.Cookie
-	for _, line := range res.Header.Values("Set-Cookie") {
-		if c, err := http.ParseSetCookie(line); err == nil && c.Name == "cozysessid" {
-			sess = c
-		}
+	sess, device := setCookie(res, "cozysessid"), setCookie(res, "cozydevice")
+	if sess == nil || device == nil {
+		t.Fatalf("no session or device cookie: %v", res.Header)
 	}
-	if sess == nil {
-		t.Fatalf("no session cookie: %v", res.Header)
+	res, _ = e.Do(t, nil, "GET", "/auth/login", "", "", hdr)
+	csrf := setCookie(res, "_csrf")
+	if csrf == nil || device.Secure != e.Inst.Secure() || csrf.Secure != e.Inst.Secure() || !device.HttpOnly || !csrf.HttpOnly {
+		t.Errorf("device cookie %+v, CSRF cookie %+v: Secure must be %v", device, csrf, e.Inst.Secure())
 	}
 	var flags []string
 	if sess.Secure {
@@ -231,4 +231,14 @@ func schemeRowOf(t *testing.T, cfg *config.Config, hdr map[string]string) scheme
 	row.client = logs.find("client", map[string]string{"msg": "request", "method": "POST", "path": "/auth/login"})
 	row.throttleKey = logs.find("key", map[string]string{"msg": "wrong passphrase"})
 	return row
+}
+
+// setCookie is the cookie name set by res, or nil.
+func setCookie(res *http.Response, name string) *http.Cookie {
+	for _, line := range res.Header.Values("Set-Cookie") {
+		if c, err := http.ParseSetCookie(line); err == nil && c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
