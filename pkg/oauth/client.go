@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
@@ -30,6 +31,9 @@ var (
 	ErrInvalidRequest       = errors.New("invalid_request")
 	ErrUnsupportedGrantType = errors.New("unsupported_grant_type")
 	ErrInvalidScope         = errors.New("invalid_scope")
+	// ErrInvalidToken is RFC 6750's: a registration access token that is
+	// missing, expired or not the client's.
+	ErrInvalidToken = errors.New("invalid_token")
 )
 
 // Client is a registered OAuth client, as RFC 7591 describes it.
@@ -156,8 +160,8 @@ func (s *Service) register(ctx context.Context, inst *instance.Instance, m Metad
 		return nil, err
 	}
 	c := &Client{
-		ID:              randomHex(16),
-		Secret:          randomHex(24),
+		ID:              ident.Hex(16),
+		Secret:          ident.Hex(24),
 		GrantTypes:      []string{"authorization_code", "refresh_token"},
 		ResponseTypes:   []string{"code"},
 		AllowLoginScope: allowLogin,
@@ -220,10 +224,10 @@ func (s *Service) Authenticate(ctx context.Context, inst *instance.Instance, id,
 func (s *Service) CheckRegistrationToken(inst *instance.Instance, id, raw string) error {
 	claims, err := inst.ParseToken(raw, s.now(), token.Registration)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}
 	if subtle.ConstantTimeCompare([]byte(claims.Subject), []byte(id)) != 1 {
-		return fmt.Errorf("%w: registration token of another client", token.ErrInvalid)
+		return fmt.Errorf("%w: %w: registration token of another client", ErrInvalidToken, token.ErrInvalid)
 	}
 	return nil
 }

@@ -1,8 +1,6 @@
 package oauth
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 
 	"github.com/cozypi/cozy/pkg/instance"
@@ -20,10 +18,4 @@ func (s *Service) db(inst *instance.Instance, doctype string) (store.DB, error) 
 		return nil, fmt.Errorf("oauth: %w", err)
 	}
 	return st.DB(doctype), nil
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -8,7 +8,7 @@ func isInvalidClient(err error) bool { return errors.Is(err, ErrInvalidClient) }
 // "server_error" for anything else.
 func Code(err error) string {
 	for _, e := range []error{ErrInvalidClient, ErrInvalidRedirectURI, ErrInvalidClientMeta, ErrInvalidGrant,
-		ErrInvalidRequest, ErrUnsupportedGrantType, ErrInvalidScope} {
+		ErrInvalidRequest, ErrUnsupportedGrantType, ErrInvalidScope, ErrInvalidToken} {
 		if errors.Is(err, e) {
 			return e.Error()
 		}

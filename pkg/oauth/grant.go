@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/store"
@@ -71,7 +72,7 @@ func (s *Service) CreateCode(ctx context.Context, inst *instance.Instance, r Aut
 	if life <= 0 {
 		life = 10 * time.Minute
 	}
-	c := code{ID: randomHex(24), ClientID: r.ClientID, Scope: r.Scope, Challenge: r.CodeChallenge,
+	c := code{ID: ident.Hex(24), ClientID: r.ClientID, Scope: r.Scope, Challenge: r.CodeChallenge,
 		RedirectURI: r.RedirectURI, ExpiresAt: s.now().Add(life).UTC()}
 	db, err := s.db(inst, CodesDoctype)
 	if err != nil {

@@ -12,13 +12,13 @@ package passhash
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"strings"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -70,10 +70,7 @@ func (h *Hasher) release() { <-h.slots }
 
 // Hash returns the PHC string of passphrase with a fresh random salt.
 func (h *Hasher) Hash(ctx context.Context, passphrase []byte) (string, error) {
-	salt := make([]byte, saltLen)
-	if _, err := rand.Read(salt); err != nil {
-		return "", fmt.Errorf("passhash: salt: %w", err)
-	}
+	salt := ident.Bytes(saltLen)
 	if err := h.acquire(ctx); err != nil {
 		return "", err
 	}

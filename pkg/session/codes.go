@@ -4,6 +4,8 @@ import (
 	"crypto/subtle"
 	"sync"
 	"time"
+
+	"github.com/cozypi/cozy/pkg/ident"
 )
 
 // CodeLifetime is how long a session code can be exchanged.
@@ -45,7 +47,7 @@ func NewCodes(now func() time.Time) *Codes {
 // for a code that opens a new session. scope restricts the code to one
 // app's sub-domain; "" lets any page of the instance take it.
 func (cs *Codes) Issue(instanceID, sessionID, scope string) string {
-	code := randomHex(16)
+	code := ident.Hex(16)
 	cs.mu.Lock()
 	defer cs.mu.Unlock()
 	cs.prune()

@@ -3,6 +3,7 @@ package session
 import (
 	"crypto/hmac"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 )
 
@@ -10,7 +11,7 @@ import (
 const CSRFCookieName = "_csrf"
 
 // NewCSRF returns a fresh random value for the CSRF cookie.
-func NewCSRF() string { return randomHex(16) }
+func NewCSRF() string { return ident.Hex(16) }
 
 // CSRFToken is the form field matching a CSRF cookie value: an HMAC of it
 // with the instance's session secret, so that another site can neither

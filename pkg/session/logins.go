@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/store"
 )
@@ -23,7 +24,7 @@ func (m *Manager) RecordLogin(ctx context.Context, inst *instance.Instance, sess
 	if len(userAgent) > 512 {
 		userAgent = userAgent[:512]
 	}
-	l := Login{ID: randomHex(16), SessionID: sessionID, IP: ip, UserAgent: userAgent, CreatedAt: m.now().UTC().Truncate(time.Second)}
+	l := Login{ID: ident.Hex(16), SessionID: sessionID, IP: ip, UserAgent: userAgent, CreatedAt: m.now().UTC().Truncate(time.Second)}
 	db, err := m.db(inst, LoginsDoctype)
 	if err != nil {
 		return err

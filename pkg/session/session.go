@@ -3,10 +3,8 @@ package session
 import (
 	"context"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/store"
 )
@@ -83,7 +82,7 @@ func (m *Manager) Create(ctx context.Context, inst *instance.Instance, longRun b
 	if longRun {
 		life = LongLifetime
 	}
-	s := &Session{ID: randomHex(16), CreatedAt: now, ExpiresAt: now.Add(life), LongRun: longRun}
+	s := &Session{ID: ident.Hex(16), CreatedAt: now, ExpiresAt: now.Add(life), LongRun: longRun}
 	db, err := m.db(inst, Doctype)
 	if err != nil {
 		return nil, err
@@ -214,7 +213,8 @@ func (m *Manager) FromRequest(ctx context.Context, inst *instance.Instance, r *h
 	return m.Get(ctx, inst, id)
 }
 
-// Cookie returns the cookie naming s. secure is true under TLS.
+// Cookie returns the cookie naming s; secure is inst.Secure() (the
+// configuration decides, not the connection).
 func Cookie(inst *instance.Instance, s *Session, secure bool) *http.Cookie {
 	c := &http.Cookie{Name: CookieName, Value: CookieValue(inst, s.ID), Path: "/", HttpOnly: true,
 		Secure: secure, SameSite: http.SameSiteLaxMode}
@@ -233,10 +233,4 @@ func sign(key []byte, msg string) string {
 	h := hmac.New(sha256.New, key)
 	h.Write([]byte(msg))
 	return base64.RawURLEncoding.EncodeToString(h.Sum(nil))
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

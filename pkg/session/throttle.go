@@ -71,6 +71,17 @@ func (t *Throttle) Fail(key string) {
 	t.hits[key] = w
 }
 
+// Undo takes back one failure of key (an attempt counted in advance that
+// turned out to succeed).
+func (t *Throttle) Undo(key string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if w, ok := t.hits[key]; ok && w.count > 0 {
+		w.count--
+		t.hits[key] = w
+	}
+}
+
 // Reset forgets key's failures (after a success).
 func (t *Throttle) Reset(key string) {
 	t.mu.Lock()

@@ -33,6 +33,17 @@ func TestThrottle(t *testing.T) {
 	if ok, _ := th.Allowed("a"); !ok {
 		t.Fatal("reset ignored")
 	}
+	th.Fail("c")
+	th.Fail("c")
+	th.Undo("c")
+	th.Undo("c")
+	th.Undo("c") // never below zero
+	for i := 0; i < 5; i++ {
+		th.Fail("c")
+	}
+	if ok, _ := th.Allowed("c"); ok {
+		t.Fatal("undo went below zero")
+	}
 	// Memory stays bounded.
 	for i := 0; i < 20000; i++ {
 		th.Fail(fmt.Sprint(i))

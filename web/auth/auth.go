@@ -2,25 +2,17 @@ package auth
 
 import (
 	"log/slog"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/auth/pages"
+	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
-)
-
-// Throttling defaults: failures allowed per window.
-const (
-	PerAddressLimit  = 10
-	PerInstanceLimit = 50
-	ThrottleWindow   = 5 * time.Minute
 )
 
 // Handler serves the routes.
@@ -31,66 +23,42 @@ type Handler struct {
 	Auth       *middleware.Auth
 	Subdomains string // config.SubdomainsFlat or Nested
 	Log        *slog.Logger
-	// Throttle counts wrong passphrases, keyed by instance and by
-	// instance+address.
-	Throttle *session.Throttle
-	// AddrThrottle is the per-address counter.
-	AddrThrottle *session.Throttle
+	// Limiter decides which passphrase attempts reach the hasher.
+	Limiter *session.Limiter
 	// Codes are the live session codes (POST /auth/session_code).
 	Codes *session.Codes
 }
 
-// New returns a Handler with the default throttling.
+// New returns a Handler with the default limits on passphrase attempts.
 func New(instances *instance.Manager, sessions *session.Manager, clients *oauth.Service, auth *middleware.Auth, subdomains string, log *slog.Logger) *Handler {
 	return &Handler{Instances: instances, Sessions: sessions, OAuth: clients, Auth: auth, Subdomains: subdomains, Log: log,
-		Throttle:     session.NewThrottle(PerInstanceLimit, ThrottleWindow),
-		AddrThrottle: session.NewThrottle(PerAddressLimit, ThrottleWindow),
-		Codes:        session.NewCodes(nil)}
+		Limiter: session.NewLimiter(), Codes: session.NewCodes(nil)}
 }
 
 // Register adds the routes.
 func (h *Handler) Register(r gin.IRouter) {
 	pages.Register(r)
-	r.GET("/", h.root)
-	r.GET("/auth/login", h.loginForm)
-	r.POST("/auth/login", h.login)
-	r.DELETE("/auth/login", h.logout)
-	r.DELETE("/auth/login/others", h.logoutOthers)
-	r.POST("/auth/logout", h.logoutForm)
-	r.POST("/auth/register", h.register)
-	r.GET("/auth/register/:client_id", h.readClient)
-	r.PUT("/auth/register/:client_id", h.updateClient)
-	r.DELETE("/auth/register/:client_id", h.deleteClient)
-	r.GET("/auth/authorize", h.authorizeForm)
-	r.POST("/auth/authorize", h.authorize)
-	r.POST("/auth/access_token", h.accessToken)
-	r.POST("/auth/session_code", h.createSessionCode)
+	r.GET("/", httperr.Handle(h.root))
+	r.GET("/auth/login", httperr.Handle(h.loginForm))
+	r.POST("/auth/login", httperr.Handle(h.login))
+	r.DELETE("/auth/login", httperr.Handle(h.logout))
+	r.DELETE("/auth/login/others", httperr.Handle(h.logoutOthers))
+	r.POST("/auth/logout", httperr.Handle(h.logoutForm))
+	r.POST("/auth/register", handleOAuth(h.register))
+	r.GET("/auth/register/:client_id", handleOAuth(h.readClient))
+	r.PUT("/auth/register/:client_id", handleOAuth(h.updateClient))
+	r.DELETE("/auth/register/:client_id", handleOAuth(h.deleteClient))
+	r.GET("/auth/authorize", httperr.Handle(h.authorizeForm))
+	r.POST("/auth/authorize", httperr.Handle(h.authorize))
+	r.POST("/auth/access_token", handleOAuth(h.accessToken))
+	r.POST("/auth/session_code", httperr.Handle(h.createSessionCode))
 }
 
-// secure tells whether the request came over TLS (cookies get Secure).
-func secure(c *gin.Context) bool { return c.Request.TLS != nil }
-
-func scheme(c *gin.Context) string {
-	if secure(c) {
-		return "https"
-	}
-	return "http"
-}
-
-// clientAddr is the connection's address, not a forwarded one.
-func clientAddr(c *gin.Context) string {
-	host, _, err := net.SplitHostPort(c.Request.RemoteAddr)
-	if err != nil {
-		return c.Request.RemoteAddr
-	}
-	return host
-}
-
-// csrf sets a fresh CSRF cookie (scoped to the path) and returns the form token.
+// csrf sets a fresh CSRF cookie and returns the form token.
 func csrf(c *gin.Context, inst *instance.Instance) string {
 	v := session.NewCSRF()
 	http.SetCookie(c.Writer, &http.Cookie{Name: session.CSRFCookieName, Value: v, Path: "/", HttpOnly: true,
-		Secure: secure(c), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		Secure: inst.Secure(), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	return session.CSRFToken(inst, v)
 }
 
@@ -112,35 +80,62 @@ func isJSONBody(c *gin.Context) bool {
 	return strings.HasPrefix(c.GetHeader("Content-Type"), "application/json")
 }
 
-// safeRedirect validates a redirect target: a URL of the instance or of one
-// of its apps, with its fragment cleared. "" gives def.
-func (h *Handler) safeRedirect(c *gin.Context, inst *instance.Instance, raw, def string) (string, bool) {
+// safeRedirect validates a redirect target and makes it absolute: a path
+// of the instance, or a URL of the instance or of one of its apps with
+// the instance's scheme, its fragment cleared. "" gives def (a path).
+func (h *Handler) safeRedirect(inst *instance.Instance, raw, def string) (string, error) {
 	if raw == "" {
-		return def, true
+		raw = def
 	}
+	bad := httperr.BadRequest("the redirect parameter is not an address of this cozy")
 	if len(raw) > 2048 {
-		return "", false
+		return "", bad
 	}
 	if strings.HasPrefix(raw, "/") && !strings.HasPrefix(raw, "//") && !strings.HasPrefix(raw, "/\\") {
 		u, err := url.Parse(raw)
 		if err != nil {
-			return "", false
+			return "", bad
 		}
-		u.Fragment = ""
-		return u.String(), true
+		return inst.PageURL((&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery}).RequestURI()), nil
 	}
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.User != nil {
-		return "", false
+	if err != nil || u.Scheme != inst.Scheme() || u.User != nil || u.Opaque != "" {
+		return "", bad
 	}
 	t, ok := middleware.ResolveHost(h.Instances, h.Subdomains, u.Host)
 	if !ok || t.Instance.ID != inst.ID {
-		return "", false
+		return "", bad
 	}
 	u.Fragment = ""
 	s := u.String()
 	if strings.Contains(raw, "#") {
-		s += "#"
+		s += "#" // an empty fragment keeps the browser from reusing the current one
 	}
-	return s, true
+	return s, nil
+}
+
+// CheckOrigin refuses (403) a state-changing request authenticated by the
+// owner's cookie that a browser sent from another origin than the
+// instance's (inst.Origin(), scheme included). Browsers send Origin on
+// every such request; one without it is accepted only when it carries a
+// token (a program, not a browser riding on the cookie).
+func CheckOrigin(c *gin.Context, inst *instance.Instance) error {
+	switch c.Request.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return nil
+	}
+	origin := c.GetHeader("Origin")
+	if origin == inst.Origin() {
+		return nil
+	}
+	if origin == "" && middleware.TokenFromRequest(c.Request) != "" {
+		return nil
+	}
+	return httperr.Forbidden("this request must come from " + inst.Origin())
+}
+
+// RegistrationURL is the link where the owner chooses the first
+// passphrase (the instance's registration token must still be set).
+func RegistrationURL(inst *instance.Instance) string {
+	return inst.PageURL("/?registerToken=" + hexToken(inst.RegisterToken))
 }

@@ -2,11 +2,11 @@ package auth_test
 
 import (
 	"context"
-	"encoding/hex"
 	"encoding/json"
 	"strings"
 	"testing"
 
+	"github.com/cozypi/cozy/web/auth"
 	"github.com/cozypi/cozy/web/webtest"
 )
 
@@ -14,9 +14,8 @@ import (
 // the real server: onboarding sets a passphrase, logout, a wrong
 // passphrase shows an error, login; the session cookie's flags are checked.
 func TestBrowser(t *testing.T) {
-	e := newEnv(t)
-	link := e.srv.URL + "/?registerToken=" + hex.EncodeToString(e.inst.RegisterToken)
-	out := webtest.Script{Path: "auth-browser.mjs", Args: []string{e.srv.URL, link},
+	e := newEnv(t, nil)
+	out := webtest.Script{Path: "auth-browser.mjs", Args: []string{e.URL(), auth.RegistrationURL(e.Inst)},
 		Modules: []string{"playwright-core"}, Browser: true}.Run(t)
 	var got struct {
 		Mismatch  string
@@ -43,13 +42,13 @@ func TestBrowser(t *testing.T) {
 	if got.Cookie == nil || !got.Cookie.HTTPOnly || got.Cookie.SameSite != "Lax" || got.Cookie.Secure || got.Cookie.Path != "/" {
 		t.Fatalf("cookie flags %s", out)
 	}
-	inst := e.current(t)
+	inst := current(t, e)
 	if !inst.OnboardingFinished || inst.KdfIterations == 0 {
 		t.Fatalf("instance not onboarded: %+v", inst)
 	}
 	// The browser's secret is the one the Go derivation computes.
 	secret, _ := instanceSecret(inst.Host(), inst.KdfIterations)
-	if err := e.mgr.CheckSecret(context.Background(), inst, secret); err != nil {
+	if err := e.Instances.CheckSecret(context.Background(), inst, secret); err != nil {
 		t.Fatalf("WebCrypto and Go derivations differ: %v", err)
 	}
 }

@@ -7,67 +7,67 @@ import (
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/auth/pages"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
-// maxSecret bounds the derived secret a client may send (base64 of 32 bytes
-// is 44; hex 64): nothing long reaches the hasher.
-const maxSecret = 256
-
 // root sends a registration link to onboarding, a logged-in owner to the
 // logged-in page and anyone else to the login form.
-func (h *Handler) root(c *gin.Context) {
+func (h *Handler) root(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
-	if h.ExchangeSessionCode(c, inst) {
-		return
+	if done, err := h.ExchangeSessionCode(c, inst); done || err != nil {
+		return err
 	}
 	if tok := c.Query("registerToken"); tok != "" {
-		h.onboardingPage(c, inst, tok)
-		return
+		return h.onboardingPage(c, inst, tok)
 	}
 	if inst.PassphraseHash == "" {
 		pages.Render(c, http.StatusOK, "error", inst.Locale, pages.Data{Title: "Cozy", Error: "bad_register"})
-		return
+		return nil
 	}
-	c.Redirect(http.StatusSeeOther, "/auth/login")
+	c.Redirect(http.StatusSeeOther, inst.PageURL("/auth/login"))
+	return nil
 }
 
 // onboardingPage shows the form that sets the first passphrase.
-func (h *Handler) onboardingPage(c *gin.Context, inst *instance.Instance, tok string) {
+func (h *Handler) onboardingPage(c *gin.Context, inst *instance.Instance, tok string) error {
 	if !ValidRegisterToken(inst, tok) {
 		pages.Render(c, http.StatusBadRequest, "error", inst.Locale, pages.Data{Title: "Cozy", Error: "bad_register"})
-		return
+		return nil
 	}
 	pages.Render(c, http.StatusOK, "onboarding", inst.Locale, pages.Data{Title: "Cozy", Fields: map[string]string{
 		"register_token": tok, "salt": inst.PassphraseSalt(), "iterations": strconv.Itoa(inst.KdfIterations),
 	}})
+	return nil
 }
 
-func (h *Handler) loginForm(c *gin.Context) {
+func (h *Handler) loginForm(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
-	if h.ExchangeSessionCode(c, inst) {
-		return
+	if done, err := h.ExchangeSessionCode(c, inst); done || err != nil {
+		return err
 	}
-	redirect, ok := h.safeRedirect(c, inst, c.Query("redirect"), "")
-	if !ok {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "the redirect parameter is not an address of this cozy"))
-		return
-	}
-	if _, err := h.Sessions.FromRequest(c, inst, c.Request); err == nil {
-		if redirect != "" {
+	if _, err := h.Sessions.FromRequest(c.Request.Context(), inst, c.Request); err == nil {
+		if c.Query("redirect") != "" {
+			redirect, err := h.safeRedirect(inst, c.Query("redirect"), "")
+			if err != nil {
+				return err
+			}
 			c.Redirect(http.StatusSeeOther, redirect)
-			return
+			return nil
 		}
 		pages.Render(c, http.StatusOK, "loggedin", inst.Locale, pages.Data{Title: "Cozy", Fields: map[string]string{
 			"domain": inst.Domain, "csrf": csrf(c, inst)}})
-		return
+		return nil
 	}
-	h.renderLogin(c, inst, http.StatusOK, redirect, "")
+	if _, err := h.safeRedirect(inst, c.Query("redirect"), "/"); err != nil {
+		return err
+	}
+	h.renderLogin(c, inst, http.StatusOK, c.Query("redirect"), "")
+	return nil
 }
 
 func (h *Handler) renderLogin(c *gin.Context, inst *instance.Instance, status int, redirect, errKey string) {
@@ -82,127 +82,156 @@ type loginRequest struct {
 	LongRun    bool   `json:"long-run" form:"long-run"`
 }
 
-// loginError answers a failed login as the client expects it.
-func (h *Handler) loginError(c *gin.Context, inst *instance.Instance, status int, redirect, key, detail string) {
-	if wantsJSON(c) {
-		c.AbortWithStatusJSON(status, gin.H{"error": detail})
-		return
+// readLogin reads a JSON or form login request.
+func readLogin(c *gin.Context) (loginRequest, error) {
+	var req loginRequest
+	if isJSONBody(c) {
+		return req, request.JSON(c, request.SmallBody, &req)
 	}
-	h.renderLogin(c, inst, status, redirect, key)
+	request.Limit(c, request.SmallBody)
+	if err := c.ShouldBind(&req); err != nil {
+		return req, request.Err(err)
+	}
+	return req, nil
 }
 
-func (h *Handler) login(c *gin.Context) {
+// login checks the passphrase and opens a session. A JSON client gets
+// {"redirect"} or a JSON:API error; the form gets a redirection or the
+// login page again with the error told.
+func (h *Handler) login(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
-	var req loginRequest
-	var err error
-	if isJSONBody(c) {
-		err = c.ShouldBindJSON(&req)
-	} else {
-		err = c.ShouldBind(&req)
+	req, err := readLogin(c)
+	if err == nil {
+		err = h.tryLogin(c, inst, req)
 	}
+	if err == nil || wantsJSON(c) {
+		return err
+	}
+	key := "wrong_passphrase"
+	switch {
+	case errors.Is(err, errBadCSRF):
+		key = "bad_csrf"
+	case errors.Is(err, session.ErrThrottled), httperr.Status(err) >= 500:
+		key = "throttled"
+	}
+	if httperr.Status(err) >= 500 {
+		_ = c.Error(err)
+	}
+	h.renderLogin(c, inst, httperr.Status(err), req.Redirect, key)
+	return nil
+}
+
+// errBadCSRF is a form without its CSRF pair.
+var errBadCSRF = httperr.Forbidden("invalid CSRF token")
+
+func (h *Handler) tryLogin(c *gin.Context, inst *instance.Instance, req loginRequest) error {
+	redirect, err := h.safeRedirect(inst, req.Redirect, "/auth/login")
 	if err != nil {
-		h.loginError(c, inst, http.StatusBadRequest, "", "wrong_passphrase", "malformed request")
-		return
-	}
-	redirect, ok := h.safeRedirect(c, inst, req.Redirect, "/auth/login")
-	if !ok {
-		h.loginError(c, inst, http.StatusBadRequest, "", "wrong_passphrase", "the redirect parameter is not an address of this cozy")
-		return
+		return err
 	}
 	// Forms need the CSRF pair; a JSON body cannot be sent cross-site
 	// without a preflight, which /auth never allows.
 	if !isJSONBody(c) && !checkCSRF(c, inst) {
-		h.loginError(c, inst, http.StatusForbidden, req.Redirect, "bad_csrf", "invalid CSRF token")
-		return
+		return errBadCSRF
 	}
 	if err := h.CheckSecret(c, inst, req.Passphrase); err != nil {
-		var te *ThrottledError
-		switch {
-		case errors.As(err, &te):
-			c.Header("Retry-After", strconv.Itoa(te.seconds()))
-			h.loginError(c, inst, http.StatusTooManyRequests, req.Redirect, "throttled", te.Error())
-		case errors.Is(err, passhash.ErrMismatch):
-			h.loginError(c, inst, http.StatusUnauthorized, req.Redirect, "wrong_passphrase", "wrong passphrase")
-		default:
-			h.Log.ErrorContext(c, "checking a passphrase", "domain", inst.Domain, "error", err)
-			h.loginError(c, inst, http.StatusServiceUnavailable, req.Redirect, "throttled", "try again later")
-		}
-		return
+		return err
 	}
 	if err := h.openSession(c, inst, req.LongRun); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	if wantsJSON(c) {
 		c.JSON(http.StatusOK, gin.H{"redirect": redirect})
-		return
+		return nil
 	}
 	c.Redirect(http.StatusSeeOther, redirect)
+	return nil
 }
 
 // openSession closes the request's previous session (rotation), opens a
-// new one, sets its cookie and records the login.
+// new one, sets its cookie and the known-device cookie, and records the
+// login.
 func (h *Handler) openSession(c *gin.Context, inst *instance.Instance, longRun bool) error {
-	if old, err := h.Sessions.FromRequest(c, inst, c.Request); err == nil {
-		_ = h.Sessions.Delete(c, inst, old.ID)
+	ctx := c.Request.Context()
+	if old, err := h.Sessions.FromRequest(ctx, inst, c.Request); err == nil {
+		_ = h.Sessions.Delete(ctx, inst, old.ID)
 	}
-	s, err := h.Sessions.Create(c, inst, longRun)
+	s, err := h.Sessions.Create(ctx, inst, longRun)
 	if err != nil {
 		return err
 	}
-	http.SetCookie(c.Writer, session.Cookie(inst, s, secure(c)))
-	if err := h.Sessions.RecordLogin(c, inst, s.ID, clientAddr(c), c.Request.UserAgent()); err != nil {
-		h.Log.WarnContext(c, "login history", "domain", inst.Domain, "error", err)
+	http.SetCookie(c.Writer, session.Cookie(inst, s, inst.Secure()))
+	device := session.DeviceFromRequest(inst, c.Request)
+	if device == "" {
+		device = session.NewDevice()
+	}
+	http.SetCookie(c.Writer, session.DeviceCookie(inst, device, inst.Secure()))
+	if err := h.Sessions.RecordLogin(ctx, inst, s.ID, c.ClientIP(), c.Request.UserAgent()); err != nil {
+		h.Log.WarnContext(ctx, "login history", "domain", inst.Domain, "error", err)
 	}
 	return nil
 }
 
-// OpenSession is openSession for the settings routes (onboarding).
+// OpenSession is openSession for the settings routes (onboarding, a new
+// passphrase).
 func (h *Handler) OpenSession(c *gin.Context, inst *instance.Instance) error {
 	return h.openSession(c, inst, false)
 }
 
-func (h *Handler) logout(c *gin.Context) {
-	inst := middleware.GetInstance(c)
-	s, err := h.Sessions.FromRequest(c, inst, c.Request)
+// currentSession is the request's session; the cookie must come from the
+// instance's origin for a state-changing request (CheckOrigin).
+func (h *Handler) currentSession(c *gin.Context, inst *instance.Instance) (*session.Session, error) {
+	s, err := h.Sessions.FromRequest(c.Request.Context(), inst, c.Request)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusUnauthorized, "no session"))
-		return
+		return nil, err
 	}
-	if err := h.Sessions.Delete(c, inst, s.ID); err != nil && !errors.Is(err, session.ErrNoSession) {
-		httperr.JSONAPI(c, err)
-		return
+	if err := CheckOrigin(c, inst); err != nil {
+		return nil, err
 	}
-	http.SetCookie(c.Writer, session.ClearCookie(secure(c)))
-	c.Status(http.StatusNoContent)
+	return s, nil
 }
 
-func (h *Handler) logoutOthers(c *gin.Context) {
+func (h *Handler) logout(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
-	s, err := h.Sessions.FromRequest(c, inst, c.Request)
+	s, err := h.currentSession(c, inst)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusUnauthorized, "no session"))
-		return
+		return err
 	}
-	if err := h.Sessions.DeleteOthers(c, inst, s.ID); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+	if err := h.Sessions.Delete(c.Request.Context(), inst, s.ID); err != nil && !errors.Is(err, session.ErrNoSession) {
+		return err
+	}
+	http.SetCookie(c.Writer, session.ClearCookie(inst.Secure()))
+	c.Status(http.StatusNoContent)
+	return nil
+}
+
+func (h *Handler) logoutOthers(c *gin.Context) error {
+	inst := middleware.GetInstance(c)
+	s, err := h.currentSession(c, inst)
+	if err != nil {
+		return err
+	}
+	if err := h.Sessions.DeleteOthers(c.Request.Context(), inst, s.ID); err != nil {
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // logoutForm is the logged-in page's logout button (with CSRF).
-func (h *Handler) logoutForm(c *gin.Context) {
+func (h *Handler) logoutForm(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
+	request.Limit(c, request.SmallBody)
 	if !checkCSRF(c, inst) {
 		pages.Render(c, http.StatusForbidden, "error", inst.Locale, pages.Data{Title: "Cozy", Error: "bad_csrf"})
-		return
+		return nil
 	}
-	if s, err := h.Sessions.FromRequest(c, inst, c.Request); err == nil {
-		_ = h.Sessions.Delete(c, inst, s.ID)
+	if s, err := h.Sessions.FromRequest(c.Request.Context(), inst, c.Request); err == nil {
+		_ = h.Sessions.Delete(c.Request.Context(), inst, s.ID)
 	}
-	http.SetCookie(c.Writer, session.ClearCookie(secure(c)))
-	c.Redirect(http.StatusSeeOther, "/auth/login")
+	http.SetCookie(c.Writer, session.ClearCookie(inst.Secure()))
+	c.Redirect(http.StatusSeeOther, inst.PageURL("/auth/login"))
+	return nil
 }
 
 // ValidRegisterToken checks a hex registration token against the instance's.

@@ -7,36 +7,29 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/web/auth"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestOnboardingLoginLogout(t *testing.T) {
-	e := newEnv(t)
-	c := e.client(t)
-	if r := do(t, c, "GET", e.srv.URL+"/public/prelogin", "", ""); r.status != http.StatusPreconditionFailed {
-		t.Fatalf("prelogin before onboarding: %d", r.status)
-	}
-	page := do(t, c, "GET", e.srv.URL+"/?registerToken="+hex.EncodeToString(e.inst.RegisterToken), "", "")
-	if page.status != 200 || !strings.Contains(page.body, `action="/settings/passphrase"`) || !strings.Contains(page.body, `data-salt="me@127.0.0.1"`) {
-		t.Fatalf("onboarding page: %d %s", page.status, page.body)
-	}
-	if csp := page.header.Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") {
-		t.Fatalf("csp %q", csp)
-	}
-	if r := do(t, c, "GET", e.srv.URL+"/?registerToken=00", "", ""); r.status != http.StatusBadRequest {
-		t.Fatalf("bad register token: %d", r.status)
-	}
-	e.onboard(t, c)
-	inst := e.current(t)
+	e := newEnv(t, nil)
+	c := browser(t)
+	e.Run(t, []webtest.Scenario{
+		{Name: "prelogin before onboarding", Method: "GET", URL: "/public/prelogin", ExpectedStatus: http.StatusPreconditionFailed},
+		{Name: "onboarding page", Method: "GET", URL: "/?registerToken=" + hex.EncodeToString(e.Inst.RegisterToken), ExpectedStatus: 200,
+			ExpectedContent: []string{`action="/settings/passphrase"`, `data-salt="` + e.Inst.PassphraseSalt() + `"`}},
+		{Name: "bad register token", Method: "GET", URL: "/?registerToken=00", ExpectedStatus: http.StatusBadRequest},
+		{Name: "registration link", Method: "GET", URL: strings.TrimPrefix(auth.RegistrationURL(e.Inst), e.Inst.Origin()), ExpectedStatus: 200,
+			ExpectedContent: []string{`action="/settings/passphrase"`}},
+	})
+	onboard(t, e, c)
+	inst := current(t, e)
 	if !inst.OnboardingFinished || inst.KdfIterations != iterations || len(inst.RegisterToken) != 0 || !strings.HasPrefix(inst.PassphraseHash, "$argon2id$") {
 		t.Fatalf("instance after onboarding: %+v", inst)
 	}
-	// The register token is single-use.
-	body := `{"register_token":"` + hex.EncodeToString(e.inst.RegisterToken) + `","passphrase":"x","iterations":100000}`
-	if r := do(t, c, "POST", e.srv.URL+"/settings/passphrase", "application/json", body); r.status != http.StatusBadRequest {
-		t.Fatalf("second onboarding: %d", r.status)
-	}
-	u, _ := url.Parse(e.srv.URL)
+	u, _ := url.Parse(e.URL())
 	var sess *http.Cookie
 	for _, ck := range c.Jar.Cookies(u) {
 		if ck.Name == "cozysessid" {
@@ -46,81 +39,70 @@ func TestOnboardingLoginLogout(t *testing.T) {
 	if sess == nil {
 		t.Fatal("no session cookie after onboarding")
 	}
-	if r := do(t, c, "GET", e.srv.URL+"/public/prelogin", "", ""); r.status != 200 || !strings.Contains(r.body, `"KdfIterations":100000`) {
-		t.Fatalf("prelogin: %d %s", r.status, r.body)
-	}
-	// Logged in: the login page says so.
-	if r := do(t, c, "GET", e.srv.URL+"/auth/login", "", ""); r.status != 200 || !strings.Contains(r.body, `id="logout"`) {
-		t.Fatalf("logged-in page: %d %s", r.status, r.body)
-	}
-	if r := do(t, c, "GET", e.srv.URL+"/settings/sessions", "", ""); r.status != 200 || !strings.Contains(r.body, `"count":1`) {
-		t.Fatalf("sessions: %d %s", r.status, r.body)
-	}
-	if r := do(t, c, "DELETE", e.srv.URL+"/auth/login", "", ""); r.status != http.StatusNoContent {
-		t.Fatalf("logout: %d %s", r.status, r.body)
-	}
-	if r := do(t, c, "DELETE", e.srv.URL+"/auth/login", "", ""); r.status != http.StatusUnauthorized {
-		t.Fatalf("logout twice: %d", r.status)
-	}
+	own := map[string]string{"Origin": e.Inst.Origin()}
+	e.Run(t, []webtest.Scenario{
+		{Name: "the register token is single-use", Method: "POST", URL: "/settings/passphrase",
+			Body: `{"register_token":"` + hex.EncodeToString(e.Inst.RegisterToken) + `","passphrase":"x","iterations":100000}`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "prelogin", Method: "GET", URL: "/public/prelogin", ExpectedStatus: 200, ExpectedContent: []string{`"KdfIterations":100000`}},
+		{Name: "logged-in page", Client: c, Method: "GET", URL: "/auth/login", ExpectedStatus: 200, ExpectedContent: []string{`id="logout"`}},
+		{Name: "sessions", Client: c, Method: "GET", URL: "/settings/sessions", ExpectedStatus: 200, ExpectedContent: []string{`"count":1`}},
+		{Name: "logout from another origin", Client: c, Method: "DELETE", URL: "/auth/login", Headers: map[string]string{"Origin": "http://evil.example"}, ExpectedStatus: http.StatusForbidden},
+		{Name: "logout", Client: c, Method: "DELETE", URL: "/auth/login", Headers: own, ExpectedStatus: http.StatusNoContent},
+		{Name: "logout twice", Client: c, Method: "DELETE", URL: "/auth/login", Headers: own, ExpectedStatus: http.StatusUnauthorized},
+	})
 	// The old cookie no longer opens anything.
-	old := e.client(t)
+	old := browser(t)
 	old.Jar.SetCookies(u, []*http.Cookie{sess})
-	if r := do(t, old, "GET", e.srv.URL+"/settings/instance", "", ""); r.status != http.StatusUnauthorized {
-		t.Fatalf("old cookie: %d", r.status)
+	if res, _ := e.Do(t, old, "GET", "/settings/instance", "", "", nil); res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("old cookie: %d", res.StatusCode)
 	}
 
 	// Form login: CSRF is required, a wrong passphrase is told, the right one opens a session.
-	form := do(t, c, "GET", e.srv.URL+"/auth/login", "", "")
-	tok := csrfOf(t, form.body)
-	post := func(secret, csrf string) result {
+	post := func(secret, csrf string) (*http.Response, string) {
 		v := url.Values{"passphrase": {secret}, "csrf_token": {csrf}, "redirect": {""}}
-		return do(t, c, "POST", e.srv.URL+"/auth/login", "application/x-www-form-urlencoded", v.Encode())
+		return e.Do(t, c, "POST", "/auth/login", "", v.Encode(), formHeaders(e))
 	}
-	if r := post(e.secret(t, passphrase), "forged"); r.status != http.StatusForbidden {
-		t.Fatalf("no csrf: %d", r.status)
+	_, page := e.Do(t, c, "GET", "/auth/login", "", "", nil)
+	if res, _ := post(secret(t, e, passphrase), "forged"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("no csrf: %d", res.StatusCode)
 	}
-	tok = csrfOf(t, do(t, c, "GET", e.srv.URL+"/auth/login", "", "").body)
-	r := post(e.secret(t, "wrong"), tok)
-	if r.status != http.StatusUnauthorized || !strings.Contains(r.body, "Wrong passphrase") {
-		t.Fatalf("wrong passphrase: %d %s", r.status, r.body)
+	_, page = e.Do(t, c, "GET", "/auth/login", "", "", nil)
+	res, page := post(secret(t, e, "wrong"), csrfOf(t, page))
+	if res.StatusCode != http.StatusUnauthorized || !strings.Contains(page, "Wrong passphrase") {
+		t.Fatalf("wrong passphrase: %d %s", res.StatusCode, page)
 	}
-	tok = csrfOf(t, r.body)
-	r = post(e.secret(t, passphrase), tok)
-	if r.status != http.StatusSeeOther || r.header.Get("Location") != "/auth/login" {
-		t.Fatalf("login: %d %v", r.status, r.header)
+	res, _ = post(secret(t, e, passphrase), csrfOf(t, page))
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != e.Inst.PageURL("/auth/login") {
+		t.Fatalf("login: %d %v", res.StatusCode, res.Header)
 	}
-	setCookie := r.header.Get("Set-Cookie")
-	for _, want := range []string{"cozysessid=", "HttpOnly", "SameSite=Lax", "Path=/"} {
+	setCookie := strings.Join(res.Header.Values("Set-Cookie"), "\n")
+	for _, want := range []string{"cozysessid=", "HttpOnly", "SameSite=Lax", "Path=/", "cozydevice="} {
 		if !strings.Contains(setCookie, want) {
-			t.Errorf("cookie %q lacks %s", setCookie, want)
+			t.Errorf("cookies %q lack %s", setCookie, want)
 		}
 	}
 	if strings.Contains(setCookie, "Secure") {
-		t.Errorf("Secure cookie over plain HTTP: %q", setCookie)
+		t.Errorf("Secure cookie for an http instance: %q", setCookie)
 	}
-	// JSON variant.
-	j := e.client(t)
-	if r := do(t, j, "POST", e.srv.URL+"/auth/login", "application/json", `{"passphrase":"`+e.secret(t, passphrase)+`"}`, "Accept", "application/json"); r.status != 200 || !strings.Contains(r.body, "redirect") {
-		t.Fatalf("json login: %d %s", r.status, r.body)
-	}
-	// Log the JSON client's session out from the form client.
-	if r := do(t, c, "DELETE", e.srv.URL+"/auth/login/others", "", ""); r.status != http.StatusNoContent {
-		t.Fatalf("logout others: %d", r.status)
-	}
-	if r := do(t, j, "GET", e.srv.URL+"/settings/instance", "", ""); r.status != http.StatusUnauthorized {
-		t.Fatalf("other session survived: %d", r.status)
-	}
-	if r := do(t, c, "GET", e.srv.URL+"/settings/instance", "", ""); r.status != 200 || !strings.Contains(r.body, `"password_defined":true`) {
-		t.Fatalf("own session: %d %s", r.status, r.body)
-	}
+	// JSON variant, then log its session out from the form client.
+	j := browser(t)
+	e.Run(t, []webtest.Scenario{
+		{Name: "json login", Client: j, Method: "POST", URL: "/auth/login", Body: `{"passphrase":"` + secret(t, e, passphrase) + `"}`,
+			Headers: jsonLogin, ExpectedStatus: 200, ExpectedContent: []string{`"redirect":"` + e.Inst.PageURL("/auth/login")}},
+		{Name: "logout others without Origin", Client: c, Method: "DELETE", URL: "/auth/login/others", ExpectedStatus: http.StatusForbidden},
+		{Name: "logout others", Client: c, Method: "DELETE", URL: "/auth/login/others", Headers: own, ExpectedStatus: http.StatusNoContent},
+		{Name: "other session closed", Client: j, Method: "GET", URL: "/settings/instance", ExpectedStatus: http.StatusUnauthorized},
+		{Name: "own session kept", Client: c, Method: "GET", URL: "/settings/instance", ExpectedStatus: 200, ExpectedContent: []string{`"password_defined":true`}},
+	})
 }
 
 func TestRedirectValidation(t *testing.T) {
-	e := newEnv(t)
-	c := e.client(t)
-	e.onboard(t, c)
-	host := strings.TrimPrefix(e.srv.URL, "http://")
-	tests := []struct {
+	e := newEnv(t, &config.Config{Subdomains: config.SubdomainsNested})
+	c := browser(t)
+	onboard(t, e, c)
+	app := "http://" + e.Inst.AppHost("drive")
+	var scenarios []webtest.Scenario
+	for _, tt := range []struct {
 		redirect string
 		status   int
 		location string
@@ -128,49 +110,43 @@ func TestRedirectValidation(t *testing.T) {
 		{"https://evil.example/x", http.StatusBadRequest, ""},
 		{"//evil.example/x", http.StatusBadRequest, ""},
 		{"javascript:alert(1)", http.StatusBadRequest, ""},
-		{"/settings/instance#frag", http.StatusSeeOther, "/settings/instance"},
-		{"http://" + host + "/foo?bar#baz", http.StatusSeeOther, "http://" + host + "/foo?bar#"},
+		{"https://" + e.Inst.Domain + "/x", http.StatusBadRequest, ""}, // not the instance's scheme
+		{"/settings/instance#frag", http.StatusSeeOther, e.Inst.PageURL("/settings/instance")},
+		{e.Inst.PageURL("/foo?bar#baz"), http.StatusSeeOther, e.Inst.PageURL("/foo?bar#")},
+		{app + "/#/folder", http.StatusSeeOther, app + "/#"},
+	} {
+		scenarios = append(scenarios, webtest.Scenario{Name: tt.redirect, Client: c, Method: "GET",
+			URL: "/auth/login?redirect=" + url.QueryEscape(tt.redirect), ExpectedStatus: tt.status,
+			ExpectedHeaders: map[string]string{"Location": tt.location}})
 	}
-	for _, tt := range tests {
-		r := do(t, c, "GET", e.srv.URL+"/auth/login?redirect="+url.QueryEscape(tt.redirect), "", "")
-		if r.status != tt.status || r.header.Get("Location") != tt.location {
-			t.Errorf("%q: %d %q", tt.redirect, r.status, r.header.Get("Location"))
-		}
-	}
+	e.Run(t, scenarios)
 }
 
-// TestBruteForce sends 50 wrong passphrases from one address: after the
-// per-address limit every attempt gets 429 without reaching the hasher, and
-// the right passphrase is refused too until the window ends.
-func TestBruteForce(t *testing.T) {
-	e := newEnv(t)
-	e.onboard(t, e.client(t))
-	c := e.client(t)
-	codes := map[int]int{}
-	first429 := -1
-	for i := 0; i < 50; i++ {
-		r := do(t, c, "POST", e.srv.URL+"/auth/login", "application/json", `{"passphrase":"wrong-`+string(rune('a'+i%26))+`"}`, "Accept", "application/json")
-		codes[r.status]++
-		if r.status == http.StatusTooManyRequests && first429 < 0 {
-			first429 = i
-			if r.header.Get("Retry-After") == "" || !strings.Contains(r.body, "too many") {
-				t.Errorf("429 without Retry-After or message: %v %s", r.header, r.body)
-			}
-		}
+// TestBruteForceOneAddress sends wrong passphrases from one address: the
+// first ones are told wrong, then the address must wait (429 with
+// Retry-After) without reaching the hasher, even with the right one.
+func TestBruteForceOneAddress(t *testing.T) {
+	e := newEnv(t, nil)
+	onboard(t, e, browser(t))
+	wrong, right := `{"passphrase":"`+secret(t, e, "wrong")+`"}`, `{"passphrase":"`+secret(t, e, passphrase)+`"}`
+	var scenarios []webtest.Scenario
+	for i := 0; i < 6; i++ { // session.AddrFree, then the failure that starts the backoff
+		scenarios = append(scenarios, webtest.Scenario{Name: "wrong", Method: "POST", URL: "/auth/login", Body: wrong, Headers: jsonLogin, ExpectedStatus: http.StatusUnauthorized})
 	}
-	if first429 != 10 || codes[http.StatusUnauthorized] != 10 || codes[http.StatusTooManyRequests] != 40 {
-		t.Fatalf("statuses %v, first 429 at %d", codes, first429)
-	}
-	if r := do(t, c, "POST", e.srv.URL+"/auth/login", "application/json", `{"passphrase":"`+e.secret(t, passphrase)+`"}`, "Accept", "application/json"); r.status != http.StatusTooManyRequests {
-		t.Fatalf("right passphrase during throttling: %d", r.status)
-	}
+	scenarios = append(scenarios,
+		webtest.Scenario{Name: "slowed", Method: "POST", URL: "/auth/login", Body: wrong, Headers: jsonLogin, ExpectedStatus: http.StatusTooManyRequests,
+			ExpectedContent: []string{"too many"}, ExpectedHeaders: map[string]string{"Retry-After": "30"}},
+		webtest.Scenario{Name: "right passphrase, slowed too", Method: "POST", URL: "/auth/login", Body: right, Headers: jsonLogin, ExpectedStatus: http.StatusTooManyRequests},
+	)
+	e.Run(t, scenarios)
 	// The HTML form tells it too, in the instance's language.
-	if _, err := e.mgr.Update(t.Context(), e.inst.Domain, func(i *instance.Instance) error { i.Locale = "fr"; return nil }); err != nil {
+	if _, err := e.Instances.Update(t.Context(), e.Inst.Domain, func(i *instance.Instance) error { i.Locale = "fr"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	tok := csrfOf(t, do(t, c, "GET", e.srv.URL+"/auth/login", "", "").body)
-	r := do(t, c, "POST", e.srv.URL+"/auth/login", "application/x-www-form-urlencoded", url.Values{"passphrase": {"x"}, "csrf_token": {tok}}.Encode())
-	if r.status != http.StatusTooManyRequests || !strings.Contains(r.body, "Trop de tentatives") || !strings.Contains(r.body, `lang="fr"`) {
-		t.Fatalf("form while throttled: %d %s", r.status, r.body)
+	c := browser(t)
+	_, page := e.Do(t, c, "GET", "/auth/login", "", "", nil)
+	res, body := e.Do(t, c, "POST", "/auth/login", "", url.Values{"passphrase": {"x"}, "csrf_token": {csrfOf(t, page)}}.Encode(), formHeaders(e))
+	if res.StatusCode != http.StatusTooManyRequests || !strings.Contains(body, "Trop de tentatives") || !strings.Contains(body, `lang="fr"`) {
+		t.Fatalf("form while throttled: %d %s", res.StatusCode, body)
 	}
 }

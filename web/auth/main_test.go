@@ -1,20 +1,15 @@
 package auth_test
 
 import (
-	"context"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"regexp"
-	"strings"
 	"testing"
 
+	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
@@ -30,88 +25,57 @@ const iterations = 100_000
 
 const passphrase = "correct horse battery staple"
 
-type env struct {
-	srv  *httptest.Server
-	mgr  *instance.Manager
-	inst *instance.Instance
-	s    *web.Server
-}
-
-// newEnv starts the real server with one instance named after its address.
-func newEnv(t *testing.T) *env {
+// newEnv starts the real server (cfg nil: plain http) with one English
+// instance, not onboarded yet.
+func newEnv(t *testing.T, cfg *config.Config) *webtest.Env {
 	t.Helper()
-	s, mgr := webtest.Server(t, nil)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: u.Host, Locale: "en"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{srv: srv, mgr: mgr, inst: inst, s: s}
+	return webtest.NewEnv(t, cfg, instance.Options{Locale: "en"})
 }
 
-// client is a browser-like client: cookie jar, no automatic redirects.
-func (e *env) client(t *testing.T) *http.Client {
+// browser is a browser-like client: a cookie jar, no redirects followed.
+func browser(t *testing.T) *http.Client {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-func (e *env) secret(t *testing.T, pass string) string {
+// secret derives what a browser sends for pass (PBKDF2 over the salt).
+func secret(t *testing.T, e *webtest.Env, pass string) string {
 	t.Helper()
-	s, err := instance.ClientSecret(pass, e.inst.Host(), iterations)
+	s, err := instance.ClientSecret(pass, e.Inst.Host(), iterations)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
 }
 
-func (e *env) current(t *testing.T) *instance.Instance {
+// current reads the instance as stored now.
+func current(t *testing.T, e *webtest.Env) *instance.Instance {
 	t.Helper()
-	inst, err := e.mgr.Get(e.inst.Domain)
+	inst, err := e.Instances.Get(e.Inst.Domain)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return inst
 }
 
-// onboard sets the passphrase through POST /settings/passphrase (JSON).
-func (e *env) onboard(t *testing.T, c *http.Client) {
+// onboard sets the passphrase through POST /settings/passphrase (JSON);
+// c gets the owner's session and known-device cookies.
+func onboard(t *testing.T, e *webtest.Env, c *http.Client) {
 	t.Helper()
-	body := `{"register_token":"` + hex.EncodeToString(e.inst.RegisterToken) + `","passphrase":"` + e.secret(t, passphrase) + `","iterations":100000}`
-	res := do(t, c, "POST", e.srv.URL+"/settings/passphrase", "application/json", body)
-	if res.status != http.StatusNoContent {
-		t.Fatalf("onboarding: %d %s", res.status, res.body)
+	body := `{"register_token":"` + hex.EncodeToString(e.Inst.RegisterToken) + `","passphrase":"` + secret(t, e, passphrase) + `","iterations":100000}`
+	if res, b := e.Do(t, c, "POST", "/settings/passphrase", "", body, nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("onboarding: %d %s", res.StatusCode, b)
 	}
 }
 
-type result struct {
-	status int
-	body   string
-	header http.Header
+// formHeaders are the headers of a form a page of the instance posts.
+func formHeaders(e *webtest.Env) map[string]string {
+	return map[string]string{"Content-Type": "application/x-www-form-urlencoded", "Origin": e.Inst.Origin()}
 }
 
-func do(t *testing.T, c *http.Client, method, u, ctype, body string, hdr ...string) result {
-	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return result{resp.StatusCode, string(b), resp.Header}
-}
+// jsonLogin is a JSON login request's headers.
+var jsonLogin = map[string]string{"Accept": "application/json"}
 
 var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 

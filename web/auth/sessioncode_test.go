@@ -6,56 +6,48 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestSessionCode(t *testing.T) {
-	e := newEnv(t)
-	e.onboard(t, e.client(t))
-	anon := e.client(t)
-	cli, _ := e.current(t).Issue(token.CLI, "", "io.cozy.files")
-
-	refusals := []struct {
-		name, body string
-		hdr        []string
-		status     int
-	}{
-		{"no body", "", nil, http.StatusBadRequest},
-		{"wrong passphrase", `{"passphrase":"` + e.secret(t, "not it") + `"}`, nil, http.StatusUnauthorized},
-		{"an access token is not enough", "", []string{"Authorization", "Bearer " + cli}, http.StatusForbidden},
-	}
-	for _, r := range refusals {
-		if res := do(t, anon, "POST", e.srv.URL+"/auth/session_code", "application/json", r.body, r.hdr...); res.status != r.status {
-			t.Errorf("%s: %d %s", r.name, res.status, res.body)
-		}
-	}
-
-	res := do(t, anon, "POST", e.srv.URL+"/auth/session_code", "application/json", `{"passphrase":"`+e.secret(t, passphrase)+`"}`)
-	var out struct {
-		Code string `json:"session_code"`
-	}
-	if res.status != http.StatusCreated || json.Unmarshal([]byte(res.body), &out) != nil || out.Code == "" {
-		t.Fatalf("create: %d %s", res.status, res.body)
-	}
+	e := newEnv(t, nil)
+	onboard(t, e, browser(t))
+	var code string
+	e.Run(t, []webtest.Scenario{
+		{Name: "no body", Method: "POST", URL: "/auth/session_code", ExpectedStatus: http.StatusBadRequest},
+		{Name: "wrong passphrase", Method: "POST", URL: "/auth/session_code", Body: `{"passphrase":"` + secret(t, e, "not it") + `"}`, ExpectedStatus: http.StatusUnauthorized},
+		{Name: "an access token is not enough", Method: "POST", URL: "/auth/session_code", Token: e.Token(t, "io.cozy.files"), ExpectedStatus: http.StatusForbidden},
+		{Name: "too large", Method: "POST", URL: "/auth/session_code", Body: `{"passphrase":"` + strings.Repeat("x", 5000) + `"}`, ExpectedStatus: http.StatusRequestEntityTooLarge},
+		{Name: "create", Method: "POST", URL: "/auth/session_code", Body: `{"passphrase":"` + secret(t, e, passphrase) + `"}`, ExpectedStatus: http.StatusCreated,
+			After: func(t *testing.T, _ *http.Response, body string) {
+				var out struct {
+					Code string `json:"session_code"`
+				}
+				if json.Unmarshal([]byte(body), &out) != nil || out.Code == "" {
+					t.Fatalf("no code: %s", body)
+				}
+				code = out.Code
+			}},
+	})
 
 	// A webview opens a page with the code: it gets a session cookie and is
 	// sent to the same page without the code.
-	webview := e.client(t)
-	res = do(t, webview, "GET", e.srv.URL+"/auth/authorize?client_id=x&session_code="+out.Code, "", "")
-	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/auth/authorize?client_id=x" {
-		t.Fatalf("exchange: %d %v", res.status, res.header)
-	}
-	if sc := res.header.Get("Set-Cookie"); !strings.Contains(sc, "cozysessid=") || !strings.Contains(sc, "HttpOnly") {
-		t.Fatalf("no session cookie: %q", sc)
-	}
-	if r := do(t, webview, "GET", e.srv.URL+"/settings/sessions/current", "", ""); r.status != http.StatusOK {
-		t.Fatalf("the session opened by the code does not work: %d %s", r.status, r.body)
-	}
-
-	// The code is single-use: a second browser gets the login page.
-	other := e.client(t)
-	res = do(t, other, "GET", e.srv.URL+"/auth/login?session_code="+out.Code, "", "")
-	if res.status != http.StatusOK || res.header.Get("Set-Cookie") != "" && strings.Contains(res.header.Get("Set-Cookie"), "cozysessid=") {
-		t.Fatalf("a used code opened a session: %d %v", res.status, res.header)
-	}
+	webview := browser(t)
+	e.Run(t, []webtest.Scenario{
+		{Name: "exchange", Client: webview, Method: "GET", URL: "/auth/authorize?client_id=x&session_code=" + code, ExpectedStatus: http.StatusSeeOther,
+			ExpectedHeaders: map[string]string{"Location": e.Inst.PageURL("/auth/authorize?client_id=x")},
+			After: func(t *testing.T, res *http.Response, _ string) {
+				if sc := res.Header.Get("Set-Cookie"); !strings.Contains(sc, "cozysessid=") || !strings.Contains(sc, "HttpOnly") {
+					t.Fatalf("no session cookie: %q", sc)
+				}
+			}},
+		{Name: "the session opened by the code works", Client: webview, Method: "GET", URL: "/settings/sessions/current", ExpectedStatus: http.StatusOK},
+		// The code is single-use: a second browser gets the login page.
+		{Name: "used code", Client: browser(t), Method: "GET", URL: "/auth/login?session_code=" + code, ExpectedStatus: http.StatusOK,
+			After: func(t *testing.T, res *http.Response, _ string) {
+				if strings.Contains(strings.Join(res.Header.Values("Set-Cookie"), ";"), "cozysessid=") {
+					t.Fatalf("a used code opened a session: %v", res.Header)
+				}
+			}},
+	})
 }

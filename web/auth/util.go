@@ -12,3 +12,5 @@ func constantTimeHexEqual(hexTok string, want []byte) bool {
 	}
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
+
+func hexToken(b []byte) string { return hex.EncodeToString(b) }

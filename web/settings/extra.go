@@ -2,15 +2,14 @@ package settings
 
 import (
 	"encoding/xml"
-	"errors"
 	"net/http"
 	"strings"
 	"unicode"
 
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/permission"
-	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
@@ -21,64 +20,51 @@ const (
 	onboardedRedirection = "home/"
 )
 
-func (h *Handler) context(c *gin.Context) {
-	if !h.authenticated(c) {
-		return
+func (h *Handler) context(c *gin.Context) error {
+	if err := h.requireAny(c); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
-	resource(c, http.StatusOK, "io.cozy.settings.context", "", gin.H{
+	return jsonapi.Data(c, http.StatusOK, settingsObject(c, "io.cozy.settings.context", map[string]any{
 		"default_redirection": defaultRedirection, "onboarded_redirection": onboardedRedirection,
-		"context": inst.ContextName})
+		"context": inst.ContextName}))
 }
 
 // flags answers the computed feature flags: none are defined yet.
-func (h *Handler) flags(c *gin.Context) {
-	if !h.authenticated(c) {
-		return
+func (h *Handler) flags(c *gin.Context) error {
+	if err := h.requireAny(c); err != nil {
+		return err
 	}
-	resource(c, http.StatusOK, "io.cozy.settings.flags", "", gin.H{})
+	return jsonapi.Data(c, http.StatusOK, settingsObject(c, "io.cozy.settings.flags", map[string]any{}))
 }
 
 // synchronized records the synchronization of the OAuth client whose token
 // makes the request; no permission is needed, but only OAuth tokens.
-func (h *Handler) synchronized(c *gin.Context) {
+func (h *Handler) synchronized(c *gin.Context) error {
 	p, err := h.Auth.Permission(c)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	id, ok := strings.CutPrefix(p.SourceID, oauth.ClientsDoctype+"/")
 	if p.Type != permission.TypeOAuth || !ok {
-		httperr.JSONAPI(c, httperr.New(http.StatusForbidden, "only an OAuth client can say it synchronized"))
-		return
+		return httperr.Forbidden("only an OAuth client can say it synchronized")
 	}
-	err = h.OAuth.Synchronized(c, middleware.GetInstance(c), id)
-	if errors.Is(err, oauth.ErrInvalidClient) {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no such OAuth client"))
-		return
-	}
-	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+	if err := h.OAuth.Synchronized(c.Request.Context(), middleware.GetInstance(c), id); err != nil {
+		return clientError(err)
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // currentSession describes the session of the request's cookie.
-func (h *Handler) currentSession(c *gin.Context) {
-	s, err := h.Sessions.FromRequest(c, middleware.GetInstance(c), c.Request)
-	if errors.Is(err, session.ErrNoSession) {
-		httperr.JSONAPI(c, httperr.New(http.StatusUnauthorized, "no session"))
-		return
-	}
+func (h *Handler) currentSession(c *gin.Context) error {
+	s, err := h.Sessions.FromRequest(c.Request.Context(), middleware.GetInstance(c), c.Request)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
-	c.Header("Content-Type", "application/vnd.api+json")
-	c.JSON(http.StatusOK, gin.H{"data": gin.H{"type": session.Doctype, "id": s.ID, "attributes": gin.H{
-		"created_at": s.CreatedAt, "expires_at": s.ExpiresAt, "long_run": s.LongRun, "last_seen": ""},
-		"meta": gin.H{"rev": s.Rev}}})
+	o := sessionObject(s)
+	o.Attributes.(map[string]any)["last_seen"] = ""
+	return jsonapi.Data(c, http.StatusOK, o)
 }
 
 // connectionCheck lets a client see that the instance answers.
@@ -88,12 +74,11 @@ func (h *Handler) connectionCheck(c *gin.Context) { c.Status(http.StatusNoConten
 // always a fallback: an SVG with the initials of the public name
 // (fallback=initials, and the default), a generic silhouette
 // (fallback=anonymous) or a 404 (fallback=404).
-func (h *Handler) avatar(c *gin.Context) {
+func (h *Handler) avatar(c *gin.Context) error {
 	var svg string
 	switch c.Query("fallback") {
 	case "404":
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no avatar"))
-		return
+		return httperr.NotFound("no avatar")
 	case "anonymous":
 		svg = anonymousSVG
 	default:
@@ -101,6 +86,7 @@ func (h *Handler) avatar(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "public, max-age=3600")
 	c.Data(http.StatusOK, "image/svg+xml", []byte(svg))
+	return nil
 }
 
 const anonymousSVG = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">` +

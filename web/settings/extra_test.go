@@ -3,92 +3,50 @@ package settings_test
 import (
 	"context"
 	"net/http"
-	"strings"
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 func TestExtraRoutes(t *testing.T) {
 	e := newEnv(t)
-	anon := e.srv.Client()
-	cli, _ := e.inst.Issue(token.CLI, "", "io.cozy.files")
+	cli := e.Token(t, "io.cozy.files")
 	ctx := context.Background()
-	client, err := e.s.OAuth.Register(ctx, e.inst, oauth.Metadata{RedirectURIs: []string{"http://localhost/cb"}, ClientName: "phone", SoftwareID: "phone.example"}, false)
+	client, err := e.Server.OAuth.Register(ctx, e.Inst, oauth.Metadata{RedirectURIs: []string{"http://localhost/cb"}, ClientName: "phone", SoftwareID: "phone.example"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	access, _ := e.inst.Issue(token.Access, client.ID, "io.cozy.files")
-	tests := []struct {
-		name         string
-		c            *http.Client
-		method, path string
-		tok          string
-		status       int
-		contains     string
-	}{
-		{"context with a token", anon, "GET", "/settings/context", cli, 200, `"default_redirection":"drive/#/folder"`},
-		{"context with the session", e.owner, "GET", "/settings/context", "", 200, "io.cozy.settings.context"},
-		{"context anonymous", anon, "GET", "/settings/context", "", 401, ""},
-		{"flags", anon, "GET", "/settings/flags", cli, 200, "io.cozy.settings.flags"},
-		{"flags anonymous", anon, "GET", "/settings/flags", "", 401, ""},
-		{"synchronized by an OAuth client", anon, "POST", "/settings/synchronized", access, 204, ""},
-		{"synchronized by a CLI token", anon, "POST", "/settings/synchronized", cli, 403, ""},
-		{"synchronized anonymous", anon, "POST", "/settings/synchronized", "", 401, ""},
-		{"current session", e.owner, "GET", "/settings/sessions/current", "", 200, `"type":"io.cozy.sessions"`},
-		{"current session without cookie", anon, "GET", "/settings/sessions/current", cli, 401, ""},
-		{"avatar initials", anon, "GET", "/public/avatar", "", 200, "<svg"},
-		{"avatar anonymous", anon, "GET", "/public/avatar?fallback=anonymous", "", 200, "<circle"},
-		{"avatar 404", anon, "GET", "/public/avatar?fallback=404", "", 404, ""},
-		{"connection check", anon, "GET", "/connection_check", "", 204, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			r := e.do(t, tt.c, tt.method, tt.path, tt.tok, "")
-			if r.status != tt.status || !strings.Contains(r.body, tt.contains) {
-				t.Fatalf("%d %s", r.status, r.body)
-			}
-		})
-	}
-	got, err := e.s.OAuth.Get(ctx, e.inst, client.ID)
-	if err != nil || got.SynchronizedAt.IsZero() {
-		t.Fatalf("synchronized_at not recorded: %v %v", got, err)
-	}
-}
-
-func TestSessionFromAnotherOrigin(t *testing.T) {
-	e := newEnv(t)
-	req, _ := http.NewRequest("GET", e.srv.URL+"/settings/instance", nil)
-	req.Header.Set("Origin", "http://evil.example")
-	res, err := e.owner.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("owner's cookie from another origin: %d, want 401", res.StatusCode)
-	}
-	req, _ = http.NewRequest("GET", e.srv.URL+"/settings/instance", nil)
-	req.Header.Set("Origin", e.srv.URL)
-	res, err = e.owner.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("owner's cookie from its own origin: %d, want 200", res.StatusCode)
-	}
+	access := e.Issue(t, token.Access, client.ID, "io.cozy.files")
+	e.Run(t, []webtest.Scenario{
+		{Name: "context with a token", Method: "GET", URL: "/settings/context", Token: cli, ExpectedStatus: 200, ExpectedContent: []string{`"default_redirection":"drive/#/folder"`}},
+		{Name: "context with the session", Method: "GET", URL: "/settings/context", Client: e.owner, ExpectedStatus: 200, ExpectedContent: []string{"io.cozy.settings.context"}},
+		{Name: "context anonymous", Method: "GET", URL: "/settings/context", ExpectedStatus: 401},
+		{Name: "flags", Method: "GET", URL: "/settings/flags", Token: cli, ExpectedStatus: 200, ExpectedContent: []string{"io.cozy.settings.flags"}},
+		{Name: "flags anonymous", Method: "GET", URL: "/settings/flags", ExpectedStatus: 401},
+		{Name: "synchronized by an OAuth client", Method: "POST", URL: "/settings/synchronized", Token: access, ExpectedStatus: 204,
+			After: func(t *testing.T, _ *http.Response, _ string) {
+				if got, err := e.Server.OAuth.Get(ctx, e.Inst, client.ID); err != nil || got.SynchronizedAt.IsZero() {
+					t.Fatalf("synchronized_at not recorded: %v %v", got, err)
+				}
+			}},
+		{Name: "synchronized by a CLI token", Method: "POST", URL: "/settings/synchronized", Token: cli, ExpectedStatus: 403},
+		{Name: "synchronized anonymous", Method: "POST", URL: "/settings/synchronized", ExpectedStatus: 401},
+		{Name: "current session", Method: "GET", URL: "/settings/sessions/current", Client: e.owner, ExpectedStatus: 200, ExpectedContent: []string{`"type":"io.cozy.sessions"`, `"last_seen":""`}},
+		{Name: "current session without cookie", Method: "GET", URL: "/settings/sessions/current", Token: cli, ExpectedStatus: 401},
+		{Name: "avatar initials", Method: "GET", URL: "/public/avatar", ExpectedStatus: 200, ExpectedContent: []string{"<svg"}},
+		{Name: "avatar anonymous", Method: "GET", URL: "/public/avatar?fallback=anonymous", ExpectedStatus: 200, ExpectedContent: []string{"<circle"}},
+		{Name: "avatar 404", Method: "GET", URL: "/public/avatar?fallback=404", ExpectedStatus: 404},
+		{Name: "connection check", Method: "GET", URL: "/connection_check", ExpectedStatus: 204},
+	})
 }
 
 func TestInitials(t *testing.T) {
 	e := newEnv(t)
-	if _, err := e.mgr.Update(context.Background(), e.inst.Domain, func(i *instance.Instance) error { i.PublicName = "alice <b>Martin"; return nil }); err != nil {
+	if _, err := e.Instances.Update(context.Background(), e.Inst.Domain, func(i *instance.Instance) error { i.PublicName = "alice <b>Martin"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	r := e.do(t, e.srv.Client(), "GET", "/public/avatar", "", "")
-	if !strings.Contains(r.body, ">AB<") {
-		t.Fatalf("initials: %s", r.body)
-	}
+	e.Run(t, []webtest.Scenario{{Name: "initials", Method: "GET", URL: "/public/avatar", ExpectedStatus: 200, ExpectedContent: []string{">AB<"}}})
 }

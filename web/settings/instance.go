@@ -6,7 +6,9 @@ import (
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -27,12 +29,12 @@ func attrsOf(inst *instance.Instance) instanceAttrs {
 		Context: inst.ContextName, PasswordDefined: inst.PassphraseHash != "", OnboardingFinished: inst.OnboardingFinished, AuthMode: "basic"}
 }
 
-func (h *Handler) getInstance(c *gin.Context) {
-	if !h.allow(c, permission.GET) {
-		return
+func (h *Handler) getInstance(c *gin.Context) error {
+	if err := h.require(c, permission.GET); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
-	resource(c, http.StatusOK, "io.cozy.settings.instance", inst.Rev(), attrsOf(inst))
+	return jsonapi.Data(c, http.StatusOK, settingsObject(c, "io.cozy.settings.instance", attrsOf(inst)).WithRev(inst.Rev()))
 }
 
 type putInstanceBody struct {
@@ -40,55 +42,52 @@ type putInstanceBody struct {
 		Meta struct {
 			Rev string `json:"rev"`
 		} `json:"meta"`
-		Attributes struct {
-			Locale     *string `json:"locale"`
-			TZ         *string `json:"tz"`
-			Email      *string `json:"email"`
-			PublicName *string `json:"public_name"`
-		} `json:"attributes"`
+		Attributes instanceChanges `json:"attributes"`
 	} `json:"data"`
 }
 
-func (h *Handler) putInstance(c *gin.Context) {
-	if !h.allow(c, permission.PUT) {
-		return
+// instanceChanges are the settings a PUT may change; nil leaves one as is.
+type instanceChanges struct {
+	Locale     *string `json:"locale"`
+	TZ         *string `json:"tz"`
+	Email      *string `json:"email"`
+	PublicName *string `json:"public_name"`
+}
+
+// maxSetting bounds each setting's length.
+const maxSetting = 256
+
+func (ch instanceChanges) apply(i *instance.Instance) error {
+	for _, f := range []struct {
+		v   *string
+		dst *string
+	}{{ch.Locale, &i.Locale}, {ch.TZ, &i.TZ}, {ch.Email, &i.Email}, {ch.PublicName, &i.PublicName}} {
+		if f.v == nil {
+			continue
+		}
+		if len(*f.v) > maxSetting {
+			return httperr.New(http.StatusUnprocessableEntity, "a setting is too long")
+		}
+		*f.dst = *f.v
+	}
+	return nil
+}
+
+func (h *Handler) putInstance(c *gin.Context) error {
+	if err := h.require(c, permission.PUT); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
 	var body putInstanceBody
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
-	if err := c.ShouldBindJSON(&body); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "malformed JSON:API body"))
-		return
+	if err := request.JSON(c, request.SmallBody, &body); err != nil {
+		return err
 	}
 	if rev := body.Data.Meta.Rev; rev != "" && rev != inst.Rev() {
-		httperr.JSONAPI(c, httperr.New(http.StatusConflict, "the instance settings were changed since this revision"))
-		return
+		return httperr.Conflict("the instance settings were changed since this revision")
 	}
-	a := body.Data.Attributes
-	for _, s := range []*string{a.Locale, a.TZ, a.Email, a.PublicName} {
-		if s != nil && len(*s) > 256 {
-			httperr.JSONAPI(c, httperr.New(http.StatusUnprocessableEntity, "a setting is too long"))
-			return
-		}
-	}
-	next, err := h.Instances.Update(c, inst.Domain, func(i *instance.Instance) error {
-		if a.Locale != nil {
-			i.Locale = *a.Locale
-		}
-		if a.TZ != nil {
-			i.TZ = *a.TZ
-		}
-		if a.Email != nil {
-			i.Email = *a.Email
-		}
-		if a.PublicName != nil {
-			i.PublicName = *a.PublicName
-		}
-		return nil
-	})
+	next, err := h.Instances.Update(c.Request.Context(), inst.Domain, body.Data.Attributes.apply)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
-	resource(c, http.StatusOK, "io.cozy.settings.instance", next.Rev(), attrsOf(next))
+	return jsonapi.Data(c, http.StatusOK, settingsObject(c, "io.cozy.settings.instance", attrsOf(next)).WithRev(next.Rev()))
 }

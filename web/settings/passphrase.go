@@ -2,15 +2,17 @@ package settings
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
-	"strconv"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/web/auth"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -22,13 +24,13 @@ const (
 	maxIterations = 5_000_000
 )
 
-func (h *Handler) passphraseParams(c *gin.Context) {
-	if !h.allow(c, permission.GET) {
-		return
+func (h *Handler) passphraseParams(c *gin.Context) error {
+	if err := h.require(c, permission.GET); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
-	resource(c, http.StatusOK, "io.cozy.settings.passphrase", "", gin.H{
-		"salt": inst.PassphraseSalt(), "kdf": 0, "iterations": inst.KdfIterations})
+	return jsonapi.Data(c, http.StatusOK, settingsObject(c, "io.cozy.settings.passphrase", map[string]any{
+		"salt": inst.PassphraseSalt(), "kdf": 0, "iterations": inst.KdfIterations}))
 }
 
 type onboardBody struct {
@@ -40,37 +42,51 @@ type onboardBody struct {
 
 func validSecret(s string) bool { return s != "" && len(s) <= maxSecret }
 
+// checkIterations defaults iterations to the instance's and bounds it.
+func checkIterations(n *int, inst *instance.Instance) error {
+	if *n == 0 {
+		*n = inst.KdfIterations
+	}
+	if *n < minIterations || *n > maxIterations {
+		return httperr.BadRequest(fmt.Sprintf("iterations must be between %d and %d", minIterations, maxIterations))
+	}
+	return nil
+}
+
+// errBadRegister is an invalid or already used registration token.
+var errBadRegister = httperr.BadRequest("invalid or used registration token")
+
 // onboard sets the first passphrase with the registration token, then
 // opens a session: 204 for JSON, 303 to the logged-in page for the form.
-func (h *Handler) onboard(c *gin.Context) {
+func (h *Handler) onboard(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
 	var b onboardBody
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
-	if err := c.ShouldBind(&b); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "malformed body"))
-		return
+	if c.ContentType() == "application/json" {
+		if err := request.JSON(c, request.SmallBody, &b); err != nil {
+			return err
+		}
+	} else {
+		request.Limit(c, request.SmallBody)
+		if err := c.ShouldBind(&b); err != nil {
+			return request.Err(err)
+		}
 	}
 	if !auth.ValidRegisterToken(inst, b.RegisterToken) {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "invalid or used registration token"))
-		return
+		return errBadRegister
 	}
 	if !validSecret(b.Passphrase) {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "passphrase is missing"))
-		return
+		return httperr.BadRequest("passphrase is missing")
 	}
-	if b.Iterations == 0 {
-		b.Iterations = inst.KdfIterations
+	if err := checkIterations(&b.Iterations, inst); err != nil {
+		return err
 	}
-	if b.Iterations < minIterations || b.Iterations > maxIterations {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "iterations must be between "+strconv.Itoa(minIterations)+" and "+strconv.Itoa(maxIterations)))
-		return
-	}
-	next, err := h.Instances.Update(c, inst.Domain, func(i *instance.Instance) error {
+	ctx := c.Request.Context()
+	next, err := h.Instances.Update(ctx, inst.Domain, func(i *instance.Instance) error {
 		// Checked again under the update: the token is single-use.
 		if !auth.ValidRegisterToken(i, b.RegisterToken) {
-			return httperr.New(http.StatusBadRequest, "invalid or used registration token")
+			return errBadRegister
 		}
-		if err := h.Instances.SetSecret(c, i, b.Passphrase); err != nil {
+		if err := h.Instances.SetSecret(ctx, i, b.Passphrase); err != nil {
 			return err
 		}
 		i.KdfIterations = b.Iterations
@@ -78,18 +94,17 @@ func (h *Handler) onboard(c *gin.Context) {
 		return nil
 	})
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	if err := h.Login.OpenSession(c, next); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	if c.ContentType() == "application/json" {
 		c.Status(http.StatusNoContent)
-		return
+		return nil
 	}
-	c.Redirect(http.StatusSeeOther, "/auth/login")
+	c.Redirect(http.StatusSeeOther, next.PageURL("/auth/login"))
+	return nil
 }
 
 type changeBody struct {
@@ -98,82 +113,78 @@ type changeBody struct {
 	Iterations int    `json:"iterations"`
 }
 
-// changePassphrase needs the owner's session and the current passphrase;
-// it closes every other session and rotates the current one.
-func (h *Handler) changePassphrase(c *gin.Context) {
+// changePassphrase needs the owner's session from the instance's origin
+// and the current passphrase; it closes every other session and rotates
+// the current one.
+func (h *Handler) changePassphrase(c *gin.Context) error {
 	inst := middleware.GetInstance(c)
-	if _, err := h.Sessions.FromRequest(c, inst, c.Request); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusUnauthorized, "a session is needed to change the passphrase"))
-		return
+	if _, err := h.Sessions.FromRequest(c.Request.Context(), inst, c.Request); err != nil {
+		return fmt.Errorf("a session is needed to change the passphrase: %w", err)
+	}
+	if err := auth.CheckOrigin(c, inst); err != nil {
+		return err
 	}
 	var b changeBody
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
-	if err := c.ShouldBindJSON(&b); err != nil || !validSecret(b.New) || !validSecret(b.Current) {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "current_passphrase and new_passphrase are needed"))
-		return
+	if err := request.JSON(c, request.SmallBody, &b); err != nil {
+		return err
 	}
-	if b.Iterations == 0 {
-		b.Iterations = inst.KdfIterations
+	if !validSecret(b.New) || !validSecret(b.Current) {
+		return httperr.BadRequest("current_passphrase and new_passphrase are needed")
 	}
-	if b.Iterations < minIterations || b.Iterations > maxIterations {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "iterations out of bounds"))
-		return
+	if err := checkIterations(&b.Iterations, inst); err != nil {
+		return err
 	}
-	if !h.checkSecret(c, inst, b.Current) {
-		return
+	if err := h.checkSecret(c, inst, b.Current); err != nil {
+		return err
 	}
-	next, err := h.Instances.Update(c, inst.Domain, func(i *instance.Instance) error {
-		if err := h.Instances.SetSecret(c, i, b.New); err != nil {
+	ctx := c.Request.Context()
+	next, err := h.Instances.Update(ctx, inst.Domain, func(i *instance.Instance) error {
+		if err := h.Instances.SetSecret(ctx, i, b.New); err != nil {
 			return err
 		}
 		i.KdfIterations = b.Iterations
 		return nil
 	})
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
-	if err := h.Sessions.DeleteOthers(c, next, ""); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+	if err := h.Sessions.DeleteOthers(ctx, next, ""); err != nil {
+		return err
 	}
 	if err := h.Login.OpenSession(c, next); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
-// checkSecret verifies a derived secret with throttling; on failure it
-// answers (403, or 429) and returns false.
-func (h *Handler) checkSecret(c *gin.Context, inst *instance.Instance, secret string) bool {
+// checkSecret verifies a derived secret within the login limits: a wrong
+// one is 403 here (the caller is already authenticated), a throttled
+// attempt 429.
+func (h *Handler) checkSecret(c *gin.Context, inst *instance.Instance, secret string) error {
 	err := h.Login.CheckSecret(c, inst, secret)
-	switch {
-	case err == nil:
-		return true
-	case errors.Is(err, auth.ErrThrottled):
-		httperr.JSONAPI(c, httperr.Wrap(http.StatusTooManyRequests, err))
-	case errors.Is(err, passhash.ErrMismatch):
-		httperr.JSONAPI(c, httperr.New(http.StatusForbidden, "wrong passphrase"))
-	default:
-		httperr.JSONAPI(c, err)
+	if errors.Is(err, passhash.ErrMismatch) {
+		return httperr.Wrap(http.StatusForbidden, err)
 	}
-	return false
+	return err
 }
 
-func (h *Handler) checkPassphrase(c *gin.Context) {
-	if !h.allow(c, permission.GET) {
-		return
+func (h *Handler) checkPassphrase(c *gin.Context) error {
+	if err := h.require(c, permission.GET); err != nil {
+		return err
 	}
 	var b struct {
 		Passphrase string `json:"passphrase"`
 	}
-	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, 64<<10)
-	if err := c.ShouldBindJSON(&b); err != nil || !validSecret(b.Passphrase) {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "passphrase is needed"))
-		return
+	if err := request.JSON(c, request.SmallBody, &b); err != nil {
+		return err
 	}
-	if h.checkSecret(c, middleware.GetInstance(c), b.Passphrase) {
-		c.Status(http.StatusNoContent)
+	if !validSecret(b.Passphrase) {
+		return httperr.BadRequest("passphrase is needed")
 	}
+	if err := h.checkSecret(c, middleware.GetInstance(c), b.Passphrase); err != nil {
+		return err
+	}
+	c.Status(http.StatusNoContent)
+	return nil
 }

@@ -3,19 +3,13 @@ package settings_test
 import (
 	"context"
 	"encoding/hex"
-	"io"
 	"net/http"
 	"net/http/cookiejar"
-	"net/http/httptest"
-	"net/url"
 	"os"
-	"strings"
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/oauth"
-	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
@@ -27,150 +21,103 @@ func TestMain(m *testing.M) {
 
 const iterations = 100_000
 
+// env is the real server with an onboarded instance whose owner is
+// logged in.
 type env struct {
-	srv    *httptest.Server
-	mgr    *instance.Manager
-	inst   *instance.Instance
-	s      *web.Server
+	*webtest.Env
 	owner  *http.Client // logged in by onboarding
 	secret string
+	own    map[string]string // the Origin header of the instance's pages
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	s, mgr := webtest.Server(t, nil)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: u.Host})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &env{Env: webtest.NewEnv(t, nil, instance.Options{})}
 	jar, _ := cookiejar.New(nil)
-	e := &env{srv: srv, mgr: mgr, inst: inst, s: s, owner: &http.Client{Jar: jar}}
-	e.secret, _ = instance.ClientSecret("first passphrase", inst.Host(), iterations)
-	r := e.do(t, e.owner, "POST", "/settings/passphrase", "", `{"register_token":"`+hex.EncodeToString(inst.RegisterToken)+`","passphrase":"`+e.secret+`","iterations":100000}`)
-	if r.status != http.StatusNoContent {
-		t.Fatalf("onboarding: %d %s", r.status, r.body)
+	e.owner = &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	e.secret = e.derive(t, "first passphrase")
+	e.own = map[string]string{"Origin": e.Inst.Origin()}
+	body := `{"register_token":"` + hex.EncodeToString(e.Inst.RegisterToken) + `","passphrase":"` + e.secret + `","iterations":100000}`
+	if res, b := e.Do(t, e.owner, "POST", "/settings/passphrase", "", body, nil); res.StatusCode != http.StatusNoContent {
+		t.Fatalf("onboarding: %d %s", res.StatusCode, b)
 	}
 	return e
 }
 
-type result struct {
-	status int
-	body   string
-}
-
-func (e *env) do(t *testing.T, c *http.Client, method, path, tok, body string) result {
+func (e *env) derive(t *testing.T, pass string) string {
 	t.Helper()
-	req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	resp, err := c.Do(req)
+	s, err := instance.ClientSecret(pass, e.Inst.Host(), iterations)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return result{resp.StatusCode, string(b)}
+	return s
 }
 
 func TestAccess(t *testing.T) {
 	e := newEnv(t)
-	anon := e.srv.Client()
-	settingsTok, _ := e.inst.Issue(token.CLI, "", "io.cozy.settings")
-	readTok, _ := e.inst.Issue(token.CLI, "", "io.cozy.settings:GET")
-	otherTok, _ := e.inst.Issue(token.CLI, "", "io.cozy.files")
-	tests := []struct {
-		method, path string
-		client       *http.Client
-		tok          string
-		status       int
-	}{
-		{"GET", "/settings/instance", e.owner, "", 200},
-		{"GET", "/settings/instance", anon, settingsTok, 200},
-		{"GET", "/settings/instance", anon, otherTok, 403},
-		{"GET", "/settings/instance", anon, "", 401},
-		{"GET", "/settings/passphrase", anon, readTok, 200},
-		{"GET", "/settings/passphrase", anon, "", 401},
-		{"GET", "/settings/capabilities", anon, otherTok, 200},
-		{"GET", "/settings/capabilities", anon, "", 401},
-		{"GET", "/settings/sessions", anon, readTok, 200},
-		{"GET", "/settings/sessions", anon, otherTok, 403},
-		{"GET", "/settings/clients", e.owner, "", 200},
-		{"GET", "/settings/clients", anon, "", 401},
-		{"PUT", "/settings/instance", anon, readTok, 403},
-		{"DELETE", "/settings/clients/nope", e.owner, "", 404},
-		{"GET", "/public/prelogin", anon, "", 200},
-	}
-	for _, tt := range tests {
-		if r := e.do(t, tt.client, tt.method, tt.path, tt.tok, ""); r.status != tt.status {
-			t.Errorf("%s %s: %d %s", tt.method, tt.path, r.status, r.body)
-		}
-	}
+	settingsTok, readTok, otherTok := e.Token(t, "io.cozy.settings"), e.Token(t, "io.cozy.settings:GET"), e.Token(t, "io.cozy.files")
+	e.Run(t, []webtest.Scenario{
+		{Name: "instance, session", Method: "GET", URL: "/settings/instance", Client: e.owner, ExpectedStatus: 200},
+		{Name: "instance, token", Method: "GET", URL: "/settings/instance", Token: settingsTok, ExpectedStatus: 200},
+		{Name: "instance, other token", Method: "GET", URL: "/settings/instance", Token: otherTok, ExpectedStatus: 403},
+		{Name: "instance, anonymous", Method: "GET", URL: "/settings/instance", ExpectedStatus: 401},
+		{Name: "passphrase params", Method: "GET", URL: "/settings/passphrase", Token: readTok, ExpectedStatus: 200, ExpectedContent: []string{`"iterations":100000`}},
+		{Name: "passphrase params, anonymous", Method: "GET", URL: "/settings/passphrase", ExpectedStatus: 401},
+		{Name: "capabilities, any token", Method: "GET", URL: "/settings/capabilities", Token: otherTok, ExpectedStatus: 200},
+		{Name: "capabilities, anonymous", Method: "GET", URL: "/settings/capabilities", ExpectedStatus: 401},
+		{Name: "sessions", Method: "GET", URL: "/settings/sessions", Token: readTok, ExpectedStatus: 200, ExpectedContent: []string{`"type":"io.cozy.sessions"`, `"count":1`}},
+		{Name: "sessions, other token", Method: "GET", URL: "/settings/sessions", Token: otherTok, ExpectedStatus: 403},
+		{Name: "clients, session", Method: "GET", URL: "/settings/clients", Client: e.owner, ExpectedStatus: 200},
+		{Name: "clients, anonymous", Method: "GET", URL: "/settings/clients", ExpectedStatus: 401},
+		{Name: "put instance, read-only token", Method: "PUT", URL: "/settings/instance", Token: readTok, Body: `{}`, ExpectedStatus: 403},
+		{Name: "delete unknown client", Method: "DELETE", URL: "/settings/clients/nope", Client: e.owner, Headers: e.own, ExpectedStatus: 404},
+		{Name: "prelogin", Method: "GET", URL: "/public/prelogin", ExpectedStatus: 200},
+	})
 }
 
 func TestInstanceAndClients(t *testing.T) {
 	e := newEnv(t)
-	r := e.do(t, e.owner, "GET", "/settings/instance", "", "")
-	if !strings.Contains(r.body, `"id":"io.cozy.settings.instance"`) || !strings.Contains(r.body, `"rev":"`) {
-		t.Fatalf("instance: %s", r.body)
-	}
-	r = e.do(t, e.owner, "PUT", "/settings/instance", "", `{"data":{"attributes":{"public_name":"Alice","locale":"fr"}}}`)
-	if r.status != 200 || !strings.Contains(r.body, `"public_name":"Alice"`) {
-		t.Fatalf("put: %d %s", r.status, r.body)
-	}
-	if got, _ := e.mgr.Get(e.inst.Domain); got.PublicName != "Alice" || got.Locale != "fr" {
-		t.Fatalf("not saved: %+v", got)
-	}
-	if r := e.do(t, e.owner, "PUT", "/settings/instance", "", `{"data":{"meta":{"rev":"1-stale"},"attributes":{"public_name":"X"}}}`); r.status != http.StatusConflict {
-		t.Fatalf("stale rev: %d", r.status)
-	}
-	if r := e.do(t, e.owner, "PUT", "/settings/instance", "", `not json`); r.status != http.StatusBadRequest {
-		t.Fatalf("bad body: %d", r.status)
-	}
-	cl, err := e.s.OAuth.Register(context.Background(), e.inst, oauth.Metadata{RedirectURIs: []string{"https://x.example/cb"}, ClientName: "c", SoftwareID: "s"}, false)
+	cl, err := e.Server.OAuth.Register(context.Background(), e.Inst, oauth.Metadata{RedirectURIs: []string{"https://x.example/cb"}, ClientName: "c", SoftwareID: "s"}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r = e.do(t, e.owner, "GET", "/settings/clients", "", "")
-	if !strings.Contains(r.body, cl.ID) || strings.Contains(r.body, cl.Secret) || strings.Contains(r.body, "registration_access_token") {
-		t.Fatalf("clients list leaks or misses: %s", r.body)
-	}
-	if r := e.do(t, e.owner, "DELETE", "/settings/clients/"+cl.ID, "", ""); r.status != http.StatusNoContent {
-		t.Fatalf("delete client: %d", r.status)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "get", Method: "GET", URL: "/settings/instance", Client: e.owner, ExpectedStatus: 200,
+			ExpectedContent: []string{`"id":"io.cozy.settings.instance"`, `"rev":"`}, ExpectedHeaders: map[string]string{"Content-Type": "application/vnd.api+json"}},
+		{Name: "put", Method: "PUT", URL: "/settings/instance", Client: e.owner, Headers: e.own,
+			Body: `{"data":{"attributes":{"public_name":"Alice","locale":"fr"}}}`, ExpectedStatus: 200, ExpectedContent: []string{`"public_name":"Alice"`},
+			After: func(t *testing.T, _ *http.Response, _ string) {
+				if got, _ := e.Instances.Get(e.Inst.Domain); got.PublicName != "Alice" || got.Locale != "fr" {
+					t.Fatalf("not saved: %+v", got)
+				}
+			}},
+		{Name: "stale rev", Method: "PUT", URL: "/settings/instance", Client: e.owner, Headers: e.own,
+			Body: `{"data":{"meta":{"rev":"1-stale"},"attributes":{"public_name":"X"}}}`, ExpectedStatus: http.StatusConflict},
+		{Name: "too long", Method: "PUT", URL: "/settings/instance", Client: e.owner, Headers: e.own,
+			Body: `{"data":{"attributes":{"public_name":"` + string(make([]byte, 300)) + `"}}}`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "not JSON", Method: "PUT", URL: "/settings/instance", Client: e.owner, Headers: e.own, Body: `not json`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "clients list hides secrets", Method: "GET", URL: "/settings/clients", Client: e.owner, ExpectedStatus: 200,
+			ExpectedContent: []string{cl.ID}, NotExpectedContent: []string{cl.Secret, "registration_access_token"}},
+		{Name: "delete client", Method: "DELETE", URL: "/settings/clients/" + cl.ID, Client: e.owner, Headers: e.own, ExpectedStatus: http.StatusNoContent},
+	})
 }
 
 func TestPassphraseChangeAndCheck(t *testing.T) {
 	e := newEnv(t)
-	tok, _ := e.inst.Issue(token.CLI, "", "io.cozy.settings")
-	if r := e.do(t, e.owner, "POST", "/settings/passphrase/check", tok, `{"passphrase":"`+e.secret+`"}`); r.status != http.StatusNoContent {
-		t.Fatalf("check: %d %s", r.status, r.body)
+	tok := e.Token(t, "io.cozy.settings")
+	newSecret := e.derive(t, "second passphrase")
+	change := func(current, next, extra string) string {
+		return `{"current_passphrase":"` + current + `","new_passphrase":"` + next + `"` + extra + `}`
 	}
-	if r := e.do(t, e.owner, "POST", "/settings/passphrase/check", tok, `{"passphrase":"wrong"}`); r.status != http.StatusForbidden {
-		t.Fatalf("check wrong: %d", r.status)
-	}
-	newSecret, _ := instance.ClientSecret("second passphrase", e.inst.Host(), iterations)
-	if r := e.do(t, e.srv.Client(), "PUT", "/settings/passphrase", tok, `{"current_passphrase":"`+e.secret+`","new_passphrase":"`+newSecret+`"}`); r.status != http.StatusUnauthorized {
-		t.Fatalf("change without session: %d", r.status)
-	}
-	if r := e.do(t, e.owner, "PUT", "/settings/passphrase", "", `{"current_passphrase":"bad","new_passphrase":"`+newSecret+`"}`); r.status != http.StatusForbidden {
-		t.Fatalf("change with a wrong current: %d", r.status)
-	}
-	if r := e.do(t, e.owner, "PUT", "/settings/passphrase", "", `{"current_passphrase":"`+e.secret+`","new_passphrase":"`+newSecret+`","iterations":10}`); r.status != http.StatusBadRequest {
-		t.Fatalf("too few iterations: %d", r.status)
-	}
-	if r := e.do(t, e.owner, "PUT", "/settings/passphrase", "", `{"current_passphrase":"`+e.secret+`","new_passphrase":"`+newSecret+`"}`); r.status != http.StatusNoContent {
-		t.Fatalf("change: %d %s", r.status, r.body)
-	}
-	// The session was rotated and still works; the new passphrase checks.
-	if r := e.do(t, e.owner, "GET", "/settings/instance", "", ""); r.status != 200 {
-		t.Fatalf("rotated session: %d", r.status)
-	}
-	if r := e.do(t, e.owner, "POST", "/settings/passphrase/check", tok, `{"passphrase":"`+newSecret+`"}`); r.status != http.StatusNoContent {
-		t.Fatalf("check new: %d", r.status)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "check", Method: "POST", URL: "/settings/passphrase/check", Token: tok, Body: `{"passphrase":"` + e.secret + `"}`, ExpectedStatus: http.StatusNoContent},
+		{Name: "check wrong", Method: "POST", URL: "/settings/passphrase/check", Token: tok, Body: `{"passphrase":"wrong"}`, ExpectedStatus: http.StatusForbidden},
+		{Name: "change without session", Method: "PUT", URL: "/settings/passphrase", Token: tok, Body: change(e.secret, newSecret, ""), ExpectedStatus: http.StatusUnauthorized},
+		{Name: "change with a wrong current", Method: "PUT", URL: "/settings/passphrase", Client: e.owner, Headers: e.own, Body: change("bad", newSecret, ""), ExpectedStatus: http.StatusForbidden},
+		{Name: "too few iterations", Method: "PUT", URL: "/settings/passphrase", Client: e.owner, Headers: e.own, Body: change(e.secret, newSecret, `,"iterations":10`), ExpectedStatus: http.StatusBadRequest},
+		{Name: "change", Method: "PUT", URL: "/settings/passphrase", Client: e.owner, Headers: e.own, Body: change(e.secret, newSecret, ""), ExpectedStatus: http.StatusNoContent},
+		// The session was rotated and still works; the new passphrase checks.
+		{Name: "rotated session", Method: "GET", URL: "/settings/instance", Client: e.owner, ExpectedStatus: 200},
+		{Name: "check new", Method: "POST", URL: "/settings/passphrase/check", Token: tok, Body: `{"passphrase":"` + newSecret + `"}`, ExpectedStatus: http.StatusNoContent},
+	})
 }

@@ -1,11 +1,12 @@
 package settings
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/cozypi/cozy/pkg/vfs"
-	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
@@ -14,18 +15,17 @@ import (
 // as strings like upstream. Apps of any kind show it, so any valid
 // credentials may read it. Files have no older versions here, so
 // "versions" is 0 and "files" equals "used".
-func (h *Handler) diskUsage(c *gin.Context) {
-	if !h.authenticated(c) {
-		return
+func (h *Handler) diskUsage(c *gin.Context) error {
+	if err := h.requireAny(c); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
 	fs, err := h.Instances.VFS(c.Request.Context(), inst)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	used, quota := fs.Usage()
-	attrs := gin.H{"used": itoa(used), "files": itoa(used), "versions": "0"}
+	attrs := map[string]string{"used": itoa(used), "files": itoa(used), "versions": "0"}
 	if quota > 0 {
 		attrs["quota"] = itoa(quota)
 	}
@@ -38,11 +38,10 @@ func (h *Handler) diskUsage(c *gin.Context) {
 			}
 		}
 		if err != nil {
-			httperr.JSONAPI(c, httperr.Wrap(http.StatusInternalServerError, err))
-			return
+			return fmt.Errorf("sizing the trash: %w", err)
 		}
 	}
-	resource(c, http.StatusOK, "io.cozy.settings.disk-usage", "", attrs)
+	return jsonapi.Data(c, http.StatusOK, settingsObject(c, "io.cozy.settings.disk-usage", attrs))
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -62,16 +62,16 @@ func Render(c *gin.Context, status int, name, locale string, d Data) {
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 
-// SecurityHeaders sets the headers of the server's own pages.
+// SecurityHeaders sets the headers of the server's own pages. HSTS is not
+// one of them: middleware.Secure sends it on every answer when the
+// instances are served over https (the configuration decides, not the
+// connection, which may end at a proxy).
 func SecurityHeaders(c *gin.Context) {
 	h := c.Writer.Header()
 	h.Set("Content-Security-Policy", CSP)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
-	if c.Request.TLS != nil {
-		h.Set("Strict-Transport-Security", "max-age=31536000")
-	}
 }
 
 // Register serves the embedded assets under AssetsPath.
