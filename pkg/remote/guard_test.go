@@ -20,7 +20,6 @@ func TestOrigin(t *testing.T) {
 		"https://example.org":          "https://example.org:443",
 		"http://127.0.0.1:8080/a?b":    "http://127.0.0.1:8080",
 		"git://[::1]/repo":             "git://[::1]:9418",
-		"registry://testapp/stable":    "registry://testapp:",
 		"/relative":                    "",
 		"mailto:someone@example.org":   "",
 		"http://user:pw@example.org/x": "http://example.org:80",
