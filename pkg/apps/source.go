@@ -246,24 +246,34 @@ func (f *Fetcher) download(ctx context.Context, c *http.Client, rawURL, expected
 	return sum, nil
 }
 
-// checkGitHost refuses a git source whose host is not public, unless its
-// origin is trusted. git connects by itself, so this is checked before.
-func (f *Fetcher) checkGitHost(ctx context.Context, u *url.URL) error {
+// gitGuard checks a git source before the clone and returns the proxy
+// git's http(s) connections must take (nil when every address is
+// trusted, or for git:// and ssh, which git dials by itself: for those,
+// the host is resolved and checked here, which a DNS answer changing
+// before the clone escapes).
+func (f *Fetcher) gitGuard(ctx context.Context, u *url.URL) (*gitProxy, error) {
 	if f.HTTP != nil {
-		return nil // tests trusting every address
+		return nil, nil // tests trusting every address
 	}
 	g, err := f.guard()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer g.CloseIdleConnections()
 	if g.Trusted(u) {
-		return nil
+		g.CloseIdleConnections()
+		return nil, nil
 	}
 	if err := g.CheckHost(ctx, u.Hostname()); err != nil {
-		return reachErr("git", err)
+		return nil, reachErr("git", err)
 	}
-	return nil
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, nil
+	}
+	p, err := startGitProxy(g)
+	if err != nil {
+		return nil, fmt.Errorf("apps: git proxy: %w", err)
+	}
+	return p, nil
 }
 
 // git clones the repository (one commit of the branch named by the
@@ -276,8 +286,12 @@ func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
 	if branch != "" && (strings.HasPrefix(branch, "-") || strings.ContainsAny(branch, " \t\n:~^?*[\\")) {
 		return fmt.Errorf("%w: bad branch name %q", ErrBadSource, branch)
 	}
-	if err := f.checkGitHost(ctx, &u); err != nil {
+	proxy, err := f.gitGuard(ctx, &u)
+	if err != nil {
 		return err
+	}
+	if proxy != nil {
+		defer proxy.Close()
 	}
 	bin := f.Git
 	if bin == "" {
@@ -288,14 +302,18 @@ func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
 		return fmt.Errorf("apps: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	// No redirect: its target would not be checked.
-	args := []string{"-c", "protocol.file.allow=never", "-c", "http.followRedirects=false", "clone", "--quiet", "--depth", "1", "--no-tags"}
+	// No redirect: its target would not be checked before the clone.
+	args := []string{"-c", "protocol.file.allow=never", "-c", "http.followRedirects=false"}
+	if proxy != nil {
+		args = append(args, "-c", "http.proxy="+proxy.URL())
+	}
+	args = append(args, "clone", "--quiet", "--depth", "1", "--no-tags")
 	if branch != "" {
 		args = append(args, "--branch", branch)
 	}
 	args = append(args, "--", u.String(), filepath.Join(tmp, "repo"))
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ALLOW_PROTOCOL=git:http:https:ssh", "GIT_CONFIG_NOSYSTEM=1")
+	cmd.Env = append(gitEnv(), "GIT_TERMINAL_PROMPT=0", "GIT_ALLOW_PROTOCOL=git:http:https:ssh", "GIT_CONFIG_NOSYSTEM=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
@@ -305,6 +323,21 @@ func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
 		return fmt.Errorf("%w: git clone: %s", ErrSourceNotFound, msg)
 	}
 	return copyDir(filepath.Join(tmp, "repo"), dir, f.limits())
+}
+
+// gitEnv is the environment of git without the proxy settings, which
+// could send it around the guard (no_proxy) or elsewhere.
+func gitEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToLower(k) {
+		case "http_proxy", "https_proxy", "all_proxy", "no_proxy":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
 }
 
 // Version resolves registry://slug/channel (or /version) against the

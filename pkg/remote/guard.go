@@ -150,3 +150,27 @@ func (g *Guarded) CloseIdleConnections() {
 	g.open.CloseIdleConnections()
 	g.guarded.CloseIdleConnections()
 }
+
+// DialContext connects to addr (host:port) for another program's traffic
+// (a proxy in front of git): an address of a trusted origin is dialled
+// as is; any other one must pass the host name rules and, at connect
+// time, the address policy.
+func (g *Guarded) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, &BlockedError{Target: addr, Reason: "unparsable address"}
+	}
+	for o := range g.trusted {
+		if u, err := url.Parse(o); err == nil && strings.EqualFold(u.Host, addr) {
+			return (&net.Dialer{Timeout: min(g.guarded.cfg.Timeout, 10*time.Second)}).DialContext(ctx, network, addr)
+		}
+	}
+	if r := hostReason(host); r != "" {
+		return nil, &BlockedError{Target: host, Reason: r}
+	}
+	conn, err := g.guarded.hc.Transport.(*http.Transport).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, classify(err)
+	}
+	return conn, nil
+}
