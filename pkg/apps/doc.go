@@ -18,9 +18,10 @@
 // updates end in the background, owned by the Manager: Close cancels and
 // waits for them.
 //
-// Limits: git sources run the system git, whose connections cannot be
-// checked: their host is resolved and checked before the clone (a DNS
-// answer changing in between is not caught). Archives are tar, tar.gz or
+// git clones over http(s) take a local proxy on the same guard. Limits:
+// git:// and ssh sources are dialled by git itself: their host is
+// resolved and checked before the clone (a DNS answer changing in between
+// is not caught). Archives are tar, tar.gz or
 // zip; entries escaping the target directory, links and special files are
 // refused, and the number of files and the uncompressed size are bounded. The previous version directory is
 // kept (for requests in flight and GET download/:version); older ones are

@@ -87,10 +87,11 @@ const FetchTimeout = 10 * time.Minute
 // configured registries and Trusted are allowed as they are, wherever
 // they live (a registry on loopback in development).
 //
-// Limits: git clones run the system git, which cannot use the guarded
-// dialer: the host of a git source is resolved and checked before the
-// clone and redirects are not followed, but a name that resolves
-// differently at clone time (DNS rebinding) is not caught.
+// git clones run the system git: its http(s) connections go through a
+// local proxy for the clone that dials with the guard; redirects are not
+// followed. Limits: git:// and ssh sources are dialled by git itself:
+// their host is resolved and checked before the clone, but a name that
+// resolves differently at clone time (DNS rebinding) is not caught.
 type Fetcher struct {
 	// HTTP replaces the guarded client (tests only: it trusts every
 	// address).
