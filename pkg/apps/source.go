@@ -85,7 +85,8 @@ const FetchTimeout = 10 * time.Minute
 // redirects) goes through remote's guarded transport: no loopback, private
 // or special addresses, checked on the address actually dialled. The
 // configured registries and Trusted are allowed as they are, wherever
-// they live (a registry on loopback in development).
+// they live (a registry on loopback in development). Unlike /remote, any
+// port is allowed: self-hosted registries and forges often use one.
 //
 // git clones run the system git: its http(s) connections go through a
 // local proxy for the clone that dials with the guard; redirects are not
