@@ -163,7 +163,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{inst: inst, insts: m, perms: permstore.New(m), oauth: oauth.New(m), ctx: context.Background()}
 	e.mgr = &apps.Manager{Stores: m, Perms: e.perms, Clients: e.oauth, Log: log,
 		Fetcher: &apps.Fetcher{Limits: testLimits}}
-	t.Cleanup(e.mgr.Wait)
+	t.Cleanup(e.mgr.Close)
 	return e
 }
 

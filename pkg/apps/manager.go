@@ -2,12 +2,9 @@ package apps
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -15,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/permission"
@@ -54,10 +52,16 @@ type Manager struct {
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
-	mu   sync.Mutex
-	busy map[string]bool
-	wg   sync.WaitGroup
+	mu     sync.Mutex
+	busy   map[string]bool
+	wg     sync.WaitGroup
+	ctx    context.Context // the background operations' context, cancelled by Close
+	cancel context.CancelFunc
+	closed bool
 }
+
+// ErrClosed is returned by Install and Update once the manager is closed.
+var ErrClosed = errors.New("the application manager is shut down")
 
 // Request asks for an install or an update.
 type Request struct {
@@ -115,9 +119,33 @@ func (m *Manager) log() *slog.Logger {
 // Wait blocks until every background operation has ended.
 func (m *Manager) Wait() { m.wg.Wait() }
 
+// Close cancels the background operations (an install or update stopped
+// half-way ends in state errored, or keeps its previous version serving),
+// waits for them, and refuses new ones with ErrClosed.
+func (m *Manager) Close() {
+	m.mu.Lock()
+	m.closed = true
+	m.background()
+	m.cancel()
+	m.mu.Unlock()
+	m.wg.Wait()
+}
+
+// background returns the context of the background operations; called
+// with m.mu held.
+func (m *Manager) background() context.Context {
+	if m.ctx == nil {
+		m.ctx, m.cancel = context.WithCancel(context.Background())
+	}
+	return m.ctx
+}
+
 func (m *Manager) lock(inst *instance.Instance, k Kind, slug string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return ErrClosed
+	}
 	key := inst.ID + "/" + DocID(k, slug)
 	if m.busy[key] {
 		return fmt.Errorf("%w: %s", ErrBusy, slug)
@@ -143,21 +171,6 @@ func (m *Manager) PackageDir(inst *instance.Instance, k Kind, slug string) strin
 // Root returns the directory of the serving files of a.
 func (m *Manager) Root(inst *instance.Instance, a *App) string {
 	return filepath.Join(m.PackageDir(inst, a.Kind(), a.Slug), a.Dir)
-}
-
-// VersionRoot returns the files of the given version of a: the serving
-// one or the previous one, which are kept.
-func (m *Manager) VersionRoot(inst *instance.Instance, a *App, version string) (string, error) {
-	switch {
-	case version == "" || version == a.Version():
-		if a.Dir == "" {
-			return "", fmt.Errorf("%w: %s has no files yet", ErrVersionNotFound, a.Slug)
-		}
-		return m.Root(inst, a), nil
-	case version == a.PrevVersion && a.PrevDir != "":
-		return filepath.Join(m.PackageDir(inst, a.Kind(), a.Slug), a.PrevDir), nil
-	}
-	return "", fmt.Errorf("%w: %s %s", ErrVersionNotFound, a.Slug, version)
 }
 
 func (m *Manager) db(inst *instance.Instance, k Kind) (store.DB, error) {
@@ -261,12 +274,6 @@ type staged struct {
 	fetched  *Fetched
 }
 
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
 // stage fetches and validates a package into a staging directory of the
 // package's directory (same file system, so the swap is a rename).
 func (m *Manager) stage(ctx context.Context, inst *instance.Instance, k Kind, slug, source string) (*staged, error) {
@@ -303,7 +310,7 @@ func (m *Manager) stage(ctx context.Context, inst *instance.Instance, k Kind, sl
 			s.root = filepath.Join(raw, entries[0].Name())
 		}
 	}
-	data, err := readLimited(filepath.Join(s.root, k.ManifestName()))
+	data, err := readIn(s.root, k.ManifestName(), MaxManifestSize)
 	if err != nil {
 		return fail(fmt.Errorf("%w: no %s in the package: %w", ErrManifest, k.ManifestName(), err))
 	}
@@ -311,24 +318,6 @@ func (m *Manager) stage(ctx context.Context, inst *instance.Instance, k Kind, sl
 		return fail(err)
 	}
 	return s, nil
-}
-
-func readLimited(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() || st.Size() > MaxManifestSize {
-		return nil, fmt.Errorf("not a regular file of at most %d bytes", MaxManifestSize)
-	}
-	buf := make([]byte, st.Size())
-	_, err = io.ReadFull(f, buf)
-	return buf, err
 }
 
 func (s *staged) cleanup() {
@@ -346,7 +335,7 @@ func removeIfEmpty(dir string) {
 // commit moves the staged files to a new version directory and returns
 // its name.
 func (m *Manager) commit(inst *instance.Instance, k Kind, slug string, s *staged) (string, error) {
-	name := s.manifest.Version + "-" + randomHex(4)
+	name := s.manifest.Version + "-" + ident.Hex(4)
 	if err := os.Rename(s.root, filepath.Join(m.PackageDir(inst, k, slug), name)); err != nil {
 		return "", fmt.Errorf("apps: swap in %s: %w", slug, err)
 	}
@@ -403,7 +392,7 @@ func (m *Manager) Install(ctx context.Context, inst *instance.Instance, req Requ
 		return nil, err
 	}
 	unlock = false
-	return m.start(ctx, inst, req, a, s, func(ctx context.Context) error {
+	return m.start(inst, req, a, s, func(ctx context.Context) error {
 		return m.finishInstall(ctx, inst, a, s, req.PermissionsAcked)
 	}), nil
 }
@@ -511,7 +500,7 @@ func (m *Manager) Update(ctx context.Context, inst *instance.Instance, req Reque
 		return nil, err
 	}
 	unlock = false
-	return m.start(ctx, inst, req, a, s, func(ctx context.Context) error {
+	return m.start(inst, req, a, s, func(ctx context.Context) error {
 		return m.finishUpdate(ctx, inst, a, s, req.Source, prevState)
 	}), nil
 }
@@ -611,18 +600,37 @@ func (m *Manager) Uninstall(ctx context.Context, inst *instance.Instance, k Kind
 
 // start runs the end of an install or update in the background, with the
 // app's lock held until it is over, and returns the operation to wait on.
-func (m *Manager) start(ctx context.Context, inst *instance.Instance, req Request, a *App, s *staged, finish func(context.Context) error) *Op {
+// The manager owns the goroutine: Close cancels its context and waits for
+// it. The operation outlives the request that started it, so it keeps
+// nothing of the request's context.
+func (m *Manager) start(inst *instance.Instance, req Request, a *App, s *staged, finish func(context.Context) error) *Op {
 	first := *a
 	op := &Op{App: &first, done: make(chan struct{})}
-	m.wg.Add(1)
-	go func() {
-		defer m.wg.Done()
+	m.mu.Lock()
+	bg, closed := m.background(), m.closed
+	if !closed {
+		m.wg.Add(1)
+	}
+	m.mu.Unlock()
+	run, stop := context.WithCancel(bg)
+	work := func() {
+		if !closed {
+			defer m.wg.Done()
+		}
+		defer stop()
 		// Deferred calls run last first: unlock before waking the waiters,
 		// so that what they do next (uninstall, update) is not refused as busy.
 		defer close(op.done)
 		defer m.unlock(inst, req.Kind, req.Slug)
 		defer s.cleanup()
-		op.res, op.err = a, finish(context.WithoutCancel(ctx))
-	}()
+		op.res, op.err = a, finish(run)
+	}
+	if closed {
+		// Closed since the lock was taken: Close no longer waits, so the
+		// end runs here, with its context already cancelled.
+		work()
+		return op
+	}
+	go work()
 	return op
 }

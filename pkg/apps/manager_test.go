@@ -69,12 +69,14 @@ func TestInstallUpdateUninstall(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(e.mgr.Root(e.inst, a), "index.html")); string(b) != "v2" {
 		t.Fatalf("index after update %q", b)
 	}
-	if root, err := e.mgr.VersionRoot(e.inst, a, "1.0.0"); err != nil {
+	if root, err := e.mgr.OpenVersionRoot(e.inst, a, "1.0.0"); err != nil {
 		t.Fatalf("previous version: %v", err)
-	} else if b, _ := os.ReadFile(filepath.Join(root, "index.html")); string(b) != "v1" {
+	} else if b, _ := root.ReadFile("index.html"); string(b) != "v1" {
 		t.Fatalf("previous index %q", b)
+	} else {
+		root.Close()
 	}
-	if _, err := e.mgr.VersionRoot(e.inst, a, "0.1"); !errors.Is(err, apps.ErrVersionNotFound) {
+	if _, err := e.mgr.OpenVersionRoot(e.inst, a, "0.1"); !errors.Is(err, apps.ErrVersionNotFound) {
 		t.Fatalf("unknown version: %v", err)
 	}
 	// A failed update leaves v2 serving.
@@ -151,6 +153,7 @@ func TestInstallRefusalsStoreNothing(t *testing.T) {
 	srv["/badmanifest.tgz"] = tarball(t, true, entry{name: "manifest.webapp", body: `{"name":1}`})
 	srv["/nomanifest.tgz"] = tarball(t, true, entry{name: "index.html", body: `x`})
 	hs := serveFiles(t, srv)
+	e.mgr.Fetcher.Trusted = []string{hs.URL}
 	cases := map[string]error{
 		hs.URL + "/good.tgz#" + sum([]byte("x")): apps.ErrChecksum,
 		hs.URL + "/badmanifest.tgz":              &apps.FieldError{},

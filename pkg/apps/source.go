@@ -13,7 +13,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/remote"
 )
 
 // Errors of sources.
@@ -72,13 +76,33 @@ type RegistryVersion struct {
 	Manifest  json.RawMessage `json:"manifest,omitempty"`
 }
 
-// Fetcher downloads packages from their sources.
+// FetchTimeout bounds one download of a package (a tarball of a few
+// hundred megabytes on a slow link) and one registry call.
+const FetchTimeout = 10 * time.Minute
+
+// Fetcher downloads packages from their sources. URLs come from users, so
+// every http(s) request (sources, registry calls, tarballs and their
+// redirects) goes through remote's guarded transport: no loopback, private
+// or special addresses, checked on the address actually dialled. The
+// configured registries and Trusted are allowed as they are, wherever
+// they live (a registry on loopback in development). Unlike /remote, any
+// port is allowed: self-hosted registries and forges often use one.
+//
+// git clones run the system git: its http(s) connections go through a
+// local proxy for the clone that dials with the guard; redirects are not
+// followed. Limits: git:// and ssh sources are dialled by git itself:
+// their host is resolved and checked before the clone, but a name that
+// resolves differently at clone time (DNS rebinding) is not caught.
 type Fetcher struct {
-	// HTTP is the client for http(s) and registry sources; nil means a
-	// client without timeout (contexts bound the requests).
+	// HTTP replaces the guarded client (tests only: it trusts every
+	// address).
 	HTTP *http.Client
-	// Registries are the base URLs of registries, tried in order.
+	// Registries are the base URLs of registries, tried in order; their
+	// origins are trusted.
 	Registries []string
+	// Trusted are more origins (scheme://host:port) allowed whatever their
+	// address: a development mirror, a test server.
+	Trusted []string
 	// Git is the git binary; "" means "git" in PATH.
 	Git    string
 	Limits Limits
@@ -91,11 +115,40 @@ type Fetched struct {
 	Registry *RegistryVersion
 }
 
-func (f *Fetcher) client() *http.Client {
-	if f.HTTP != nil {
-		return f.HTTP
+// guard returns the transport judging the destinations of one fetch,
+// built from the current registries and limits.
+func (f *Fetcher) guard() (*remote.Guarded, error) {
+	g, err := remote.NewGuarded(remote.ClientConfig{Timeout: FetchTimeout, MaxResponseBytes: f.limits().MaxBytes + 1,
+		AllowCustomPort: true}, append(slices.Clone(f.Registries), f.Trusted...))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrBadSource, err)
 	}
-	return http.DefaultClient
+	return g, nil
+}
+
+// client returns the HTTP client of one fetch and what to call once done.
+func (f *Fetcher) client() (*http.Client, func(), error) {
+	if f.HTTP != nil {
+		return f.HTTP, func() {}, nil
+	}
+	g, err := f.guard()
+	if err != nil {
+		return nil, nil, err
+	}
+	return g.HTTPClient(), g.CloseIdleConnections, nil
+}
+
+// reachErr turns a transport error into the package's errors: a refused
+// destination is a bad source, with the rule that refused it.
+func reachErr(what string, err error) error {
+	var blocked *remote.BlockedError
+	if errors.As(err, &blocked) {
+		return fmt.Errorf("%w: %s is not allowed (%s); only the configured registries may be on a private network", ErrBadSource, blocked.Target, blocked.Reason)
+	}
+	if errors.Is(err, remote.ErrResponseTooLarge) {
+		return fmt.Errorf("%w: %s: %w", ErrUnsafeArchive, what, remote.ErrResponseTooLarge)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrSourceNotFound, what, err)
 }
 
 func (f *Fetcher) limits() Limits {
@@ -117,9 +170,14 @@ func (f *Fetcher) Fetch(ctx context.Context, src *url.URL, dir string) (*Fetched
 		}
 		return &Fetched{}, nil
 	case "http", "https":
+		c, done, err := f.client()
+		if err != nil {
+			return nil, err
+		}
+		defer done()
 		u := *src
 		u.Fragment = ""
-		sum, err := f.download(ctx, u.String(), src.Fragment, "", dir)
+		sum, err := f.download(ctx, c, u.String(), src.Fragment, "", dir)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +185,12 @@ func (f *Fetcher) Fetch(ctx context.Context, src *url.URL, dir string) (*Fetched
 	case "git", "git+https", "git+ssh":
 		return &Fetched{}, f.git(ctx, src, dir)
 	case "registry":
-		return f.registry(ctx, src, dir)
+		c, done, err := f.client()
+		if err != nil {
+			return nil, err
+		}
+		defer done()
+		return f.registry(ctx, c, src, dir)
 	}
 	return nil, fmt.Errorf("%w: unsupported scheme %q", ErrBadSource, src.Scheme)
 }
@@ -135,7 +198,7 @@ func (f *Fetcher) Fetch(ctx context.Context, src *url.URL, dir string) (*Fetched
 // download fetches a tarball, checks its sha256 when expected is set, and
 // unpacks it. The archive is spooled to a temporary file first, so that
 // nothing is unpacked before the checksum is verified.
-func (f *Fetcher) download(ctx context.Context, rawURL, expected, prefix, dir string) (string, error) {
+func (f *Fetcher) download(ctx context.Context, c *http.Client, rawURL, expected, prefix, dir string) (string, error) {
 	expected = strings.ToLower(strings.TrimPrefix(expected, "sha256:"))
 	if expected != "" {
 		if b, err := hex.DecodeString(expected); err != nil || len(b) != sha256.Size {
@@ -146,13 +209,17 @@ func (f *Fetcher) download(ctx context.Context, rawURL, expected, prefix, dir st
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadSource, err)
 	}
-	res, err := f.client().Do(req)
+	max := f.limits().MaxBytes
+	res, err := c.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("%w: %w", ErrSourceNotFound, err)
+		return "", reachErr("download", err)
 	}
 	defer res.Body.Close()
 	if res.StatusCode != http.StatusOK {
 		return "", fmt.Errorf("%w: %s answered %d", ErrSourceNotFound, req.URL.Redacted(), res.StatusCode)
+	}
+	if res.ContentLength > max {
+		return "", fmt.Errorf("%w: archive of %d bytes, larger than %d", ErrUnsafeArchive, res.ContentLength, max)
 	}
 	tmp, err := os.CreateTemp("", "cozy-app-*.tar")
 	if err != nil {
@@ -161,12 +228,11 @@ func (f *Fetcher) download(ctx context.Context, rawURL, expected, prefix, dir st
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	h := sha256.New()
-	max := f.limits().MaxBytes
 	n, err := io.Copy(io.MultiWriter(tmp, h), io.LimitReader(res.Body, max+1))
-	if err != nil {
-		return "", fmt.Errorf("%w: download: %w", ErrSourceNotFound, err)
+	if err != nil && !errors.Is(err, remote.ErrResponseTooLarge) {
+		return "", reachErr("download", err)
 	}
-	if n > max {
+	if n > max || err != nil {
 		return "", fmt.Errorf("%w: archive larger than %d bytes", ErrUnsafeArchive, max)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
@@ -182,6 +248,36 @@ func (f *Fetcher) download(ctx context.Context, rawURL, expected, prefix, dir st
 	return sum, nil
 }
 
+// gitGuard checks a git source before the clone and returns the proxy
+// git's http(s) connections must take (nil when every address is
+// trusted, or for git:// and ssh, which git dials by itself: for those,
+// the host is resolved and checked here, which a DNS answer changing
+// before the clone escapes).
+func (f *Fetcher) gitGuard(ctx context.Context, u *url.URL) (*gitProxy, error) {
+	if f.HTTP != nil {
+		return nil, nil // tests trusting every address
+	}
+	g, err := f.guard()
+	if err != nil {
+		return nil, err
+	}
+	if g.Trusted(u) {
+		g.CloseIdleConnections()
+		return nil, nil
+	}
+	if err := g.CheckHost(ctx, u.Hostname()); err != nil {
+		return nil, reachErr("git", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, nil
+	}
+	p, err := startGitProxy(g)
+	if err != nil {
+		return nil, fmt.Errorf("apps: git proxy: %w", err)
+	}
+	return p, nil
+}
+
 // git clones the repository (one commit of the branch named by the
 // fragment) with the system git, then copies its files without .git.
 func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
@@ -192,6 +288,13 @@ func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
 	if branch != "" && (strings.HasPrefix(branch, "-") || strings.ContainsAny(branch, " \t\n:~^?*[\\")) {
 		return fmt.Errorf("%w: bad branch name %q", ErrBadSource, branch)
 	}
+	proxy, err := f.gitGuard(ctx, &u)
+	if err != nil {
+		return err
+	}
+	if proxy != nil {
+		defer proxy.Close()
+	}
 	bin := f.Git
 	if bin == "" {
 		bin = "git"
@@ -201,13 +304,18 @@ func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
 		return fmt.Errorf("apps: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	args := []string{"-c", "protocol.file.allow=never", "clone", "--quiet", "--depth", "1", "--no-tags"}
+	// No redirect: its target would not be checked before the clone.
+	args := []string{"-c", "protocol.file.allow=never", "-c", "http.followRedirects=false"}
+	if proxy != nil {
+		args = append(args, "-c", "http.proxy="+proxy.URL())
+	}
+	args = append(args, "clone", "--quiet", "--depth", "1", "--no-tags")
 	if branch != "" {
 		args = append(args, "--branch", branch)
 	}
 	args = append(args, "--", u.String(), filepath.Join(tmp, "repo"))
 	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = append(os.Environ(), "GIT_TERMINAL_PROMPT=0", "GIT_ALLOW_PROTOCOL=git:http:https:ssh", "GIT_CONFIG_NOSYSTEM=1")
+	cmd.Env = append(gitEnv(), "GIT_TERMINAL_PROMPT=0", "GIT_ALLOW_PROTOCOL=git:http:https:ssh", "GIT_CONFIG_NOSYSTEM=1")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		msg := strings.TrimSpace(string(out))
@@ -219,9 +327,33 @@ func (f *Fetcher) git(ctx context.Context, src *url.URL, dir string) error {
 	return copyDir(filepath.Join(tmp, "repo"), dir, f.limits())
 }
 
+// gitEnv is the environment of git without the proxy settings, which
+// could send it around the guard (no_proxy) or elsewhere.
+func gitEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch strings.ToLower(k) {
+		case "http_proxy", "https_proxy", "all_proxy", "no_proxy":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
 // Version resolves registry://slug/channel (or /version) against the
 // registries, first answer wins.
 func (f *Fetcher) Version(ctx context.Context, src *url.URL) (*RegistryVersion, error) {
+	c, done, err := f.client()
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return f.version(ctx, c, src)
+}
+
+func (f *Fetcher) version(ctx context.Context, c *http.Client, src *url.URL) (*RegistryVersion, error) {
 	slug := src.Host
 	ref := strings.Trim(src.Path, "/")
 	if ref == "" {
@@ -242,11 +374,11 @@ func (f *Fetcher) Version(ctx context.Context, src *url.URL) (*RegistryVersion, 
 		if err != nil {
 			return nil, fmt.Errorf("%w: registry %q: %w", ErrBadSource, base, err)
 		}
-		res, err := f.client().Do(req)
+		res, err := c.Do(req)
 		if err != nil {
-			return nil, fmt.Errorf("%w: registry: %w", ErrSourceNotFound, err)
+			return nil, reachErr("registry", err)
 		}
-		body, err := io.ReadAll(io.LimitReader(res.Body, 4<<20))
+		body, err := io.ReadAll(io.LimitReader(res.Body, maxVersionDoc))
 		res.Body.Close()
 		if res.StatusCode == http.StatusNotFound {
 			continue
@@ -266,12 +398,15 @@ func (f *Fetcher) Version(ctx context.Context, src *url.URL) (*RegistryVersion, 
 	return nil, fmt.Errorf("%w: %s is in no registry", ErrSourceNotFound, slug)
 }
 
-func (f *Fetcher) registry(ctx context.Context, src *url.URL, dir string) (*Fetched, error) {
-	v, err := f.Version(ctx, src)
+// maxVersionDoc bounds a registry's version document.
+const maxVersionDoc = 4 << 20
+
+func (f *Fetcher) registry(ctx context.Context, c *http.Client, src *url.URL, dir string) (*Fetched, error) {
+	v, err := f.version(ctx, c, src)
 	if err != nil {
 		return nil, err
 	}
-	sum, err := f.download(ctx, v.URL, v.Sha256, v.TarPrefix, dir)
+	sum, err := f.download(ctx, c, v.URL, v.Sha256, v.TarPrefix, dir)
 	if err != nil {
 		return nil, err
 	}

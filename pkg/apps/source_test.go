@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,7 +72,7 @@ func fetch(t *testing.T, f *apps.Fetcher, source string) (string, *apps.Fetched,
 func TestFetchHTTP(t *testing.T) {
 	tgz := tarball(t, true, entry{name: "manifest.webapp", body: manifestV("1.0.0", "{}")})
 	srv := serveFiles(t, map[string][]byte{"/app.tgz": tgz})
-	f := &apps.Fetcher{Limits: testLimits}
+	f := &apps.Fetcher{Limits: testLimits, Trusted: []string{srv.URL}}
 	dir, got, err := fetch(t, f, srv.URL+"/app.tgz#"+sum(tgz))
 	if err != nil {
 		t.Fatal(err)
@@ -223,7 +224,11 @@ func gitDaemon(t *testing.T) string {
 
 func TestFetchGit(t *testing.T) {
 	src := gitDaemon(t)
-	f := &apps.Fetcher{Limits: testLimits}
+	// Not trusted, the git server on loopback is refused before git runs.
+	if _, _, err := fetch(t, &apps.Fetcher{Limits: testLimits}, src); !errors.Is(err, apps.ErrBadSource) || !strings.Contains(err.Error(), "loopback") {
+		t.Fatalf("untrusted git on loopback: %v", err)
+	}
+	f := &apps.Fetcher{Limits: testLimits, Trusted: []string{src}}
 	for ref, want := range map[string]string{"": `"1.0.0"`, "#dev": `"2.0.0-dev"`} {
 		dir, _, err := fetch(t, f, src+ref)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"path"
 	"strings"
 
+	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/gin-gonic/gin"
 )
@@ -39,38 +40,35 @@ func stamp() string {
 }
 
 // asset serves GET /assets/*name on the instance's domain.
-func (h *Handler) asset(c *gin.Context) {
+func (h *Handler) asset(c *gin.Context) error {
 	name := strings.TrimPrefix(path.Clean("/"+c.Param("filepath")), "/")
 	base := path.Base(name)
 	if name == "" || strings.HasPrefix(base, ".") || name == "README.md" {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no such asset"))
-		return
+		return httperr.NotFound("no such asset")
 	}
 	b, err := fs.ReadFile(SharedAssets(), name)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no such asset (are the shared assets fetched? make assets)"))
-		return
+		return httperr.NotFound("no such asset (are the shared assets fetched? make assets)")
 	}
 	tag := etag(stamp(), name, int64(len(b)), 0)
 	c.Header("ETag", tag)
 	c.Header("Cache-Control", sharedCache)
 	if inm := c.GetHeader("If-None-Match"); inm != "" && etagMatch(inm, tag) {
 		c.Status(http.StatusNotModified)
-		return
+		return nil
 	}
 	ct := ContentType(name)
 	if !Compressible(ct) {
-		c.Header("Content-Type", ct)
 		c.Data(http.StatusOK, ct, b)
-		return
+		return nil
 	}
-	h.send(c, ct, b)
+	return send(c, ct, b)
 }
 
 // helpers returns the tags of the shared assets for the index template,
-// pointing at the instance's domain.
-func helpers(domain string) (bar, client, fonts template.HTML) {
-	d := "//" + template.HTMLEscapeString(domain) + "/assets/"
+// pointing at the instance's public origin.
+func helpers(inst *instance.Instance) (bar, client, fonts template.HTML) {
+	d := template.HTMLEscapeString(inst.Origin()) + "/assets/"
 	bar = template.HTML(`<link rel="stylesheet" href="` + d + `css/cozy-bar.min.css"><script src="` + d + `js/cozy-bar.min.js"></script>`)
 	client = template.HTML(`<script src="` + d + `js/cozy-client.min.js"></script>`)
 	fonts = template.HTML(`<link rel="stylesheet" href="` + d + `fonts/fonts.css">`)

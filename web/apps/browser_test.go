@@ -4,29 +4,31 @@ import (
 	"context"
 	"encoding/json"
 	"net/url"
-	"strings"
 	"testing"
 
+	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/web/webtest"
 )
 
 // TestBrowser installs the test app from its directory and from a
-// tarball (as a second app), logs in through the real login form in
-// headless Chromium, and checks that the app's index got a working token
-// its script used to write and read /data, and that the same token is
-// refused from the other app's origin.
+// tarball of a configured registry (as a second app), logs in through the
+// real login form in headless Chromium, and checks that the app's index
+// got a working token its script used to write and read /data, and that
+// the same token is refused from the other app's origin. The instance is
+// alice.localhost:PORT and its apps on nested sub-domains
+// (<slug>.alice.localhost), which Chromium resolves and sees as one site.
 func TestBrowser(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, config.SubdomainsNested)
+	alice := e.alice(t)
 	const passphrase = "the app test passphrase"
-	if _, err := e.mgr.SetPassphrase(context.Background(), e.inst.Domain, passphrase); err != nil {
+	if _, err := e.Instances.SetPassphrase(context.Background(), alice.Domain, passphrase); err != nil {
 		t.Fatal(err)
 	}
-	e.install(t, "testapp", testappSource(t))
-	srv := serve(t, map[string][]byte{"/testapp.tgz": tarGz(t, "testdata/testapp")})
-	e.install(t, "other", srv.URL+"/testapp.tgz")
+	e.installIn(t, alice, "testapp", testappSource(t))
+	srv := e.serve(t, true, map[string][]byte{"/testapp.tgz": tarGz(t, "testdata/testapp")})
+	e.installIn(t, alice, "other", srv.URL+"/testapp.tgz")
 
-	out := webtest.Script{Path: "apps-browser.mjs", Args: []string{e.url("testapp", "/"), e.url("other", "/"),
-		strings.TrimSuffix(e.url("", "/"), "/"), passphrase},
+	out := webtest.Script{Path: "apps-browser.mjs", Args: []string{alice.AppURL("testapp"), alice.AppURL("other"), alice.Origin(), passphrase},
 		Modules: []string{"playwright-core"}, Browser: true}.Run(t)
 	var got struct {
 		LoginURL string
@@ -46,10 +48,10 @@ func TestBrowser(t *testing.T) {
 		t.Fatalf("browser output %s: %v", out, err)
 	}
 	login, _ := url.Parse(got.LoginURL)
-	if login.Host != "alice.cozy.localhost:"+e.port || login.Path != "/auth/login" {
+	if login.Host != alice.Domain || login.Path != "/auth/login" {
 		t.Errorf("not sent to the login page: %s", got.LoginURL)
 	}
-	if got.AppURL != e.url("testapp", "/") || got.OtherURL != e.url("other", "/") {
+	if got.AppURL != alice.AppURL("testapp") || got.OtherURL != alice.AppURL("other") {
 		t.Errorf("pages %s %s", got.AppURL, got.OtherURL)
 	}
 	a := got.App

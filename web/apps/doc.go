@@ -13,6 +13,11 @@
 // itself is host-only), after a login when there is no session. Every
 // response carries a per-app Content-Security-Policy.
 //
-// Limits: the shared assets (cozy-bar, cozy-client-js, fonts) are not
-// served yet: their template variables render empty.
+// Handlers return their errors to httperr (one status table); every file
+// of an app is read through the app's *os.Root (pkg/apps), so that no
+// path or symbolic link leads out of its folder. Origins, links, the
+// session hand-off redirects and the cookies' Secure flag come from the
+// instance's public settings (inst.Origin, AppOrigin, Secure), never from
+// how a request arrived. The shared assets (cozy-bar, cozy-client-js,
+// fonts) are served under /assets/ from the binary.
 package apps

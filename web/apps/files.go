@@ -3,103 +3,100 @@ package apps
 import (
 	"archive/tar"
 	"compress/gzip"
-	"encoding/json"
+	"errors"
 	"io"
 	"io/fs"
 	"net/http"
 	"os"
-	"path"
-	"path/filepath"
-	"strings"
 
 	"github.com/cozypi/cozy/pkg/apps"
-	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
-	"github.com/cozypi/cozy/pkg/session"
-	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
 
-// inRoot joins a "/"-rooted package path to root, refusing anything that
-// would leave it.
-func inRoot(root, p string) (string, bool) {
-	clean := path.Clean("/" + p)
-	if strings.Contains(clean, "\x00") {
-		return "", false
+// notFound answers 404 for a file missing from an app's folder (or
+// outside it), without naming the path; other errors pass.
+// apps.ErrNoFile has no entry in httperr's table yet.
+func notFound(err error) error {
+	if errors.Is(err, apps.ErrNoFile) {
+		return &httperr.Error{Status: http.StatusNotFound, Detail: "no such file in the application", Err: err}
 	}
-	full := filepath.Join(root, filepath.FromSlash(clean))
-	if full != root && !strings.HasPrefix(full, root+string(filepath.Separator)) {
-		return "", false
-	}
-	return full, true
+	return err
 }
 
-func (h *Handler) icon(c *gin.Context, k apps.Kind) {
-	if !h.Auth.AllowSome(c, permission.GET, k.Doctype()) {
-		return
+// openRoot opens the serving folder of a; a folder gone is a 404.
+func (h *Handler) openRoot(inst *instance.Instance, a *apps.App) (*os.Root, error) {
+	root, err := h.Apps.OpenRoot(inst, a)
+	if err != nil {
+		return nil, &httperr.Error{Status: http.StatusNotFound, Detail: "the application has no files", Err: err}
+	}
+	return root, nil
+}
+
+// icon serves GET /apps/:slug/icon.
+func (h *Handler) icon(c *gin.Context, k apps.Kind) error {
+	if err := h.Auth.RequireSome(c, permission.GET, k.Doctype()); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
-	a, err := h.Apps.Get(c, inst, k, c.Param("slug"))
+	a, err := h.Apps.Get(c.Request.Context(), inst, k, c.Param("slug"))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	if a.Manifest.Icon == "" || a.Dir == "" {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "this application has no icon"))
-		return
+		return httperr.NotFound("this application has no icon")
 	}
-	file, ok := inRoot(h.Apps.Root(inst, a), a.Manifest.Icon)
-	if !ok {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no icon"))
-		return
+	root, err := h.openRoot(inst, a)
+	if err != nil {
+		return err
 	}
-	h.serveFile(c, file, a.Manifest.Icon, a.Dir)
+	defer root.Close()
+	return h.serveFile(c, root, a.Manifest.Icon, a.Dir)
 }
 
-func (h *Handler) download(c *gin.Context, k apps.Kind) {
-	if !h.Auth.AllowWhole(c, permission.GET, k.Doctype()) {
-		return
+// download serves GET /apps/:slug/download[/:version]: the registry's
+// tarball, or the kept files as a tarball.
+func (h *Handler) download(c *gin.Context, k apps.Kind) error {
+	if err := h.Auth.RequireWhole(c, permission.GET, k.Doctype()); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
-	a, err := h.Apps.Get(c, inst, k, c.Param("slug"))
+	a, err := h.Apps.Get(c.Request.Context(), inst, k, c.Param("slug"))
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
 	version := c.Param("version")
 	if a.RegistryURL != "" && (version == "" || version == a.Version()) {
 		c.Redirect(http.StatusFound, a.RegistryURL)
-		return
+		return nil
 	}
-	root, err := h.Apps.VersionRoot(inst, a, version)
+	root, err := h.Apps.OpenVersionRoot(inst, a, version)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
+	defer root.Close()
 	if version == "" {
 		version = a.Version()
 	}
 	c.Header("Content-Type", "application/gzip")
 	c.Header("Content-Disposition", `attachment; filename="`+a.Slug+"-"+version+`.tar.gz"`)
 	c.Status(http.StatusOK)
-	if err := writeTarGz(c.Writer, root); err != nil {
-		h.Log.WarnContext(c, "apps: download", "slug", a.Slug, "error", err)
-	}
+	return writeTarGz(c.Writer, root.FS())
 }
 
-// writeTarGz streams the files under root as a gzipped tarball.
-func writeTarGz(w io.Writer, root string) error {
+// writeTarGz streams the directories and regular files of fsys as a
+// gzipped tarball; symbolic links are left out.
+func writeTarGz(w io.Writer, fsys fs.FS) error {
 	gz := gzip.NewWriter(w)
 	tw := tar.NewWriter(gz)
-	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == "." {
 			return err
 		}
-		rel, _ := filepath.Rel(root, p)
-		if rel == "." {
+		if !d.IsDir() && !d.Type().IsRegular() {
 			return nil
 		}
 		info, err := d.Info()
@@ -110,21 +107,19 @@ func writeTarGz(w io.Writer, root string) error {
 		if err != nil {
 			return err
 		}
-		hdr.Name = filepath.ToSlash(rel)
+		hdr.Name = p
 		if d.IsDir() {
 			hdr.Name += "/"
+			return tw.WriteHeader(hdr)
 		}
-		if err := tw.WriteHeader(hdr); err != nil {
-			return err
-		}
-		if !info.Mode().IsRegular() {
-			return nil
-		}
-		f, err := os.Open(p)
+		f, err := fsys.Open(p)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
 		_, err = io.Copy(tw, f)
 		return err
 	})
@@ -135,64 +130,4 @@ func writeTarGz(w io.Writer, root string) error {
 		err = cerr
 	}
 	return err
-}
-
-// open gives the flagship app what it needs to open a web app: a session
-// cookie and the index template's values.
-func (h *Handler) open(c *gin.Context) {
-	if !h.Auth.AllowWhole(c, permission.GET, apps.Webapp.Doctype()) {
-		return
-	}
-	inst := middleware.GetInstance(c)
-	a, err := h.Apps.Get(c, inst, apps.Webapp, c.Param("slug"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s, err := h.Sessions.FromRequest(c, inst, c.Request)
-	if err != nil {
-		if s, err = h.Sessions.Create(c, inst, false); err != nil {
-			httperr.JSONAPI(c, err)
-			return
-		}
-	}
-	data, err := h.indexData(c, inst, a, s)
-	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
-	}
-	cookie := session.Cookie(inst, s, c.Request.TLS != nil)
-	jsonapi(c, http.StatusOK, gin.H{"data": gin.H{
-		"id": a.DocID, "type": "io.cozy.apps.open",
-		"attributes": gin.H{
-			"Cookie": cookie.String(), "AppEditor": data.AppEditor, "AppName": data.AppName, "AppSlug": data.AppSlug,
-			"AppNamePrefix": data.AppNamePrefix, "Capabilities": data.Capabilities, "CozyBar": data.CozyBar,
-			"CozyClientJS": data.CozyClientJS, "CozyFonts": data.CozyFonts, "DefaultWallpaper": data.DefaultWallpaper,
-			"Domain": data.Domain, "Favicon": data.Favicon, "Flags": data.Flags, "IconPath": data.IconPath,
-			"Locale": data.Locale, "SubDomain": data.SubDomain, "ThemeCSS": data.ThemeCSS, "Token": data.Token,
-			"Tracking": data.Tracking,
-		},
-		"links": gin.H{"self": "/apps/" + a.Slug + "/open"},
-	}})
-}
-
-// indexData computes the template values of an app's index; s is nil on
-// a public route (no token then).
-func (h *Handler) indexData(c *gin.Context, inst *instance.Instance, a *apps.App, s *session.Session) (IndexData, error) {
-	d := IndexData{
-		Domain: inst.Domain, Locale: inst.Locale, AppName: a.Manifest.Name, AppSlug: a.Slug,
-		AppNamePrefix: a.Manifest.NamePrefix, AppEditor: a.Manifest.Editor, IconPath: a.Manifest.Icon,
-		SubDomain: h.Subdomains, Tracking: "false", Flags: "{}", IsLoggedIn: s != nil,
-	}
-	caps, _ := json.Marshal(config.Capabilities(h.Subdomains)) // a map of booleans always encodes
-	d.Capabilities = string(caps)
-	d.CozyBar, d.CozyClientJS, d.CozyFonts = helpers(inst.Domain)
-	if s != nil {
-		tok, err := inst.IssueClaims(token.Claims{Audience: token.App, Subject: a.Slug, SessionID: s.ID, IssuedAt: h.now().Unix()})
-		if err != nil {
-			return d, err
-		}
-		d.Token = tok
-	}
-	return d, nil
 }

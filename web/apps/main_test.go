@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -15,75 +14,46 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
+	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/session"
-	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/webtest"
-	"github.com/gin-gonic/gin"
 )
 
-func TestMain(m *testing.M) {
-	gin.SetMode(gin.ReleaseMode)
-	os.Exit(m.Run())
-}
-
+// env is webtest's real server with what the apps tests share: a CLI
+// token on the apps' doctypes. The instance is localhost:PORT, its apps
+// localhost-<slug>:PORT (flat) or <slug>.localhost:PORT (nested).
 type env struct {
-	srv  *httptest.Server
-	s    *web.Server
-	mgr  *instance.Manager
-	inst *instance.Instance
-	port string
-	cli  string // a CLI token on io.cozy.apps and io.cozy.konnectors
-	mode string // flat or nested sub-domains
+	*webtest.Env
+	cli string
 }
 
-// newEnv starts the real server; the instance is alice.cozy.localhost:PORT
-// and its apps alice-<slug>.cozy.localhost:PORT (flat), all dialed on the
-// server's loopback address.
-func newEnv(t *testing.T) *env { return newEnvMode(t, config.SubdomainsFlat) }
-
-// newEnvMode is newEnv with the given sub-domain mode.
-func newEnvMode(t *testing.T, mode string) *env {
+// newEnv starts the server with the given sub-domain mode; the apps
+// manager is closed (its installs waited for) when the test ends.
+func newEnv(t *testing.T, mode string) *env {
 	t.Helper()
-	s, mgr := webtest.Server(t, &config.Config{Subdomains: mode, BodyLimit: 1 << 20})
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() { s.Close() })
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: "alice.cozy.localhost:" + port, Locale: "en"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cli, err := inst.Issue(token.CLI, "", "io.cozy.apps io.cozy.konnectors")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{srv: srv, s: s, mgr: mgr, inst: inst, port: port, cli: cli, mode: mode}
+	w := webtest.NewEnv(t, &config.Config{Subdomains: mode, BodyLimit: 1 << 20}, instanceOptions())
+	t.Cleanup(w.Server.Apps.Apps.Close)
+	return &env{Env: w, cli: w.Token(t, "io.cozy.apps io.cozy.konnectors")}
 }
 
-// url returns an address on the instance ("") or on an app's sub-domain.
+// url returns an address on the instance (slug "") or on an app's
+// sub-domain.
 func (e *env) url(slug, path string) string {
-	host := "alice.cozy.localhost:" + e.port
-	switch {
-	case slug != "" && e.mode == config.SubdomainsNested:
-		host = slug + ".alice.cozy.localhost:" + e.port
-	case slug != "":
-		host = "alice-" + slug + ".cozy.localhost:" + e.port
+	if slug == "" {
+		return e.URL() + path
 	}
-	return "http://" + host + path
+	return e.Inst.AppOrigin(slug) + path
 }
 
 // client is a browser-like client: a cookie jar, no redirects followed,
-// every host dialed on the test server.
-func (e *env) client(t *testing.T) *http.Client {
-	t.Helper()
+// every host (the apps' too) dialed on the test server.
+func (e *env) client() *http.Client {
 	jar, _ := cookiejar.New(nil)
-	addr := e.srv.Listener.Addr().String()
+	addr := e.HTTP.Listener.Addr().String()
 	tr := &http.Transport{DisableCompression: true, DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, network, addr)
 	}}
@@ -93,52 +63,39 @@ func (e *env) client(t *testing.T) *http.Client {
 // login opens a session and puts its cookie in c's jar for the instance.
 func (e *env) login(t *testing.T, c *http.Client) *session.Session {
 	t.Helper()
-	s, err := e.s.Sessions.Create(context.Background(), e.inst, false)
+	s, err := e.Server.Sessions.Create(context.Background(), e.Inst, false)
 	if err != nil {
 		t.Fatal(err)
 	}
 	u, _ := url.Parse(e.url("", "/"))
-	c.Jar.SetCookies(u, []*http.Cookie{session.Cookie(e.inst, s, false)})
+	c.Jar.SetCookies(u, []*http.Cookie{session.Cookie(e.Inst, s, false)})
 	return s
 }
 
-type result struct {
-	status int
-	body   []byte
-	header http.Header
-}
-
-func (r result) json(t *testing.T) map[string]any {
+// get sends a GET with c (headers in pairs).
+func (e *env) get(t *testing.T, c *http.Client, u string, hdr ...string) (*http.Response, string) {
 	t.Helper()
-	var m map[string]any
-	if err := json.Unmarshal(r.body, &m); err != nil {
-		t.Fatalf("body %s: %v", r.body, err)
-	}
-	return m
-}
-
-func do(t *testing.T, c *http.Client, method, u, body string, hdr ...string) result {
-	t.Helper()
-	req, err := http.NewRequest(method, u, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := map[string]string{}
 	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
+		h[hdr[i]] = hdr[i+1]
 	}
-	res, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	return result{res.StatusCode, b, res.Header}
+	return e.Do(t, c, http.MethodGet, u, "", "", h)
 }
 
 // api calls the instance's API with the CLI token.
-func (e *env) api(t *testing.T, method, path string, hdr ...string) result {
+func (e *env) api(t *testing.T, method, path string) (*http.Response, string) {
 	t.Helper()
-	return do(t, e.client(t), method, e.url("", path), "", append(hdr, "Authorization", "Bearer "+e.cli)...)
+	return e.Do(t, nil, method, path, e.cli, "", nil)
+}
+
+// decode parses a JSON answer.
+func decode(t *testing.T, body string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		t.Fatalf("body %s: %v", body, err)
+	}
+	return m
 }
 
 // attr digs into a JSON:API document.
@@ -213,8 +170,9 @@ func tarGz(t *testing.T, dir string) []byte {
 	return buf.Bytes()
 }
 
-// serve answers path with body on loopback.
-func serve(t *testing.T, files map[string][]byte) *httptest.Server {
+// serve answers path with body on loopback; trust makes its origin a
+// configured registry of the server (so that it may be fetched from).
+func (e *env) serve(t *testing.T, trust bool, files map[string][]byte) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, ok := files[r.URL.Path]
@@ -225,6 +183,10 @@ func serve(t *testing.T, files map[string][]byte) *httptest.Server {
 		w.Write(b)
 	}))
 	t.Cleanup(srv.Close)
+	if trust {
+		f := e.Server.Apps.Apps.Fetcher
+		f.Registries = append(f.Registries, srv.URL)
+	}
 	return srv
 }
 
@@ -240,16 +202,16 @@ func testappSource(t *testing.T) string {
 // install installs an app through the API and waits for the end.
 func (e *env) install(t *testing.T, slug, source string) map[string]any {
 	t.Helper()
-	res := e.api(t, "POST", "/apps/"+slug+"?Source="+url.QueryEscape(source))
-	if res.status != http.StatusAccepted {
-		t.Fatalf("install %s: %d %s", slug, res.status, res.body)
+	res, body := e.api(t, "POST", "/apps/"+slug+"?Source="+url.QueryEscape(source))
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("install %s: %d %s", slug, res.StatusCode, body)
 	}
-	e.s.Apps.Apps.Wait()
-	got := e.api(t, "GET", "/apps/"+slug)
-	if got.status != http.StatusOK {
-		t.Fatalf("show %s: %d %s", slug, got.status, got.body)
+	e.Server.Apps.Apps.Wait()
+	res, body = e.api(t, "GET", "/apps/"+slug)
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("show %s: %d %s", slug, res.StatusCode, body)
 	}
-	return got.json(t)
+	return decode(t, body)
 }
 
 func readFile(t *testing.T, name string) string {
@@ -259,4 +221,32 @@ func readFile(t *testing.T, name string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// instanceOptions are the options of the test instance.
+func instanceOptions() instance.Options { return instance.Options{Locale: "en"} }
+
+// alice creates a second instance, alice.localhost:PORT, for what needs a
+// dotted instance name: flat sub-domains, and a browser that must see the
+// instance and its apps as one site (alice.localhost and
+// testapp.alice.localhost). It is reached with e.client() only.
+func (e *env) alice(t *testing.T) *instance.Instance {
+	t.Helper()
+	inst, err := e.Instances.Create(t.Context(), instance.Options{Domain: "alice." + e.Inst.Domain, Locale: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inst
+}
+
+// installIn installs an app in inst through the manager and waits for it.
+func (e *env) installIn(t *testing.T, inst *instance.Instance, slug, source string) {
+	t.Helper()
+	op, err := e.Server.Apps.Apps.Install(t.Context(), inst, apps.Request{Kind: apps.Webapp, Slug: slug, Source: source, PermissionsAcked: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := op.Wait(); err != nil {
+		t.Fatal(err)
+	}
 }

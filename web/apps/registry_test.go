@@ -8,13 +8,17 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // TestInstallFromRegistry installs from a local registry speaking
-// upstream's API; the default source of an install is its stable channel,
-// and the download route sends to the registry's tarball.
+// upstream's API (on loopback: allowed because configured); the default
+// source of an install is its stable channel, and the download route
+// sends to the registry's tarball.
 func TestInstallFromRegistry(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, config.SubdomainsNested)
 	tgz := tarGz(t, "testdata/testapp")
 	sum := sha256.Sum256(tgz)
 	mux := http.NewServeMux()
@@ -28,17 +32,16 @@ func TestInstallFromRegistry(t *testing.T) {
 	reg := httptest.NewServer(mux)
 	t.Cleanup(reg.Close)
 	base = reg.URL
-	e.s.Apps.Apps.Fetcher.Registries = []string{reg.URL}
+	e.Server.Apps.Apps.Fetcher.Registries = []string{reg.URL}
 
 	doc := e.install(t, "testapp", "")
 	if attr(doc, "data", "attributes", "source") != "registry://testapp/stable" || attr(doc, "data", "attributes", "state") != "ready" {
 		t.Fatalf("registry install: %v", doc)
 	}
-	res := e.api(t, "GET", "/apps/testapp/download")
-	if res.status != http.StatusFound || res.header.Get("Location") != reg.URL+"/tarballs/testapp-1.0.0.tgz" {
-		t.Fatalf("download: %d %v", res.status, res.header)
-	}
-	if res := e.api(t, "POST", "/apps/unknown?Source="+url.QueryEscape("registry://unknown/stable")); res.status != 404 {
-		t.Fatalf("unknown app: %d %s", res.status, res.body)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "download", Method: "GET", URL: "/apps/testapp/download", Token: e.cli, ExpectedStatus: http.StatusFound,
+			ExpectedHeaders: map[string]string{"Location": reg.URL + "/tarballs/testapp-1.0.0.tgz"}},
+		{Name: "unknown app", Method: "POST", URL: "/apps/unknown?Source=" + url.QueryEscape("registry://unknown/stable"), Token: e.cli,
+			ExpectedStatus: 404},
+	})
 }

@@ -26,37 +26,42 @@ const sessionPath = "/.cozy/session"
 // minGzip is the smallest body worth compressing.
 const minGzip = 512
 
+// maxIndex bounds a route's index file, read whole to be rendered.
+const maxIndex = 4 << 20
+
 // Serve answers the requests made to an app's sub-domain and lets the
 // others through; it runs after middleware.Instance.
 func (h *Handler) Serve(c *gin.Context) {
-	slug := middleware.AppSlug(c)
-	if slug == "" {
+	if middleware.AppSlug(c) == "" {
 		c.Next()
 		return
 	}
 	defer c.Abort()
+	httperr.Handle(h.serveApp)(c)
+}
+
+// serveApp answers one request to an app's sub-domain: the session
+// hand-off, or a file of the route matching the path.
+func (h *Handler) serveApp(c *gin.Context) error {
+	slug := middleware.AppSlug(c)
 	inst := middleware.GetInstance(c)
-	a, err := h.Apps.Get(c, inst, apps.Webapp, slug)
+	a, err := h.Apps.Get(c.Request.Context(), inst, apps.Webapp, slug)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	c.Header("Content-Security-Policy", CSP(scheme(c)+"://"+inst.Domain))
+	c.Header("Content-Security-Policy", CSP(inst.Origin()))
 	c.Header("X-Content-Type-Options", "nosniff")
 	c.Header("Referrer-Policy", "strict-origin-when-cross-origin")
 	c.Writer.Header().Del("X-Frame-Options") // the CSP's frame-ancestors decides
 	if (a.State != apps.Ready && a.State != apps.Upgrading) || a.Dir == "" {
-		httperr.JSONAPI(c, httperr.New(http.StatusServiceUnavailable, fmt.Sprintf("application %q is %s", slug, a.State)))
-		return
+		return httperr.New(http.StatusServiceUnavailable, fmt.Sprintf("application %q is %s", slug, a.State))
 	}
 	if c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead {
 		c.Header("Allow", "GET, HEAD")
-		httperr.JSONAPI(c, httperr.New(http.StatusMethodNotAllowed, "an app answers GET and HEAD"))
-		return
+		return httperr.New(http.StatusMethodNotAllowed, "an app answers GET and HEAD")
 	}
 	if c.Request.URL.Path == sessionPath {
-		h.acceptSessionCode(c, inst, a, c.Query("code"), c.Query("redirect"))
-		return
+		return h.acceptSessionCode(c, inst, a, c.Query("code"), c.Query("redirect"))
 	}
 	if code := c.Query("session_code"); code != "" {
 		// Upstream's flagship opens an app's page with ?session_code=.
@@ -64,74 +69,75 @@ func (h *Handler) Serve(c *gin.Context) {
 		q := u.Query()
 		q.Del("session_code")
 		u.RawQuery = q.Encode()
-		h.acceptSessionCode(c, inst, a, code, (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String())
-		return
+		return h.acceptSessionCode(c, inst, a, code, (&url.URL{Path: u.Path, RawQuery: u.RawQuery}).String())
 	}
 	m, ok := MatchRoute(a.Manifest.AppRoutes(), c.Request.URL.Path)
 	if !ok {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no route of the app serves "+c.Request.URL.Path))
-		return
+		return httperr.NotFound("no route of the app serves " + c.Request.URL.Path)
 	}
 	var sess *session.Session
 	if !m.Route.Public {
-		sess, err = h.Sessions.FromRequest(c, inst, c.Request)
+		sess, err = h.Sessions.FromRequest(c.Request.Context(), inst, c.Request)
 		if errors.Is(err, session.ErrNoSession) {
 			h.toLogin(c, inst, slug)
-			return
+			return nil
 		}
 		if err != nil {
-			httperr.JSONAPI(c, err)
-			return
+			return err
 		}
 	}
-	file, ok := inRoot(h.Apps.Root(inst, a), m.File)
-	if !ok {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "not found"))
-		return
+	root, err := h.openRoot(inst, a)
+	if err != nil {
+		return err
 	}
+	defer root.Close()
 	if !m.Index {
-		h.serveFile(c, file, m.File, a.Dir)
-		return
+		return h.serveFile(c, root, m.File, a.Dir)
 	}
-	src, err := os.ReadFile(file)
+	return h.serveIndex(c, root, inst, a, sess, m.File)
+}
+
+// serveIndex renders a route's index with the app's values.
+func (h *Handler) serveIndex(c *gin.Context, root *os.Root, inst *instance.Instance, a *apps.App, sess *session.Session, name string) error {
+	src, err := apps.ReadRoot(root, name, maxIndex)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "the route's index is missing"))
-		return
+		return notFound(err)
 	}
-	data, err := h.indexData(c, inst, a, sess)
+	data, err := h.indexData(inst, a, sess)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	out, err := RenderIndex(src, data)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.Wrap(http.StatusInternalServerError, err))
-		return
+		return err
 	}
-	c.Header("Cache-Control", CacheControl(m.File, true))
-	h.send(c, "text/html; charset=utf-8", out)
+	c.Header("Cache-Control", CacheControl(name, true))
+	return send(c, "text/html; charset=utf-8", out)
 }
 
 // send writes a body, gzipped when the client accepts it.
-func (h *Handler) send(c *gin.Context, ct string, body []byte) {
+func send(c *gin.Context, ct string, body []byte) error {
 	c.Header("Content-Type", ct)
 	c.Header("Vary", "Accept-Encoding")
 	if len(body) >= minGzip && acceptsGzip(c.Request) {
 		c.Header("Content-Encoding", "gzip")
 		c.Status(http.StatusOK)
 		if c.Request.Method == http.MethodHead {
-			return
+			return nil
 		}
 		gz := gzip.NewWriter(c.Writer)
-		gz.Write(body)
-		gz.Close()
-		return
+		if _, err := gz.Write(body); err != nil {
+			return err
+		}
+		return gz.Close()
 	}
 	c.Header("Content-Length", fmt.Sprint(len(body)))
 	c.Status(http.StatusOK)
 	if c.Request.Method != http.MethodHead {
-		c.Writer.Write(body)
+		_, err := c.Writer.Write(body)
+		return err
 	}
+	return nil
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -150,20 +156,15 @@ func etag(version, name string, size, mtime int64) string {
 	return `"` + hex.EncodeToString(sum[:12]) + `"`
 }
 
-// serveFile sends a static file of an app: content type, ETag (304 on a
-// match), the caching rule, gzip for text, ranges otherwise.
-func (h *Handler) serveFile(c *gin.Context, file, name, version string) {
-	f, err := os.Open(file)
+// serveFile sends the file at package path name under root: content
+// type, ETag (304 on a match), the caching rule, gzip for text, ranges
+// otherwise. The root keeps the read inside the app's folder.
+func (h *Handler) serveFile(c *gin.Context, root *os.Root, name, version string) error {
+	f, st, err := apps.OpenFile(root, name)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "not found"))
-		return
+		return notFound(err)
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil || !st.Mode().IsRegular() {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "not found"))
-		return
-	}
 	ct := ContentType(name)
 	tag := etag(version, name, st.Size(), st.ModTime().UnixNano())
 	c.Header("ETag", tag)
@@ -174,22 +175,22 @@ func (h *Handler) serveFile(c *gin.Context, file, name, version string) {
 	}
 	if inm := c.GetHeader("If-None-Match"); inm != "" && etagMatch(inm, tag) {
 		c.Status(http.StatusNotModified)
-		return
+		return nil
 	}
 	if Compressible(ct) && st.Size() >= minGzip && acceptsGzip(c.Request) {
 		c.Header("Content-Encoding", "gzip")
 		c.Status(http.StatusOK)
 		if c.Request.Method == http.MethodHead {
-			return
+			return nil
 		}
 		gz := gzip.NewWriter(c.Writer)
 		if _, err := io.Copy(gz, f); err != nil {
-			h.Log.WarnContext(c, "apps: send file", "file", name, "error", err)
+			return fmt.Errorf("apps: send %s: %w", name, err)
 		}
-		gz.Close()
-		return
+		return gz.Close()
 	}
 	http.ServeContent(c.Writer, c.Request, "", st.ModTime(), f)
+	return nil
 }
 
 func etagMatch(header, tag string) bool {
@@ -209,7 +210,6 @@ func (h *Handler) toLogin(c *gin.Context, inst *instance.Instance, slug string) 
 	if c.Request.URL.RawQuery != "" {
 		back += "?" + c.Request.URL.RawQuery
 	}
-	u := scheme(c) + "://" + inst.Domain + "/apps/" + slug + "/session?" + url.Values{"redirect": {back}}.Encode()
 	c.Header("Cache-Control", cacheNever)
-	c.Redirect(http.StatusSeeOther, u)
+	c.Redirect(http.StatusSeeOther, inst.PageURL("/apps/"+slug+"/session?"+url.Values{"redirect": {back}}.Encode()))
 }

@@ -8,6 +8,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // TestUpdateKeepsServing updates an app while clients keep requesting it:
@@ -15,7 +18,7 @@ import (
 // new one serves once the update is done. A failed update and one waiting
 // for its permissions leave the current version serving.
 func TestUpdateKeepsServing(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, config.SubdomainsNested)
 	page := func(v string) string {
 		return `<!DOCTYPE html><html><body><p id="v">` + v + `</p>` + strings.Repeat("<!-- padding -->", 64) + `</body></html>`
 	}
@@ -28,7 +31,7 @@ func TestUpdateKeepsServing(t *testing.T) {
 	// requests run during the whole update.
 	tgz := tarGz(t, v2)
 	release := make(chan struct{})
-	slow := serve(t, nil)
+	slow := e.serve(t, true, nil)
 	slow.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-release
 		w.Write(tgz)
@@ -42,7 +45,7 @@ func TestUpdateKeepsServing(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c := e.client(t)
+			c := e.client()
 			for !stop.Load() {
 				res, err := c.Get(e.url("testapp", "/public"))
 				if err != nil {
@@ -69,28 +72,29 @@ func TestUpdateKeepsServing(t *testing.T) {
 			}
 		}()
 	}
-	done := make(chan result, 1)
+	type answer struct {
+		status int
+		body   string
+	}
+	done := make(chan answer, 1)
 	go func() {
-		done <- e.api(t, "PUT", "/apps/testapp?Source="+url.QueryEscape(slow.URL+"/v2.tgz"))
+		res, body := e.api(t, "PUT", "/apps/testapp?Source="+url.QueryEscape(slow.URL+"/v2.tgz"))
+		done <- answer{res.StatusCode, body}
 	}()
 	// Let requests run while the download hangs.
-	for {
+	webtest.WaitFor(t, 10*time.Second, "requests during the update", func() bool {
 		mu.Lock()
-		n := seen["v1"]
-		mu.Unlock()
-		if n >= 8 {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer mu.Unlock()
+		return seen["v1"] >= 8
+	})
 	close(release)
 	res := <-done
-	if res.status != http.StatusAccepted || attr(res.json(t), "data", "attributes", "state") != "upgrading" {
+	if res.status != http.StatusAccepted || attr(decode(t, res.body), "data", "attributes", "state") != "upgrading" {
 		t.Fatalf("update: %d %s", res.status, res.body)
 	}
-	e.s.Apps.Apps.Wait()
+	e.Server.Apps.Apps.Wait()
 	for i := 0; i < 20; i++ { // a few more requests after the swap
-		do(t, e.client(t), "GET", e.url("testapp", "/public"), "")
+		e.get(t, e.client(), e.url("testapp", "/public"))
 	}
 	stop.Store(true)
 	wg.Wait()
@@ -99,33 +103,21 @@ func TestUpdateKeepsServing(t *testing.T) {
 	if len(seen) > 2 || seen["v1"] == 0 {
 		t.Fatalf("answers during the update: %v", seen)
 	}
-	if got := do(t, e.client(t), "GET", e.url("testapp", "/public"), ""); !strings.Contains(string(got.body), "v2") {
-		t.Fatalf("after the update: %s", got.body)
-	}
-	doc := e.api(t, "GET", "/apps/testapp").json(t)
-	if attr(doc, "data", "attributes", "version") != "2.0.0" || attr(doc, "data", "attributes", "state") != "ready" {
-		t.Fatalf("document after update: %v", doc)
-	}
-	if res := e.api(t, "GET", "/apps/testapp/download/1.0.0"); res.status != 200 {
-		t.Fatalf("previous version kept for download: %d", res.status)
-	}
-
-	// A failed update (wrong checksum) changes nothing.
-	bad := e.api(t, "PUT", "/apps/testapp?Source="+url.QueryEscape(slow.URL+"/v2.tgz#"+strings.Repeat("00", 32)))
-	if bad.status != http.StatusBadRequest {
-		t.Fatalf("bad update: %d %s", bad.status, bad.body)
-	}
-	// New permissions without PermissionsAcked: announced, not applied.
 	v3 := copyApp(t, map[string]string{"public/index.html": page("v3"), "manifest.webapp": `{"name":"Test App","version":"3.0.0",
 		"permissions":{"files":{"type":"io.cozy.files"}},"routes":{"/public":{"folder":"/public","index":"index.html","public":true}}}`})
-	res = e.api(t, "PUT", "/apps/testapp?PermissionsAcked=false&Source="+url.QueryEscape("file://"+v3))
-	if res.status != http.StatusAccepted || attr(res.json(t), "data", "attributes", "available_version") != "3.0.0" {
-		t.Fatalf("unacked update: %d %s", res.status, res.body)
-	}
-	if got := do(t, e.client(t), "GET", e.url("testapp", "/public"), ""); !strings.Contains(string(got.body), "v2") {
-		t.Fatalf("after refused updates: %s", got.body)
-	}
-	if res := e.api(t, "PUT", "/apps/testapp?PermissionsAcked=maybe"); res.status != 400 {
-		t.Fatalf("bad PermissionsAcked: %d", res.status)
-	}
+	servesV2 := webtest.Scenario{Method: "GET", URL: e.url("testapp", "/public"), Client: e.client(), ExpectedStatus: 200, ExpectedContent: []string{"v2"}}
+	e.Run(t, []webtest.Scenario{
+		{Name: "after the update", Method: "GET", URL: e.url("testapp", "/public"), Client: e.client(), ExpectedStatus: 200, ExpectedContent: []string{"v2"}},
+		{Name: "document after update", Method: "GET", URL: "/apps/testapp", Token: e.cli, ExpectedStatus: 200,
+			ExpectedContent: []string{`"version":"2.0.0"`, `"state":"ready"`}},
+		{Name: "previous version kept for download", Method: "GET", URL: "/apps/testapp/download/1.0.0", Token: e.cli, ExpectedStatus: 200},
+		// A failed update (wrong checksum) changes nothing.
+		{Name: "bad update", Method: "PUT", URL: "/apps/testapp?Source=" + url.QueryEscape(slow.URL+"/v2.tgz#"+strings.Repeat("00", 32)), Token: e.cli,
+			ExpectedStatus: http.StatusBadRequest, After: func(t *testing.T, _ *http.Response, _ string) { e.Test(t, servesV2) }},
+		// New permissions without PermissionsAcked: announced, not applied.
+		{Name: "unacked update", Method: "PUT", URL: "/apps/testapp?PermissionsAcked=false&Source=" + url.QueryEscape("file://"+v3), Token: e.cli,
+			ExpectedStatus: http.StatusAccepted, ExpectedContent: []string{`"available_version":"3.0.0"`},
+			After: func(t *testing.T, _ *http.Response, _ string) { e.Test(t, servesV2) }},
+		{Name: "bad PermissionsAcked", Method: "PUT", URL: "/apps/testapp?PermissionsAcked=maybe", Token: e.cli, ExpectedStatus: 400},
+	})
 }
