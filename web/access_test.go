@@ -271,10 +271,10 @@ func newMatrixEnv(t *testing.T) *matrixEnv {
 	must(s.Perms.Put(ctx, inst, &permission.Permission{Type: permission.TypeApp, SourceID: permstore.AppID("matrix"), Rules: rules}))
 	client, err := s.OAuth.Register(ctx, inst, oauth.Metadata{RedirectURIs: []string{"http://localhost/cb"}, ClientName: "matrix", SoftwareID: "matrix.example"}, false)
 	must(err)
-	code, err := inst.Issue(token.Share, "friend", "")
-	must(err)
 	shareRules, _ := permission.ParseScope("io.cozy.files:GET:" + sharedFile)
-	must(s.Perms.Put(ctx, inst, &permission.Permission{Type: permission.TypeShareByLink, Rules: shareRules, Codes: map[string]string{"friend": code}}))
+	share, err := s.Perms.CreateShare(ctx, inst, permstore.ShareRequest{Creator: &permission.Permission{Type: permission.TypeCLI, Rules: rules}, Rules: shareRules, Codes: []string{"friend"}})
+	must(err)
+	code := share.Codes["friend"]
 
 	e := &matrixEnv{srv: srv, s: s, inst: inst}
 	issue := func(aud token.Audience, sub, scope string) string {

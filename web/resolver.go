@@ -14,7 +14,6 @@ import (
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/pkg/token"
-	appsweb "github.com/cozypi/cozy/web/apps"
 	"github.com/cozypi/cozy/web/middleware"
 )
 
@@ -26,8 +25,9 @@ type resolver struct {
 	perms    *permstore.Store
 	sessions *session.Manager
 	clients  *oauth.Service
-	// subdomains is the apps' sub-domain mode, to check the Origin of
-	// requests made with an app token.
+	// subdomains is the apps' sub-domain mode. Unused: the instance's
+	// AppHost answers with the same setting (the field goes once
+	// server.go stops setting it).
 	subdomains string
 }
 
@@ -42,7 +42,7 @@ func (r *resolver) App(ctx context.Context, inst *instance.Instance, slug string
 	// only good from the app's own sub-domain.
 	if o := req.Header.Get("Origin"); o != "" {
 		u, err := url.Parse(o)
-		if err != nil || !strings.EqualFold(u.Host, appsweb.AppHost(inst, r.subdomains, slug)) {
+		if err != nil || !strings.EqualFold(u.Host, inst.AppHost(slug)) {
 			return nil, fmt.Errorf("%w: the token of app %q is used from another origin", token.ErrInvalid, slug)
 		}
 	}
@@ -80,10 +80,13 @@ func (r *resolver) OAuthClient(ctx context.Context, inst *instance.Instance, cli
 	return nil
 }
 
+// ShareCode returns the share a code was issued for: the code names its
+// share, which must still list it; an expired share's code is
+// token.ErrExpired and never opens another share.
 func (r *resolver) ShareCode(ctx context.Context, inst *instance.Instance, code string) (*permission.Permission, error) {
 	p, err := r.perms.ByCode(ctx, inst, code)
 	if errors.Is(err, permstore.ErrNotFound) {
-		return nil, fmt.Errorf("%w: share code", middleware.ErrUnknownSubject)
+		return nil, fmt.Errorf("%w: share code: %w", middleware.ErrUnknownSubject, err)
 	}
 	return p, err
 }

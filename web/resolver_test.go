@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
@@ -56,7 +57,8 @@ func TestResolver(t *testing.T) {
 	}
 	must(s.Perms.Put(ctx, inst, &permission.Permission{Type: permission.TypeApp, SourceID: permstore.AppID("drive"), Rules: rules}))
 	must(s.Perms.Put(ctx, inst, &permission.Permission{Type: permission.TypeKonnector, SourceID: permstore.KonnectorID("bank"), Rules: rules}))
-	must(s.Perms.Put(ctx, inst, &permission.Permission{Type: permission.TypeShareByLink, Rules: rules, Codes: map[string]string{"x": "the-code"}}))
+	share, err := s.Perms.CreateShare(ctx, inst, permstore.ShareRequest{Creator: &permission.Permission{Type: permission.TypeCLI, Rules: rules}, Rules: rules, Codes: []string{"x"}})
+	must(err)
 	sess, err := s.Sessions.Create(ctx, inst, false)
 	must(err)
 
@@ -94,11 +96,21 @@ func TestResolver(t *testing.T) {
 	if _, err := r.Konnector(ctx, inst, "other"); !errors.Is(err, middleware.ErrUnknownSubject) {
 		t.Errorf("unknown konnector: %v", err)
 	}
-	if _, err := r.ShareCode(ctx, inst, "the-code"); err != nil {
+	if p, err := r.ShareCode(ctx, inst, share.Codes["x"]); err != nil || p.ID != share.ID {
 		t.Errorf("share: %v", err)
 	}
 	if _, err := r.ShareCode(ctx, inst, "other"); !errors.Is(err, middleware.ErrUnknownSubject) {
 		t.Errorf("unknown share: %v", err)
+	}
+	past := time.Now().Add(-time.Hour)
+	share.ExpiresAt = &past
+	must(s.Perms.Put(ctx, inst, share))
+	if _, err := r.ShareCode(ctx, inst, share.Codes["x"]); !errors.Is(err, token.ErrExpired) {
+		t.Errorf("expired share: %v", err)
+	}
+	must(s.Perms.Delete(ctx, inst, share.ID, ""))
+	if _, err := r.ShareCode(ctx, inst, share.Codes["x"]); !errors.Is(err, middleware.ErrUnknownSubject) {
+		t.Errorf("deleted share: %v", err)
 	}
 	c, err := s.OAuth.Register(ctx, inst, oauth.Metadata{RedirectURIs: []string{"https://app.example/cb"}, ClientName: "c", SoftwareID: "s"}, false)
 	must(err)

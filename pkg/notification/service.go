@@ -7,13 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/mail"
 	"github.com/cozypi/cozy/pkg/store"
-	"github.com/google/uuid"
 )
 
 // ErrUnknownApp is returned when the sender has no manifest in the store.
@@ -61,7 +60,7 @@ func (s *Service) Create(ctx context.Context, inst *instance.Instance, from Send
 	if s.Now != nil {
 		now = s.Now
 	}
-	n.ID, n.Rev = strings.ReplaceAll(uuid.NewString(), "-", ""), ""
+	n.ID, n.Rev = ident.DocID(), ""
 	n.Originator, n.Slug = from.Originator, from.Slug
 	n.SourceID = sourceID(from.Originator, from.Slug, n.Category, n.CategoryID)
 	n.CreatedAt = now().UTC()

@@ -2,14 +2,12 @@ package permstore
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/subtle"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/store"
@@ -106,7 +104,7 @@ func (s *Store) Put(ctx context.Context, inst *instance.Instance, p *permission.
 		case permission.TypeApp, permission.TypeKonnector:
 			p.ID = p.SourceID
 		default:
-			p.ID = randomID()
+			p.ID = ident.DocID()
 		}
 	}
 	now := s.now().UTC().Truncate(time.Second)
@@ -208,32 +206,4 @@ func containsType(types []permission.Type, t permission.Type) bool {
 // IsShare reports whether t is a share-by-link kind.
 func IsShare(t permission.Type) bool {
 	return t == permission.TypeShareByLink || t == permission.TypeSharePreview || t == permission.TypeShareInteract
-}
-
-// ByCode returns the share permission holding code among its codes or
-// short codes.
-func (s *Store) ByCode(ctx context.Context, inst *instance.Instance, code string) (*permission.Permission, error) {
-	if code == "" {
-		return nil, fmt.Errorf("%w: empty code", ErrNotFound)
-	}
-	all, err := s.List(ctx, inst, permission.TypeShareByLink, permission.TypeSharePreview, permission.TypeShareInteract)
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range all {
-		for _, m := range []map[string]string{p.Codes, p.ShortCodes} {
-			for _, c := range m {
-				if subtle.ConstantTimeCompare([]byte(c), []byte(code)) == 1 {
-					return p, nil
-				}
-			}
-		}
-	}
-	return nil, fmt.Errorf("%w: no share holds this code", ErrNotFound)
-}
-
-func randomID() string {
-	b := make([]byte, 16)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -61,15 +61,6 @@ func TestAppKonnectorShare(t *testing.T) {
 	if got, err := s.ForKonnector(ctx, inst, "bank"); err != nil || got.Type != permission.TypeKonnector {
 		t.Fatalf("konnector: %+v %v", got, err)
 	}
-	for code, ok := range map[string]bool{"code-bob": true, "short": true, "nope": false, "": false} {
-		p, err := s.ByCode(ctx, inst, code)
-		if ok && (err != nil || p.ID != share.ID) {
-			t.Errorf("code %q: %v", code, err)
-		}
-		if !ok && !errors.Is(err, permstore.ErrNotFound) {
-			t.Errorf("code %q: want not found, got %v", code, err)
-		}
-	}
 	list, err := s.List(ctx, inst, permission.TypeShareByLink)
 	if err != nil || len(list) != 1 {
 		t.Fatalf("list: %d %v", len(list), err)
@@ -77,7 +68,7 @@ func TestAppKonnectorShare(t *testing.T) {
 	if err := s.Delete(ctx, inst, share.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ByCode(ctx, inst, "code-bob"); !errors.Is(err, permstore.ErrNotFound) {
+	if _, err := s.Get(ctx, inst, share.ID); !errors.Is(err, permstore.ErrNotFound) {
 		t.Fatalf("deleted share still found: %v", err)
 	}
 	if err := s.Delete(ctx, inst, share.ID, ""); !errors.Is(err, permstore.ErrNotFound) {

@@ -126,3 +126,23 @@ func PublicMessage(err error) string {
 	}
 	return "internal error"
 }
+
+// PublicError is an error of this package as a client sees it: its text is
+// PublicMessage's (the sentinel's upstream text, never an address or a
+// peer's words) while errors.Is and errors.As still reach the whole error,
+// so the web layer's status table applies. The proxy logs the whole error.
+type PublicError struct{ Err error }
+
+// Error returns the public message.
+func (e *PublicError) Error() string { return PublicMessage(e.Err) }
+
+// Unwrap returns the whole error.
+func (e *PublicError) Unwrap() error { return e.Err }
+
+// Public wraps err in a PublicError (nil stays nil).
+func Public(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &PublicError{Err: err}
+}

@@ -11,7 +11,6 @@ import (
 	"crypto/subtle"
 	"errors"
 	"fmt"
-	"github.com/cozypi/cozy/pkg/jobs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -19,6 +18,7 @@ import (
 
 	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
@@ -73,7 +73,7 @@ func (g *Guard) Middleware() gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if err := g.check(c); err != nil {
 			c.Header("WWW-Authenticate", `Basic realm="cozy-admin"`)
-			httperr.JSONAPI(c, err)
+			httperr.Render(c, err)
 			return
 		}
 		c.Next()
@@ -94,14 +94,14 @@ type Handler struct {
 
 // Register adds the routes to r.
 func (h *Handler) Register(r gin.IRouter) {
-	r.GET("/instances", h.list)
-	r.GET("/instances/count", h.count)
-	r.POST("/instances", h.create)
-	r.POST("/instances/token", h.createToken)
-	r.POST("/instances/oauth_client", h.createClient)
-	r.GET("/instances/:domain", h.show)
-	r.PATCH("/instances/:domain", h.modify)
-	r.DELETE("/instances/:domain", h.destroy)
+	r.GET("/instances", httperr.Handle(h.list))
+	r.GET("/instances/count", httperr.Handle(h.count))
+	r.POST("/instances", httperr.Handle(h.create))
+	r.POST("/instances/token", httperr.Handle(h.createToken))
+	r.POST("/instances/oauth_client", httperr.Handle(h.createClient))
+	r.GET("/instances/:domain", httperr.Handle(h.show))
+	r.PATCH("/instances/:domain", httperr.Handle(h.modify))
+	r.DELETE("/instances/:domain", httperr.Handle(h.destroy))
 	h.registerSecrets(r)
 	h.registerJobs(r)
 	h.registerApps(r)

@@ -4,10 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/apps"
@@ -15,6 +13,7 @@ import (
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -34,8 +33,7 @@ func TestAppsAPI(t *testing.T) {
 	guard := &admin.Guard{Dev: true, Hasher: passhash.New(fast, 1)}
 	(&admin.Handler{Instances: m, Resolver: resolver{}, Log: log, Apps: am}).Register(r.Group("/", guard.Middleware()))
 	(&admin.Handler{Instances: m, Resolver: resolver{}, Log: log}).Register(r.Group("/off", guard.Middleware()))
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
+	e, base := serve(t, r)
 
 	dir := t.TempDir()
 	write := func(name, body string) {
@@ -63,12 +61,12 @@ func TestAppsAPI(t *testing.T) {
 		{"DELETE", "/instances/alice.localhost/apps/notes", 204, ""},
 		{"GET", "/instances/alice.localhost/apps/notes", 404, "not installed"},
 		{"GET", "/instances/nobody.localhost/apps", 404, ""},
-		{"GET", "/off/instances/alice.localhost/apps", 501, "not enabled"},
+		{"GET", "/off/instances/alice.localhost/apps", 501, ""},
 	}
+	var scenarios []webtest.Scenario
 	for _, c := range cases {
-		st, raw := call(t, srv, c.method, c.path, "")
-		if st != c.status || !strings.Contains(string(raw), c.want) {
-			t.Errorf("%s %s: %d %s, want %d %q", c.method, c.path, st, raw, c.status, c.want)
-		}
+		scenarios = append(scenarios, webtest.Scenario{Name: c.method + " " + c.path, Method: c.method, URL: base + c.path,
+			ExpectedStatus: c.status, ExpectedContent: []string{c.want}})
 	}
+	e.Run(t, scenarios)
 }

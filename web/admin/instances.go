@@ -4,11 +4,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/gin-gonic/gin"
 )
 
@@ -31,7 +33,8 @@ type Attributes struct {
 	RegisterToken string `json:"register_token,omitempty"`
 }
 
-func resource(inst *instance.Instance) gin.H {
+// resource is the JSON:API object of an instance.
+func resource(inst *instance.Instance) jsonapi.Object {
 	attrs := Attributes{
 		Domain: inst.Domain, Prefix: inst.Prefix, Locale: inst.Locale, TZ: inst.TZ, Email: inst.Email,
 		PublicName: inst.PublicName, ContextName: inst.ContextName, DiskQuota: inst.DiskQuota,
@@ -41,33 +44,33 @@ func resource(inst *instance.Instance) gin.H {
 	if len(inst.RegisterToken) > 0 {
 		attrs.RegisterToken = hex.EncodeToString(inst.RegisterToken)
 	}
-	return gin.H{
-		"type": "instances", "id": inst.ID, "attributes": attrs,
-		"meta":  gin.H{"rev": inst.Rev()},
-		"links": gin.H{"self": "/instances/" + inst.ID},
-	}
+	return jsonapi.Object{Type: "instances", ID: inst.ID, Attributes: attrs,
+		Links: map[string]any{"self": "/instances/" + inst.ID}}.WithRev(inst.Rev())
 }
 
-func (h *Handler) list(c *gin.Context) {
+// list serves GET /instances.
+func (h *Handler) list(c *gin.Context) error {
 	all := h.Instances.List()
-	data := make([]gin.H, len(all))
+	data := make([]jsonapi.Object, len(all))
 	for i, inst := range all {
 		data[i] = resource(inst)
 	}
-	c.JSON(http.StatusOK, gin.H{"data": data, "meta": gin.H{"count": len(all)}})
+	return jsonapi.List(c, http.StatusOK, data, len(all), "")
 }
 
-func (h *Handler) count(c *gin.Context) {
+// count serves GET /instances/count.
+func (h *Handler) count(c *gin.Context) error {
 	c.JSON(http.StatusOK, gin.H{"count": len(h.Instances.List())})
+	return nil
 }
 
-func (h *Handler) show(c *gin.Context) {
+// show serves GET /instances/:domain.
+func (h *Handler) show(c *gin.Context) error {
 	inst, err := h.Instances.Get(c.Param("domain"))
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
-	c.JSON(http.StatusOK, gin.H{"data": resource(inst)})
+	return jsonapi.Data(c, http.StatusOK, resource(inst))
 }
 
 // parseQuota reads a disk quota: a byte count, or a size such as "5GB".
@@ -90,95 +93,103 @@ func parseQuota(s string) (int64, error) {
 	return int64(n * float64(mult)), nil
 }
 
-func (h *Handler) create(c *gin.Context) {
-	q := c.Request.URL.Query()
+// create serves POST /instances?Domain=&Locale=&...: a new instance.
+func (h *Handler) create(c *gin.Context) error {
+	opts, err := createOptions(c.Request.URL.Query())
+	if err != nil {
+		return err
+	}
+	inst, err := h.Instances.Create(c.Request.Context(), opts)
+	if err != nil {
+		return err
+	}
+	return jsonapi.Data(c, http.StatusCreated, resource(inst))
+}
+
+// createOptions reads the options of a new instance from the query.
+func createOptions(q url.Values) (instance.Options, error) {
 	opts := instance.Options{
 		Domain: q.Get("Domain"), Locale: q.Get("Locale"), TZ: q.Get("TZ"), Email: q.Get("Email"),
 		PublicName: q.Get("PublicName"), ContextName: q.Get("ContextName"), Passphrase: q.Get("Passphrase"),
 	}
 	if opts.Domain == "" {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "missing Domain"))
-		return
+		return opts, httperr.BadRequest("missing Domain")
 	}
 	if v := q.Get("DiskQuota"); v != "" {
 		n, err := parseQuota(v)
 		if err != nil {
-			httperr.JSONAPI(c, err)
-			return
+			return opts, err
 		}
 		opts.DiskQuota = n
 	}
 	if v := q.Get("KdfIterations"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1000 {
-			httperr.JSONAPI(c, httperr.New(http.StatusUnprocessableEntity, "KdfIterations must be at least 1000"))
-			return
+			return opts, httperr.New(http.StatusUnprocessableEntity, "KdfIterations must be at least 1000")
 		}
 		opts.KdfIterations = n
 	}
-	inst, err := h.Instances.Create(c.Request.Context(), opts)
-	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
-	}
-	c.JSON(http.StatusCreated, gin.H{"data": resource(inst)})
+	return opts, nil
 }
 
-func (h *Handler) modify(c *gin.Context) {
+// modify serves PATCH /instances/:domain?Locale=&Blocked=&...: the query
+// parameters present are set.
+func (h *Handler) modify(c *gin.Context) error {
 	q := c.Request.URL.Query()
 	var quota *int64
 	if v := q.Get("DiskQuota"); v != "" {
 		n, err := parseQuota(v)
 		if err != nil {
-			httperr.JSONAPI(c, err)
-			return
+			return err
 		}
 		quota = &n
 	}
 	ctx := c.Request.Context()
-	inst, err := h.Instances.Update(ctx, c.Param("domain"), func(i *instance.Instance) error {
-		set := func(key string, field *string) {
-			if q.Has(key) {
-				*field = q.Get(key)
-			}
-		}
-		set("Locale", &i.Locale)
-		set("TZ", &i.TZ)
-		set("Email", &i.Email)
-		set("PublicName", &i.PublicName)
-		set("ContextName", &i.ContextName)
-		set("BlockingReason", &i.BlockingReason)
-		if quota != nil {
-			i.DiskQuota = *quota
-		}
-		for key, field := range map[string]*bool{"Blocked": &i.Blocked, "OnboardingFinished": &i.OnboardingFinished} {
-			if q.Has(key) {
-				b, err := strconv.ParseBool(q.Get(key))
-				if err != nil {
-					return fmt.Errorf("%w: %s must be true or false", instance.ErrInvalid, key)
-				}
-				*field = b
-			}
-		}
-		return nil
-	})
+	inst, err := h.Instances.Update(ctx, c.Param("domain"), func(i *instance.Instance) error { return apply(q, quota, i) })
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	if p := q.Get("Passphrase"); p != "" {
 		if inst, err = h.Instances.SetPassphrase(ctx, inst.Domain, p); err != nil {
-			httperr.JSONAPI(c, err)
-			return
+			return err
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"data": resource(inst)})
+	return jsonapi.Data(c, http.StatusOK, resource(inst))
 }
 
-func (h *Handler) destroy(c *gin.Context) {
+// apply sets on i the settings q holds.
+func apply(q url.Values, quota *int64, i *instance.Instance) error {
+	set := func(key string, field *string) {
+		if q.Has(key) {
+			*field = q.Get(key)
+		}
+	}
+	set("Locale", &i.Locale)
+	set("TZ", &i.TZ)
+	set("Email", &i.Email)
+	set("PublicName", &i.PublicName)
+	set("ContextName", &i.ContextName)
+	set("BlockingReason", &i.BlockingReason)
+	if quota != nil {
+		i.DiskQuota = *quota
+	}
+	for key, field := range map[string]*bool{"Blocked": &i.Blocked, "OnboardingFinished": &i.OnboardingFinished} {
+		if q.Has(key) {
+			b, err := strconv.ParseBool(q.Get(key))
+			if err != nil {
+				return fmt.Errorf("%w: %s must be true or false", instance.ErrInvalid, key)
+			}
+			*field = b
+		}
+	}
+	return nil
+}
+
+// destroy serves DELETE /instances/:domain.
+func (h *Handler) destroy(c *gin.Context) error {
 	if err := h.Instances.Delete(c.Request.Context(), c.Param("domain")); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	c.Status(http.StatusNoContent)
+	return nil
 }

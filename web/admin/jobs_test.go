@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -44,63 +44,28 @@ func TestJobsAPI(t *testing.T) {
 	guard := &admin.Guard{Dev: true, Hasher: passhash.New(fast, 1)}
 	(&admin.Handler{Instances: m, Resolver: resolver{}, Log: log, Jobs: jm}).Register(r.Group("/", guard.Middleware()))
 	(&admin.Handler{Instances: m, Resolver: resolver{}, Log: log}).Register(r.Group("/off", guard.Middleware()))
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
-
-	post := func(path, body string) (int, []byte) {
-		res, err := http.Post(srv.URL+path, "application/json", strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		raw, _ := io.ReadAll(res.Body)
-		return res.StatusCode, raw
-	}
-	st, raw := post("/instances/alice.localhost/jobs/queue/log", `{"arguments":{"x":1}}`)
+	e, base := serve(t, r)
+	res, raw := e.Do(t, nil, "POST", base+"/instances/alice.localhost/jobs/queue/log", "", `{"arguments":{"x":1}}`, nil)
 	var j jobs.Job
-	if st != http.StatusAccepted || json.Unmarshal(raw, &j) != nil || j.Worker != "log" {
-		t.Fatalf("push %d %s", st, raw)
+	if res.StatusCode != http.StatusAccepted || json.Unmarshal([]byte(raw), &j) != nil || j.Worker != "log" {
+		t.Fatalf("push %d %s", res.StatusCode, raw)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		st, raw = call(t, srv, "GET", "/instances/alice.localhost/jobs/"+j.ID, "")
-		if st != http.StatusOK {
-			t.Fatalf("get job %d %s", st, raw)
+	webtest.WaitFor(t, 10*time.Second, "the job to be done", func() bool {
+		res, raw := e.Do(t, nil, "GET", base+"/instances/alice.localhost/jobs/"+j.ID, "", "", nil)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("get job %d %s", res.StatusCode, raw)
 		}
-		if strings.Contains(string(raw), `"state":"done"`) {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("job not done: %s", raw)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if st, raw = call(t, srv, "GET", "/instances/alice.localhost/triggers", ""); st != http.StatusOK || !strings.Contains(string(raw), tr.ID) {
-		t.Fatalf("triggers %d %s", st, raw)
-	}
-	if st, raw = post("/instances/alice.localhost/triggers/"+tr.ID+"/launch", ""); st != http.StatusCreated || !strings.Contains(string(raw), `"trigger_id":"`+tr.ID) {
-		t.Fatalf("launch %d %s", st, raw)
-	}
-	tests := []struct {
-		method, path, body string
-		want               int
-	}{
-		{"POST", "/instances/alice.localhost/jobs/queue/nope", `{}`, http.StatusBadRequest},
-		{"POST", "/instances/alice.localhost/jobs/queue/log", `{`, http.StatusBadRequest},
-		{"POST", "/instances/bob.localhost/jobs/queue/log", `{}`, http.StatusNotFound},
-		{"GET", "/instances/alice.localhost/jobs/missing", "", http.StatusNotFound},
-		{"POST", "/instances/alice.localhost/triggers/missing/launch", "", http.StatusNotFound},
-		{"GET", "/off/instances/alice.localhost/triggers", "", http.StatusNotImplemented},
-	}
-	for _, tc := range tests {
-		var got int
-		if tc.method == "POST" {
-			got, raw = post(tc.path, tc.body)
-		} else {
-			got, raw = call(t, srv, tc.method, tc.path, "")
-		}
-		if got != tc.want {
-			t.Errorf("%s %s: %d %s, want %d", tc.method, tc.path, got, raw, tc.want)
-		}
-	}
+		return strings.Contains(raw, `"state":"done"`)
+	})
+	e.Run(t, []webtest.Scenario{
+		{Name: "triggers", Method: "GET", URL: base + "/instances/alice.localhost/triggers", ExpectedStatus: http.StatusOK, ExpectedContent: []string{tr.ID}},
+		{Name: "launch", Method: "POST", URL: base + "/instances/alice.localhost/triggers/" + tr.ID + "/launch", ExpectedStatus: http.StatusCreated,
+			ExpectedContent: []string{`"trigger_id":"` + tr.ID}},
+		{Name: "unknown worker", Method: "POST", URL: base + "/instances/alice.localhost/jobs/queue/nope", Body: `{}`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "bad JSON", Method: "POST", URL: base + "/instances/alice.localhost/jobs/queue/log", Body: `{`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "unknown instance", Method: "POST", URL: base + "/instances/bob.localhost/jobs/queue/log", Body: `{}`, ExpectedStatus: http.StatusNotFound},
+		{Name: "unknown job", Method: "GET", URL: base + "/instances/alice.localhost/jobs/missing", ExpectedStatus: http.StatusNotFound},
+		{Name: "unknown trigger", Method: "POST", URL: base + "/instances/alice.localhost/triggers/missing/launch", ExpectedStatus: http.StatusNotFound},
+		{Name: "jobs off", Method: "GET", URL: base + "/off/instances/alice.localhost/triggers", ExpectedStatus: http.StatusNotImplemented},
+	})
 }

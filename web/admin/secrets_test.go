@@ -5,14 +5,13 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
 	"github.com/cozypi/cozy/pkg/remote"
 	"github.com/cozypi/cozy/web/admin"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -29,8 +28,7 @@ func TestRemoteSecrets(t *testing.T) {
 	}
 	r := gin.New()
 	(&admin.Handler{Instances: m, Log: log}).Register(r)
-	srv := httptest.NewServer(r)
-	t.Cleanup(srv.Close)
+	e, url := serve(t, r)
 
 	const base = "/instances/alice.localhost/remote_secrets/org.example"
 	steps := []struct {
@@ -50,24 +48,21 @@ func TestRemoteSecrets(t *testing.T) {
 		{"delete again", "DELETE", base + "/user", "", 404, ""},
 		{"list after delete", "GET", base, "", 200, `{"doctype":"org.example","names":["token"]}`},
 	}
+	var scenarios []webtest.Scenario
 	for _, s := range steps {
-		req, _ := http.NewRequest(s.method, srv.URL+s.path, strings.NewReader(s.body))
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		sc := webtest.Scenario{Name: s.name, Method: s.method, URL: url + s.path, Body: s.body, ExpectedStatus: s.want,
+			NotExpectedContent: []string{"s3cret"}}
+		if s.wantBody != "" {
+			want := s.wantBody
+			sc.After = func(t *testing.T, _ *http.Response, body string) {
+				if body != want {
+					t.Fatalf("body %s, want %s", body, want)
+				}
+			}
 		}
-		body, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		if res.StatusCode != s.want {
-			t.Fatalf("%s: status %d, want %d: %s", s.name, res.StatusCode, s.want, body)
-		}
-		if s.wantBody != "" && string(body) != s.wantBody {
-			t.Fatalf("%s: body %s, want %s", s.name, body, s.wantBody)
-		}
-		if strings.Contains(string(body), "s3cret") {
-			t.Fatalf("%s: the secret was returned", s.name)
-		}
+		scenarios = append(scenarios, sc)
 	}
+	e.Run(t, scenarios)
 	st, err := m.Store(inst)
 	if err != nil {
 		t.Fatal(err)

@@ -2,8 +2,6 @@ package notifications
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -15,7 +13,9 @@ import (
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -31,7 +31,7 @@ type Handler struct {
 
 // Register adds the routes.
 func (h *Handler) Register(r *gin.RouterGroup) {
-	r.POST("/notifications", h.create)
+	r.POST("/notifications", httperr.Handle(h.create))
 }
 
 // service builds the notification service over the handler's instances,
@@ -50,43 +50,34 @@ type body struct {
 	} `json:"data"`
 }
 
-func (h *Handler) create(c *gin.Context) {
-	if !h.Auth.AllowWhole(c, permission.POST, notification.Doctype) {
-		return
+// create serves POST /notifications: an app or konnector notifies the
+// owner; the notification is stored and mailed. A mail that cannot be sent
+// is logged, the notification is still created.
+func (h *Handler) create(c *gin.Context) error {
+	if err := h.Auth.RequireWhole(c, permission.POST, notification.Doctype); err != nil {
+		return err
 	}
 	p, _ := h.Auth.Permission(c)
 	from, ok := sender(p, middleware.Claims(c))
 	if !ok {
-		httperr.JSONAPI(c, httperr.New(http.StatusForbidden, "only apps and konnectors can send notifications"))
-		return
+		return httperr.Forbidden("only apps and konnectors can send notifications")
 	}
 	var b body
-	dec := json.NewDecoder(http.MaxBytesReader(c.Writer, c.Request.Body, maxBody))
-	if err := dec.Decode(&b); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "the body must be a JSON:API document {\"data\":{\"attributes\":{...}}} under 256 KiB"))
-		return
+	if err := request.JSON(c, maxBody, &b); err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
 	n, sent, err := h.service().Create(c.Request.Context(), inst, from, b.Data.Attributes)
-	switch {
-	case errors.Is(err, notification.ErrInvalid):
-		httperr.JSONAPI(c, httperr.Wrap(http.StatusUnprocessableEntity, err))
-		return
-	case errors.Is(err, notification.ErrUnknownApp):
-		httperr.JSONAPI(c, httperr.Wrap(http.StatusNotFound, err))
-		return
-	case err != nil && n == nil:
-		httperr.JSONAPI(c, err)
-		return
-	case err != nil:
+	if err != nil && n == nil {
+		return err
+	}
+	if err != nil {
 		h.Log.Warn("notifications: a notification could not be mailed", "domain", inst.Domain, "source", n.SourceID, "error", err)
 	}
 	h.Log.Debug("notifications: created", "domain", inst.Domain, "source", n.SourceID, "mailed", sent)
 	attrs := *n
 	attrs.ID, attrs.Rev = "", ""
-	c.JSON(http.StatusCreated, gin.H{"data": gin.H{
-		"type": notification.Doctype, "id": n.ID, "meta": gin.H{"rev": n.Rev}, "attributes": attrs,
-	}})
+	return jsonapi.Data(c, http.StatusCreated, jsonapi.Object{Type: notification.Doctype, ID: n.ID, Attributes: attrs}.WithRev(n.Rev))
 }
 
 // sender finds the app or konnector behind a permission: its source for

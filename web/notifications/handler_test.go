@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"mime"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -33,22 +32,9 @@ const manifest = `{"_id":"io.cozy.apps/bank","slug":"bank","state":"ready","noti
 
 func TestPostNotificationIsMailed(t *testing.T) {
 	smtp := mailtest.Start(t, "cozy", "smtp-secret")
-	srv, mgr := webtest.Server(t, &config.Config{Mail: smtp.Config()})
-	hs := httptest.NewServer(srv.Handler())
-	t.Cleanup(func() { hs.Close() })
+	e := webtest.NewEnv(t, &config.Config{Mail: smtp.Config()}, instance.Options{Email: "alice@example.org", PublicName: "Alice"})
 	ctx := context.Background()
-	inst, err := mgr.Create(ctx, instance.Options{Domain: strings.TrimPrefix(hs.URL, "http://")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err = mgr.Update(ctx, inst.Domain, func(i *instance.Instance) error {
-		i.Email, i.PublicName = "alice@example.org", "Alice"
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := mgr.Store(inst)
+	st, err := e.Instances.Store(e.Inst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,69 +47,35 @@ func TestPostNotificationIsMailed(t *testing.T) {
 	}
 	// Installed apps have a permission document (pkg/apps writes it); a
 	// service token resolves to it.
-	perms := permstore.New(mgr)
+	perms := permstore.New(e.Instances)
 	for slug, scope := range map[string]string{"bank": "io.cozy.notifications", "clock": "io.cozy.files"} {
 		rules, _ := permission.ParseScope(scope)
 		id := permstore.AppID(slug)
-		if err := perms.Put(ctx, inst, &permission.Permission{ID: id, Type: permission.TypeApp, SourceID: id, Rules: rules}); err != nil {
+		if err := perms.Put(ctx, e.Inst, &permission.Permission{ID: id, Type: permission.TypeApp, SourceID: id, Rules: rules}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	issue := func(subject, scope string) string {
-		tok, err := inst.Issue(token.CLI, subject, scope)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
-	post := func(tok, body string) (int, map[string]any) {
-		req, _ := http.NewRequest("POST", hs.URL+"/notifications", strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/vnd.api+json")
-		if tok != "" {
-			req.Header.Set("Authorization", "Bearer "+tok)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var out map[string]any
-		_ = json.NewDecoder(res.Body).Decode(&out)
-		return res.StatusCode, out
-	}
+	service := func(slug string) string { return e.Issue(t, token.CLI, slug, "io.cozy.notifications") }
 	good := `{"data":{"attributes":{"category":"account-balance","category_id":"my-bank","title":"Your account balance is not OK",
 		"message":"Warning: we have detected a negative balance in your my-bank","state":"-1","preferred_channels":["mobile"],"data":{"key1":"value1"}}}}`
-
-	tests := []struct {
-		name, tok, body string
-		want            int
-	}{
-		{"no token", "", good, http.StatusUnauthorized},
-		{"no permission", issue("clock", "io.cozy.notifications"), good, http.StatusForbidden}, // clock's rules, not the token's scope
-		{"no app behind the token", issue("", "io.cozy.notifications"), good, http.StatusForbidden},
-		{"app not installed", issue("photos", "io.cozy.notifications"), good, http.StatusUnauthorized}, // its token is void
-		{"undeclared category", issue("bank", "io.cozy.notifications"), `{"data":{"attributes":{"category":"spam","title":"t"}}}`, http.StatusUnprocessableEntity},
-		{"missing category_id", issue("bank", "io.cozy.notifications"), `{"data":{"attributes":{"category":"account-balance","state":"1","title":"t"}}}`, http.StatusUnprocessableEntity},
-		{"not JSON", issue("bank", "io.cozy.notifications"), `{`, http.StatusBadRequest},
+	post := func(name, tok, body string, status int) webtest.Scenario {
+		return webtest.Scenario{Name: name, Method: "POST", URL: "/notifications", Token: tok, Body: body, ExpectedStatus: status,
+			ExpectedHeaders: map[string]string{"Content-Type": "application/vnd.api+json"}}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if st, out := post(tt.tok, tt.body); st != tt.want {
-				t.Fatalf("status %d, want %d: %v", st, tt.want, out)
-			}
-		})
-	}
-
-	st2, out := post(issue("bank", "io.cozy.notifications"), good)
-	if st2 != http.StatusCreated {
-		t.Fatalf("status %d: %v", st2, out)
-	}
-	data := out["data"].(map[string]any)
-	attrs := data["attributes"].(map[string]any)
-	if data["type"] != "io.cozy.notifications" || data["id"] == "" || attrs["source_id"] != "cozy/app/bank/account-balance/my-bank" ||
-		attrs["originator"] != "app" || attrs["slug"] != "bank" || attrs["priority"] != "high" {
-		t.Fatalf("answer %v", out)
-	}
+	created := post("created and mailed", service("bank"), good, http.StatusCreated)
+	created.ExpectedContent = []string{`"type":"io.cozy.notifications"`, `"source_id":"cozy/app/bank/account-balance/my-bank"`,
+		`"originator":"app"`, `"slug":"bank"`, `"priority":"high"`, `"rev":"1-`}
+	e.Run(t, []webtest.Scenario{
+		post("no token", "", good, http.StatusUnauthorized),
+		post("no permission", service("clock"), good, http.StatusForbidden), // clock's rules, not the token's scope
+		post("no app behind the token", service(""), good, http.StatusForbidden),
+		post("app not installed", service("photos"), good, http.StatusUnauthorized), // its token is void
+		post("undeclared category", service("bank"), `{"data":{"attributes":{"category":"spam","title":"t"}}}`, http.StatusUnprocessableEntity),
+		post("missing category_id", service("bank"), `{"data":{"attributes":{"category":"account-balance","state":"1","title":"t"}}}`, http.StatusUnprocessableEntity),
+		post("not JSON", service("bank"), `{`, http.StatusBadRequest),
+		post("too large", service("bank"), `{"data":{"attributes":{"title":"`+strings.Repeat("x", 300<<10)+`"}}}`, http.StatusRequestEntityTooLarge),
+		created,
+	})
 	wctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	m, err := smtp.Wait(wctx, 1)

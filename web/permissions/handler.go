@@ -4,12 +4,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"time"
 
-	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
@@ -23,23 +22,21 @@ type Handler struct {
 
 // Register adds the routes.
 func (h *Handler) Register(r gin.IRouter) {
-	r.GET("/permissions/self", h.self)
-	r.POST("/permissions", h.create)
-	r.POST("/permissions/exists", h.exists)
-	r.GET("/permissions/doctype/:doctype/shared-by-link", h.sharedByLink)
-	r.GET("/permissions/:id", h.get)
-	r.PATCH("/permissions/:id", h.patch)
-	r.DELETE("/permissions/:id", h.delete)
+	r.GET("/permissions/self", httperr.Handle(h.self))
+	r.POST("/permissions", httperr.Handle(h.create))
+	r.POST("/permissions/exists", httperr.Handle(h.exists))
+	r.GET("/permissions/doctype/:doctype/shared-by-link", httperr.Handle(h.sharedByLink))
+	r.GET("/permissions/:id", httperr.Handle(h.get))
+	r.PATCH("/permissions/:id", httperr.Handle(h.patch))
+	r.DELETE("/permissions/:id", httperr.Handle(h.delete))
 }
 
 // maxBody bounds a request body: permission documents are small.
 const maxBody = 256 << 10
 
-// mediaType is JSON:API's content type.
-const mediaType = "application/vnd.api+json"
-
-// object is the JSON:API resource object of a permission.
-func object(p *permission.Permission, withCodes bool) gin.H {
+// object is the JSON:API resource object of a permission; withCodes shows
+// its codes (never to a share recipient, who must not learn the others').
+func object(p *permission.Permission, withCodes bool) jsonapi.Object {
 	attrs := gin.H{"type": p.Type, "permissions": p.Rules}
 	if p.SourceID != "" {
 		attrs["source_id"] = p.SourceID
@@ -56,58 +53,23 @@ func object(p *permission.Permission, withCodes bool) gin.H {
 	if !p.CreatedAt.IsZero() {
 		attrs["cozyMetadata"] = gin.H{"createdAt": p.CreatedAt, "updatedAt": p.UpdatedAt, "metadataVersion": 1}
 	}
-	obj := gin.H{"type": permstore.Doctype, "id": p.ID, "attributes": attrs}
-	if p.Rev != "" {
-		obj["meta"] = gin.H{"rev": p.Rev}
-	}
+	obj := jsonapi.Object{Type: permstore.Doctype, ID: p.ID, Attributes: attrs}
 	if p.ID != "" {
-		obj["links"] = gin.H{"self": "/permissions/" + p.ID}
+		obj.Links = map[string]any{"self": "/permissions/" + p.ID}
 	}
-	return obj
+	return obj.WithRev(p.Rev)
 }
 
-func render(c *gin.Context, status int, body gin.H) {
-	c.Header("Content-Type", mediaType)
-	c.JSON(status, body)
-}
-
-// current returns the request's permission and instance, rendering the
-// error when there is none.
-func (h *Handler) current(c *gin.Context) (*permission.Permission, *instance.Instance, bool) {
+// self serves GET /permissions/self: the permission of the request's token.
+func (h *Handler) self(c *gin.Context) error {
 	p, err := h.Auth.Permission(c)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return nil, nil, false
-	}
-	return p, middleware.GetInstance(c), true
-}
-
-func (h *Handler) self(c *gin.Context) {
-	p, _, ok := h.current(c)
-	if !ok {
-		return
+		return err
 	}
 	view := *p
 	if view.ID == "" {
 		// OAuth and CLI permissions are not stored: name them by source.
 		view.ID = strings.TrimPrefix(view.SourceID, "io.cozy.oauth.clients/")
 	}
-	// A share recipient sees the rules it holds, never the other codes.
-	render(c, http.StatusOK, gin.H{"data": object(&view, !permstore.IsShare(p.Type))})
-}
-
-// shares returns the share permissions of the instance, live ones only.
-func (h *Handler) shares(c *gin.Context, inst *instance.Instance) ([]*permission.Permission, error) {
-	all, err := h.Perms.List(c, inst, permission.TypeShareByLink, permission.TypeSharePreview, permission.TypeShareInteract)
-	if err != nil {
-		return nil, err
-	}
-	now := time.Now()
-	live := all[:0]
-	for _, p := range all {
-		if !p.Expired(now) {
-			live = append(live, p)
-		}
-	}
-	return live, nil
+	return jsonapi.Data(c, http.StatusOK, object(&view, !permstore.IsShare(p.Type)))
 }

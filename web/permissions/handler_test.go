@@ -1,18 +1,14 @@
 package permissions_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
@@ -22,185 +18,121 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type env struct {
-	srv  *httptest.Server
-	inst *instance.Instance
+// share is what POST /permissions answers.
+type share struct {
+	Data struct {
+		ID         string `json:"id"`
+		Attributes struct {
+			Type       string            `json:"type"`
+			ExpiresAt  *time.Time        `json:"expires_at"`
+			Codes      map[string]string `json:"codes"`
+			ShortCodes map[string]string `json:"shortcodes"`
+			Rules      map[string]any    `json:"permissions"`
+		} `json:"attributes"`
+	} `json:"data"`
 }
 
-func newEnv(t *testing.T) *env {
+func decode[T any](t *testing.T, body string) T {
 	t.Helper()
-	s, mgr := webtest.Server(t, nil)
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	u, _ := url.Parse(srv.URL)
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: u.Host})
-	if err != nil {
-		t.Fatal(err)
+	var v T
+	if err := json.Unmarshal([]byte(body), &v); err != nil {
+		t.Fatalf("%v: %s", err, body)
 	}
-	return &env{srv: srv, inst: inst}
+	return v
 }
 
-func (e *env) cli(t *testing.T, scope string) string {
+// createShare makes a share through the API and returns it.
+func createShare(t *testing.T, e *webtest.Env, tok, query, body string) share {
 	t.Helper()
-	tok, err := e.inst.Issue(token.CLI, "", scope)
-	if err != nil {
-		t.Fatal(err)
+	res, out := e.Do(t, nil, "POST", "/permissions"+query, tok, body, nil)
+	if res.StatusCode != 200 {
+		t.Fatalf("create share: %d %s", res.StatusCode, out)
 	}
-	return tok
-}
-
-// call sends a request with a bearer token and decodes the JSON answer.
-func (e *env) call(t *testing.T, method, path, tok, body string) (int, map[string]any) {
-	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	req.Header.Set("Content-Type", "application/vnd.api+json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	var out map[string]any
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
-			t.Fatalf("%s %s: %d %s", method, path, res.StatusCode, raw)
-		}
-	}
-	return res.StatusCode, out
-}
-
-func attrs(doc map[string]any) map[string]any {
-	data, _ := doc["data"].(map[string]any)
-	a, _ := data["attributes"].(map[string]any)
-	return a
-}
-
-func expect(t *testing.T, what string, got, want int, body map[string]any) {
-	t.Helper()
-	if got != want {
-		t.Fatalf("%s: status %d, want %d: %v", what, got, want, body)
-	}
+	return decode[share](t, out)
 }
 
 const shareBody = `{"data":{"type":"io.cozy.permissions","attributes":{"permissions":{"photos":{"type":"io.cozy.files","verbs":["GET"],"values":["dir1"]}}}}}`
 
 func TestShareByLinkLifecycle(t *testing.T) {
-	e := newEnv(t)
-	owner := e.cli(t, "io.cozy.files io.cozy.events:GET")
-
-	st, self := e.call(t, "GET", "/permissions/self", owner, "")
-	expect(t, "self", st, 200, self)
-	if attrs(self)["type"] != "cli" {
-		t.Fatalf("self: %v", self)
+	e := webtest.NewEnv(t, nil, instance.Options{})
+	owner := e.Token(t, "io.cozy.files io.cozy.events:GET")
+	other := e.Token(t, "io.cozy.contacts")
+	created := createShare(t, e, owner, "?codes=bob,jane&ttl=1D", shareBody)
+	a := created.Data.Attributes
+	if a.Type != "share" || len(a.Codes) != 2 || len(a.ShortCodes) != 2 || a.ExpiresAt == nil {
+		t.Fatalf("created: %+v", created)
 	}
-
-	st, created := e.call(t, "POST", "/permissions?codes=bob,jane&ttl=1D", owner, shareBody)
-	expect(t, "create", st, 200, created)
-	a := attrs(created)
-	codes, _ := a["codes"].(map[string]any)
-	short, _ := a["shortcodes"].(map[string]any)
-	if a["type"] != "share" || len(codes) != 2 || len(short) != 2 || a["expires_at"] == nil {
-		t.Fatalf("created: %v", created)
+	id, bob, jane := created.Data.ID, a.Codes["bob"], a.Codes["jane"]
+	if bob == jane {
+		t.Fatal("two recipients got the same code")
 	}
-	id := created["data"].(map[string]any)["id"].(string)
-	bob, jane := codes["bob"].(string), codes["jane"].(string)
-
-	// The recipient's code is a token: it sees its rules, not the codes.
-	st, bobSelf := e.call(t, "GET", "/permissions/self", bob, "")
-	expect(t, "share self", st, 200, bobSelf)
-	if attrs(bobSelf)["type"] != "share" || attrs(bobSelf)["codes"] != nil {
-		t.Fatalf("share self: %v", bobSelf)
-	}
-	st, body := e.call(t, "POST", "/permissions?codes=x", bob, shareBody)
-	expect(t, "share token creating a share", st, 403, body)
-	st, body = e.call(t, "PATCH", "/permissions/"+id, bob, `{"data":{"attributes":{"codes":{}}}}`)
-	expect(t, "share token patching", st, 403, body)
-
-	// Only a subset of the token's own rules can be shared.
-	st, body = e.call(t, "POST", "/permissions?codes=x", owner,
-		`{"data":{"attributes":{"permissions":{"c":{"type":"io.cozy.contacts"}}}}}`)
-	expect(t, "share beyond the token", st, 403, body)
-	st, body = e.call(t, "POST", "/permissions?codes=x", owner,
-		`{"data":{"attributes":{"permissions":{"c":{"type":"io.cozy.events","verbs":["PUT"]}}}}}`)
-	expect(t, "share with more verbs", st, 403, body)
-	st, body = e.call(t, "POST", "/permissions?codes=x&ttl=1D&tinycode=true", owner, shareBody)
-	expect(t, "tinycode with a long ttl", st, 400, body)
-	st, body = e.call(t, "POST", "/permissions?codes=x&ttl=soon", owner, shareBody)
-	expect(t, "bad ttl", st, 400, body)
-	st, body = e.call(t, "POST", "/permissions", owner, `{"data":{}}`)
-	expect(t, "no attributes", st, 400, body)
-	st, body = e.call(t, "POST", "/permissions", owner, `not json`)
-	expect(t, "not json", st, 400, body)
-	st, body = e.call(t, "POST", "/permissions", "", shareBody)
-	expect(t, "no token", st, 401, body)
-
-	st, got := e.call(t, "GET", "/permissions/"+id, owner, "")
-	expect(t, "get", st, 200, got)
-	st, body = e.call(t, "GET", "/permissions/nope", owner, "")
-	expect(t, "get unknown", st, 404, body)
-	other := e.cli(t, "io.cozy.contacts")
-	st, body = e.call(t, "GET", "/permissions/"+id, other, "")
-	expect(t, "get by a token not covering it", st, 403, body)
-
-	// Patch: add a rule, drop jane's code.
-	st, patched := e.call(t, "PATCH", "/permissions/"+id, owner,
-		`{"data":{"attributes":{"codes":{"bob":"x"},"permissions":{"cal":{"type":"io.cozy.events","verbs":["GET"],"values":["ev1"]}}}}}`)
-	expect(t, "patch", st, 200, patched)
-	pa := attrs(patched)
-	if len(pa["codes"].(map[string]any)) != 1 || len(pa["permissions"].(map[string]any)) != 2 {
-		t.Fatalf("patched: %v", patched)
-	}
-	st, body = e.call(t, "GET", "/permissions/self", jane, "")
-	expect(t, "revoked code", st, 401, body)
-	st, body = e.call(t, "PATCH", "/permissions/"+id, owner, `{"data":{"attributes":{"permissions":{"x":{"type":"io.cozy.contacts"}}}}}`)
-	expect(t, "patch beyond the token", st, 403, body)
-	st, body = e.call(t, "PATCH", "/permissions/"+id, owner, `{"data":{"attributes":{"permissions":{"cal":{}}}}}`)
-	expect(t, "patch removing a rule", st, 200, body)
-	if len(attrs(body)["permissions"].(map[string]any)) != 1 {
-		t.Fatalf("rule not removed: %v", body)
-	}
-
-	// Which documents are shared by link.
-	st, ex := e.call(t, "POST", "/permissions/exists", owner,
-		`{"data":[{"type":"io.cozy.files","id":"dir1"},{"type":"io.cozy.files","id":"dir2"},{"type":"io.cozy.files","id":"dir1"}]}`)
-	expect(t, "exists", st, 200, ex)
-	list := ex["data"].([]any)
-	if len(list) != 1 || list[0].(map[string]any)["id"] != "dir1" {
-		t.Fatalf("exists: %v", ex)
-	}
-	st, body = e.call(t, "POST", "/permissions/exists", other, `{"data":[{"type":"io.cozy.files","id":"dir1"}]}`)
-	expect(t, "exists without the doctype", st, 403, body)
-
-	// Expiry: a past expires_at ends the code.
-	st, body = e.call(t, "PATCH", "/permissions/"+id, owner, `{"data":{"attributes":{"expires_at":"2001-01-01T00:00:00Z"}}}`)
-	expect(t, "expire", st, 200, body)
-	st, body = e.call(t, "GET", "/permissions/self", bob, "")
-	expect(t, "expired code", st, 400, body)
-	st, body = e.call(t, "PATCH", "/permissions/"+id, owner, `{"data":{"attributes":{"expires_at":""}}}`)
-	expect(t, "unexpire", st, 200, body)
-	st, body = e.call(t, "GET", "/permissions/self", bob, "")
-	expect(t, "code alive again", st, 200, body)
-
-	st, body = e.call(t, "DELETE", "/permissions/"+id, owner, "")
-	expect(t, "delete", st, 204, body)
-	st, body = e.call(t, "GET", "/permissions/self", bob, "")
-	expect(t, "code of a deleted share", st, 401, body)
-	st, body = e.call(t, "DELETE", "/permissions/"+id, owner, "")
-	expect(t, "delete again", st, 404, body)
+	e.Run(t, []webtest.Scenario{
+		{Name: "self", Method: "GET", URL: "/permissions/self", Token: owner, ExpectedStatus: 200,
+			ExpectedContent: []string{`"type":"cli"`}},
+		// The recipient's code is a token: it sees its rules, not the codes.
+		{Name: "share self", Method: "GET", URL: "/permissions/self", Token: bob, ExpectedStatus: 200,
+			ExpectedContent: []string{`"type":"share"`, `"id":"` + id + `"`}, NotExpectedContent: []string{"codes", jane}},
+		{Name: "share token creating a share", Method: "POST", URL: "/permissions?codes=x", Token: bob, Body: shareBody, ExpectedStatus: 403},
+		{Name: "share token patching", Method: "PATCH", URL: "/permissions/" + id, Token: bob, Body: `{"data":{"attributes":{"codes":{}}}}`, ExpectedStatus: 403},
+		// Only a subset of the token's own rules can be shared.
+		{Name: "share beyond the token", Method: "POST", URL: "/permissions?codes=x", Token: owner,
+			Body: `{"data":{"attributes":{"permissions":{"c":{"type":"io.cozy.contacts"}}}}}`, ExpectedStatus: 403},
+		{Name: "share with more verbs", Method: "POST", URL: "/permissions?codes=x", Token: owner,
+			Body: `{"data":{"attributes":{"permissions":{"c":{"type":"io.cozy.events","verbs":["PUT"]}}}}}`, ExpectedStatus: 403},
+		{Name: "tinycode with a long ttl", Method: "POST", URL: "/permissions?codes=x&ttl=1D&tinycode=true", Token: owner, Body: shareBody, ExpectedStatus: 400},
+		{Name: "bad ttl", Method: "POST", URL: "/permissions?codes=x&ttl=soon", Token: owner, Body: shareBody, ExpectedStatus: 400},
+		{Name: "empty code name", Method: "POST", URL: "/permissions?codes=a,,b", Token: owner, Body: shareBody, ExpectedStatus: 400},
+		{Name: "no attributes", Method: "POST", URL: "/permissions", Token: owner, Body: `{"data":{}}`, ExpectedStatus: 400},
+		{Name: "not json", Method: "POST", URL: "/permissions", Token: owner, Body: `not json`, ExpectedStatus: 400},
+		{Name: "lone surrogate", Method: "POST", URL: "/permissions", Token: owner, Body: `{"data":{"attributes":{"source_id":"\ud800"}}}`, ExpectedStatus: 400},
+		{Name: "password", Method: "POST", URL: "/permissions", Token: owner, Body: `{"data":{"attributes":{"password":"x"}}}`, ExpectedStatus: 400},
+		{Name: "no token", Method: "POST", URL: "/permissions", Body: shareBody, ExpectedStatus: 401,
+			ExpectedHeaders: map[string]string{"Content-Type": "application/vnd.api+json"}},
+		{Name: "get", Method: "GET", URL: "/permissions/" + id, Token: owner, ExpectedStatus: 200,
+			ExpectedContent: []string{`"codes"`, `"rev"`, `"self":"/permissions/` + id + `"`}},
+		{Name: "get unknown", Method: "GET", URL: "/permissions/nope", Token: owner, ExpectedStatus: 404},
+		{Name: "get by a token not covering it", Method: "GET", URL: "/permissions/" + id, Token: other, ExpectedStatus: 403},
+		// Patch: add a rule, drop jane's code.
+		{Name: "patch", Method: "PATCH", URL: "/permissions/" + id, Token: owner,
+			Body:           `{"data":{"attributes":{"codes":{"bob":"x"},"permissions":{"cal":{"type":"io.cozy.events","verbs":["GET"],"values":["ev1"]}}}}}`,
+			ExpectedStatus: 200, ExpectedContent: []string{`"cal"`, `"photos"`, bob}, NotExpectedContent: []string{jane}},
+		{Name: "revoked code", Method: "GET", URL: "/permissions/self", Token: jane, ExpectedStatus: 401},
+		{Name: "patch beyond the token", Method: "PATCH", URL: "/permissions/" + id, Token: owner,
+			Body: `{"data":{"attributes":{"permissions":{"x":{"type":"io.cozy.contacts"}}}}}`, ExpectedStatus: 403},
+		{Name: "patch removing a rule", Method: "PATCH", URL: "/permissions/" + id, Token: owner,
+			Body: `{"data":{"attributes":{"permissions":{"cal":{}}}}}`, ExpectedStatus: 200, NotExpectedContent: []string{`"cal"`}},
+		{Name: "patch removing every rule", Method: "PATCH", URL: "/permissions/" + id, Token: owner,
+			Body: `{"data":{"attributes":{"permissions":{"photos":{}}}}}`, ExpectedStatus: 400},
+		// Which documents are shared by link.
+		{Name: "exists", Method: "POST", URL: "/permissions/exists", Token: owner,
+			Body:           `{"data":[{"type":"io.cozy.files","id":"dir1"},{"type":"io.cozy.files","id":"dir2"},{"type":"io.cozy.files","id":"dir1"}]}`,
+			ExpectedStatus: 200, After: func(t *testing.T, _ *http.Response, body string) {
+				if n := strings.Count(body, `"id"`); n != 1 || !strings.Contains(body, `"id":"dir1"`) {
+					t.Fatalf("exists: %s", body)
+				}
+			}},
+		{Name: "exists without the doctype", Method: "POST", URL: "/permissions/exists", Token: other,
+			Body: `{"data":[{"type":"io.cozy.files","id":"dir1"}]}`, ExpectedStatus: 403},
+		{Name: "exists without a token", Method: "POST", URL: "/permissions/exists", Body: `{"data":[]}`, ExpectedStatus: 401},
+		// Expiry: a past expires_at ends the code.
+		{Name: "expire", Method: "PATCH", URL: "/permissions/" + id, Token: owner,
+			Body: `{"data":{"attributes":{"expires_at":"2001-01-01T00:00:00Z"}}}`, ExpectedStatus: 200},
+		{Name: "expired code", Method: "GET", URL: "/permissions/self", Token: bob, ExpectedStatus: 400,
+			ExpectedContent: []string{"Expired token"}},
+		{Name: "unexpire", Method: "PATCH", URL: "/permissions/" + id, Token: owner,
+			Body: `{"data":{"attributes":{"expires_at":""}}}`, ExpectedStatus: 200},
+		{Name: "code alive again", Method: "GET", URL: "/permissions/self", Token: bob, ExpectedStatus: 200},
+		{Name: "delete", Method: "DELETE", URL: "/permissions/" + id, Token: owner, ExpectedStatus: 204},
+		{Name: "code of a deleted share", Method: "GET", URL: "/permissions/self", Token: bob, ExpectedStatus: 401},
+		{Name: "delete again", Method: "DELETE", URL: "/permissions/" + id, Token: owner, ExpectedStatus: 404},
+	})
 }
 
 func TestSharedByLinkPages(t *testing.T) {
-	e := newEnv(t)
-	owner := e.cli(t, "io.cozy.files")
+	e := webtest.NewEnv(t, nil, instance.Options{})
+	owner := e.Token(t, "io.cozy.files")
 	for range 3 {
-		st, body := e.call(t, "POST", "/permissions?codes=a", owner, shareBody)
-		expect(t, "create", st, 200, body)
+		createShare(t, e, owner, "?codes=a", shareBody)
 	}
 	seen := map[string]bool{}
 	path := "/permissions/doctype/io.cozy.files/shared-by-link?page[limit]=2"
@@ -208,26 +140,32 @@ func TestSharedByLinkPages(t *testing.T) {
 		if pages > 3 {
 			t.Fatal("pagination does not end")
 		}
-		st, body := e.call(t, "GET", path, owner, "")
-		expect(t, "list", st, 200, body)
-		for _, d := range body["data"].([]any) {
-			seen[d.(map[string]any)["id"].(string)] = true
+		res, body := e.Do(t, nil, "GET", path, owner, "", nil)
+		if res.StatusCode != 200 {
+			t.Fatalf("list: %d %s", res.StatusCode, body)
 		}
-		path = ""
-		if links, ok := body["links"].(map[string]any); ok {
-			path = links["next"].(string)
+		page := decode[struct {
+			Data  []struct{ ID string } `json:"data"`
+			Meta  struct{ Count int }   `json:"meta"`
+			Links struct{ Next string } `json:"links"`
+		}](t, body)
+		if page.Meta.Count != 3 {
+			t.Fatalf("count: %s", body)
 		}
+		for _, d := range page.Data {
+			seen[d.ID] = true
+		}
+		path = page.Links.Next
 	}
 	if len(seen) != 3 {
 		t.Fatalf("listed %d shares, want 3", len(seen))
 	}
-	st, body := e.call(t, "GET", "/permissions/doctype/io.cozy.events/shared-by-link", e.cli(t, "io.cozy.events"), "")
-	expect(t, "other doctype", st, 200, body)
-	if len(body["data"].([]any)) != 0 {
-		t.Fatalf("events listed: %v", body)
-	}
-	st, body = e.call(t, "GET", "/permissions/doctype/io.cozy.files/shared-by-link", e.cli(t, "io.cozy.files:GET:dir1"), "")
-	expect(t, "list without the whole doctype", st, 403, body)
-	st, body = e.call(t, "GET", "/permissions/doctype/Bad!/shared-by-link", owner, "")
-	expect(t, "bad doctype", st, 400, body)
+	e.Run(t, []webtest.Scenario{
+		{Name: "other doctype", Method: "GET", URL: "/permissions/doctype/io.cozy.events/shared-by-link",
+			Token: e.Token(t, "io.cozy.events"), ExpectedStatus: 200, ExpectedContent: []string{`"data":[]`}},
+		{Name: "list without the whole doctype", Method: "GET", URL: "/permissions/doctype/io.cozy.files/shared-by-link",
+			Token: e.Token(t, "io.cozy.files:GET:dir1"), ExpectedStatus: 403},
+		{Name: "bad doctype", Method: "GET", URL: "/permissions/doctype/Bad!/shared-by-link", Token: owner, ExpectedStatus: 400},
+		{Name: "bad limit", Method: "GET", URL: "/permissions/doctype/io.cozy.files/shared-by-link?page[limit]=0", Token: owner, ExpectedStatus: 400},
+	})
 }

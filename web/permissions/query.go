@@ -1,14 +1,15 @@
 package permissions
 
 import (
-	"encoding/json"
-	"io"
 	"net/http"
-	"slices"
 	"strconv"
 
 	"github.com/cozypi/cozy/pkg/permission"
+	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
+	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -26,114 +27,123 @@ type docRef struct {
 	ID   string `json:"id"`
 }
 
-// exists tells which of the given documents are shared by link, with the
-// verbs the shares allow on each.
-func (h *Handler) exists(c *gin.Context) {
-	_, inst, ok := h.current(c)
-	if !ok {
-		return
+// sharedRef is a document shared by link, with the verbs the shares allow.
+type sharedRef struct {
+	Type  string             `json:"type"`
+	ID    string             `json:"id"`
+	Verbs permission.VerbSet `json:"verbs"`
+}
+
+// exists serves POST /permissions/exists: which of the given documents are
+// shared by link, with the verbs the shares allow on each. The token must
+// read the whole doctype of every document asked about.
+func (h *Handler) exists(c *gin.Context) error {
+	if _, err := h.Auth.Permission(c); err != nil {
+		return err // even for an empty list: the answer is for token holders
 	}
+	refs, err := h.readRefs(c)
+	if err != nil {
+		return err
+	}
+	shares, err := h.Perms.LiveShares(c.Request.Context(), middleware.GetInstance(c))
+	if err != nil {
+		return err
+	}
+	out := []sharedRef{}
+	for _, d := range refs {
+		if verbs := permstore.SharedVerbs(shares, d.Type, d.ID); verbs != 0 {
+			out = append(out, sharedRef{Type: d.Type, ID: d.ID, Verbs: verbs})
+		}
+	}
+	return jsonapi.Write(c, http.StatusOK, jsonapi.Document{Data: out})
+}
+
+// readRefs reads the documents asked about, without duplicates, checking
+// the token reads their doctypes.
+func (h *Handler) readRefs(c *gin.Context) ([]docRef, error) {
 	var body struct {
 		Data []docRef `json:"data"`
 	}
-	if err := json.NewDecoder(io.LimitReader(c.Request.Body, maxBody)).Decode(&body); err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "body must be {\"data\": [{\"type\", \"id\"}, ...]}"))
-		return
+	if err := request.JSON(c, maxBody, &body); err != nil {
+		return nil, err
 	}
 	if len(body.Data) > maxExists {
-		httperr.JSONAPI(c, httperr.New(http.StatusRequestEntityTooLarge, "too many documents"))
-		return
+		return nil, httperr.New(http.StatusRequestEntityTooLarge, "too many documents")
 	}
-	checked := map[string]bool{}
+	checked, seen := map[string]bool{}, map[docRef]bool{}
+	var refs []docRef
 	for _, d := range body.Data {
 		if d.Type == "" || d.ID == "" {
-			httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "each document needs a type and an id"))
-			return
+			return nil, httperr.BadRequest("each document needs a type and an id")
 		}
 		if !checked[d.Type] {
-			if !h.Auth.AllowWhole(c, permission.GET, d.Type) {
-				return
+			if err := h.Auth.RequireWhole(c, permission.GET, d.Type); err != nil {
+				return nil, err
 			}
 			checked[d.Type] = true
 		}
-	}
-	shares, err := h.shares(c, inst)
-	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
-	}
-	out := []gin.H{}
-	seen := map[docRef]bool{}
-	for _, d := range body.Data {
-		if seen[d] {
-			continue
-		}
-		seen[d] = true
-		var verbs permission.VerbSet
-		for _, p := range shares {
-			for _, r := range p.Rules {
-				if r.MatchesType(d.Type) && (r.Selector == "" || r.Selector == "_id") && slices.Contains(r.Values, d.ID) {
-					if r.Verbs == 0 {
-						verbs = permission.ALL
-					}
-					verbs |= r.Verbs
-				}
-			}
-		}
-		if verbs != 0 {
-			out = append(out, gin.H{"type": d.Type, "id": d.ID, "verbs": verbs})
+		if !seen[d] {
+			seen[d] = true
+			refs = append(refs, d)
 		}
 	}
-	render(c, http.StatusOK, gin.H{"data": out})
+	return refs, nil
 }
 
-// sharedByLink lists the share-by-link permissions with a rule on doctype.
-func (h *Handler) sharedByLink(c *gin.Context) {
+// sharedByLink serves GET /permissions/doctype/:doctype/shared-by-link:
+// the live share permissions with a rule on doctype, by pages.
+func (h *Handler) sharedByLink(c *gin.Context) error {
 	doctype := c.Param("doctype")
 	if err := permission.ValidateDoctype(doctype); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
-	if !h.Auth.AllowWhole(c, permission.GET, doctype) {
-		return
+	if err := h.Auth.RequireWhole(c, permission.GET, doctype); err != nil {
+		return err
 	}
-	_, inst, _ := h.current(c)
-	limit := defaultPageSize
-	if raw := c.Query("page[limit]"); raw != "" {
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 {
-			httperr.JSONAPI(c, httperr.New(http.StatusBadRequest, "page[limit] must be a positive number"))
-			return
-		}
-		limit = min(n, maxPageSize)
-	}
-	cursor := c.Query("page[cursor]")
-	shares, err := h.shares(c, inst)
+	limit, err := pageLimit(c)
 	if err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
-	var matching []*permission.Permission
-	for _, p := range shares {
-		if slices.ContainsFunc(p.Rules, func(r permission.Rule) bool { return r.MatchesType(doctype) }) {
-			matching = append(matching, p)
-		}
+	shares, err := h.Perms.LiveShares(c.Request.Context(), middleware.GetInstance(c))
+	if err != nil {
+		return err
 	}
-	data := []gin.H{}
-	next := ""
-	for _, p := range matching { // sorted by id by the store
+	matching := permstore.OnDoctype(shares, doctype)
+	page, next := pageAfter(matching, c.Query("page[cursor]"), limit)
+	data := make([]jsonapi.Object, len(page))
+	for i, p := range page {
+		data[i] = object(p, true)
+	}
+	if next != "" {
+		next = c.Request.URL.Path + "?page[limit]=" + strconv.Itoa(limit) + "&page[cursor]=" + next
+	}
+	return jsonapi.List(c, http.StatusOK, data, len(matching), next)
+}
+
+// pageLimit reads page[limit].
+func pageLimit(c *gin.Context) (int, error) {
+	raw := c.Query("page[limit]")
+	if raw == "" {
+		return defaultPageSize, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, httperr.BadRequest("page[limit] must be a positive number")
+	}
+	return min(n, maxPageSize), nil
+}
+
+// pageAfter returns up to limit permissions (sorted by id) after cursor,
+// and the cursor of the next page ("" on the last).
+func pageAfter(all []*permission.Permission, cursor string, limit int) (page []*permission.Permission, next string) {
+	for _, p := range all {
 		if cursor != "" && p.ID <= cursor {
 			continue
 		}
-		if len(data) == limit {
-			next = data[len(data)-1]["id"].(string)
-			break
+		if len(page) == limit {
+			return page, page[len(page)-1].ID
 		}
-		data = append(data, object(p, true))
+		page = append(page, p)
 	}
-	res := gin.H{"data": data, "meta": gin.H{"count": len(matching)}}
-	if next != "" {
-		res["links"] = gin.H{"next": c.Request.URL.Path + "?page[limit]=" + strconv.Itoa(limit) + "&page[cursor]=" + next}
-	}
-	render(c, http.StatusOK, res)
+	return page, ""
 }

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -89,9 +91,9 @@ func Register(r gin.IRouter, opts Options) {
 			log = slog.Default()
 		}
 		log.Error("remote doctypes disabled", "error", err)
-		r.Any("/remote/*any", func(c *gin.Context) {
-			httperr.JSONAPI(c, &httperr.Error{Status: http.StatusInternalServerError, Detail: "remote doctypes are not configured", Err: err})
-		})
+		r.Any("/remote/*any", httperr.Handle(func(*gin.Context) error {
+			return &httperr.Error{Status: http.StatusInternalServerError, Detail: "remote doctypes are not configured", Err: err}
+		}))
 		return
 	}
 	h.Register(r)
@@ -100,10 +102,10 @@ func Register(r gin.IRouter, opts Options) {
 // Register adds the routes to r.
 func (h *Handler) Register(r gin.IRouter) {
 	g := r.Group("/remote")
-	g.GET("/_all_doctypes", h.allDoctypes)
-	g.GET("/assets/:name", h.asset)
-	g.GET("/:doctype", h.call)
-	g.POST("/:doctype", h.call)
+	g.GET("/_all_doctypes", httperr.Handle(h.allDoctypes))
+	g.GET("/assets/:name", httperr.Handle(h.asset))
+	g.GET("/:doctype", httperr.Handle(h.call))
+	g.POST("/:doctype", httperr.Handle(h.call))
 }
 
 // proxy returns a Proxy writing its records to the instance's store and
@@ -131,81 +133,86 @@ func (h *Handler) proxy(st store.Store) (*remote.Proxy, error) {
 }
 
 // allDoctypes serves GET /remote/_all_doctypes.
-func (h *Handler) allDoctypes(c *gin.Context) {
-	if !h.opts.Auth.AllowWhole(c, permission.GET, DoctypesDoctype) {
-		return
+func (h *Handler) allDoctypes(c *gin.Context) error {
+	if err := h.opts.Auth.RequireWhole(c, permission.GET, DoctypesDoctype); err != nil {
+		return err
 	}
 	list, err := h.registry.Doctypes()
 	if err != nil {
-		fail(c, err)
-		return
+		return remote.Public(err)
 	}
 	if list == nil {
 		list = []string{}
 	}
 	c.JSON(http.StatusOK, list)
+	return nil
 }
 
-// call serves GET and POST /remote/:doctype.
-func (h *Handler) call(c *gin.Context) {
-	doctype := c.Param("doctype")
-	verb := permission.GET
+// call serves GET and POST /remote/:doctype: the remote request its
+// definition describes, with the query (GET) or JSON body (POST) as
+// variables.
+func (h *Handler) call(c *gin.Context) error {
+	doctype, verb := c.Param("doctype"), permission.GET
 	if c.Request.Method == http.MethodPost {
 		verb = permission.POST
 	}
-	if !h.opts.Auth.AllowWhole(c, verb, doctype) {
-		return
+	if err := h.opts.Auth.RequireWhole(c, verb, doctype); err != nil {
+		return err
+	}
+	params, err := callParams(c)
+	if err != nil {
+		return err
 	}
 	inst := middleware.GetInstance(c)
 	st, err := h.opts.Instances.Store(inst)
 	if err != nil {
-		httperr.JSONAPI(c, fmt.Errorf("web/remote: open store of %s: %w", inst.Domain, err))
-		return
-	}
-	var params map[string]string
-	if c.Request.Method == http.MethodPost {
-		params, err = remote.ParamsFromJSON(c.Request.Body)
-		if err != nil {
-			fail(c, err)
-			return
-		}
-	} else {
-		q := c.Request.URL.Query()
-		q.Del("bearer_token") // a credential, not a variable: never logged
-		params = remote.ParamsFromQuery(q)
+		return fmt.Errorf("web/remote: open store of %s: %w", inst.Domain, err)
 	}
 	p, err := h.proxy(st)
 	if err != nil {
-		fail(c, err)
-		return
+		return err
 	}
-	resp, err := p.Do(c.Request.Context(), remote.Call{
-		Doctype: doctype, Method: c.Request.Method, Params: params, AppSlug: appSlug(c),
-	})
+	resp, err := p.Do(c.Request.Context(), remote.Call{Doctype: doctype, Method: c.Request.Method, Params: params, AppSlug: appSlug(c)})
 	if err != nil {
-		fail(c, err)
-		return
+		return remote.Public(err)
 	}
-	h.stream(c, resp)
+	return h.stream(c, resp)
 }
 
-// asset serves GET /remote/assets/:name.
-func (h *Handler) asset(c *gin.Context) {
+// callParams reads a call's variables: the JSON body of a POST (at most
+// remote.MaxParamsSize bytes), the query of a GET.
+func callParams(c *gin.Context) (map[string]string, error) {
+	if c.Request.Method == http.MethodPost {
+		b, err := request.Body(c, remote.MaxParamsSize)
+		if err != nil {
+			return nil, err
+		}
+		if err := request.CheckText(b); err != nil {
+			return nil, err
+		}
+		params, err := remote.ParamsFromJSON(bytes.NewReader(b))
+		return params, remote.Public(err)
+	}
+	q := c.Request.URL.Query()
+	q.Del("bearer_token") // a credential, not a variable: never logged
+	return remote.ParamsFromQuery(q), nil
+}
+
+// asset serves GET /remote/assets/:name, for any valid token.
+func (h *Handler) asset(c *gin.Context) error {
 	if _, err := h.opts.Auth.Permission(c); err != nil {
-		httperr.JSONAPI(c, err)
-		return
+		return err
 	}
 	resp, err := h.assets.Asset(c.Request.Context(), c.Param("name"))
 	if err != nil {
-		fail(c, err)
-		return
+		return remote.Public(err)
 	}
-	h.stream(c, resp)
+	return h.stream(c, resp)
 }
 
 // stream copies resp to the client with headers that keep a browser from
 // running it. A failure mid-body cuts the connection.
-func (h *Handler) stream(c *gin.Context, resp *remote.Response) {
+func (h *Handler) stream(c *gin.Context, resp *remote.Response) error {
 	defer resp.Body.Close()
 	hd := c.Writer.Header()
 	if resp.ContentType != "" {
@@ -220,9 +227,10 @@ func (h *Handler) stream(c *gin.Context, resp *remote.Response) {
 	c.Writer.WriteHeaderNow()
 	if _, err := io.Copy(c.Writer, resp.Body); err != nil {
 		h.opts.Log.WarnContext(c.Request.Context(), "remote response cut", "path", c.Request.URL.Path, "error", err)
-		c.Error(err)
 		abortConnection(c)
+		return fmt.Errorf("web/remote: copy the answer: %w", err) // logged: the answer had started
 	}
+	return nil
 }
 
 // abortConnection closes the client connection so that a partly sent body
@@ -239,21 +247,6 @@ func abortConnection(c *gin.Context) {
 		return // HTTP/2: the stream ends with the handler
 	}
 	conn.Close()
-}
-
-// fail answers err in the JSON:API error shape with the status and the
-// message upstream uses. PublicMessage never carries internal details, so
-// it is shown for 5xx too; the full error goes to the access log.
-func fail(c *gin.Context, err error) {
-	status := remote.HTTPStatus(err)
-	if status >= 500 {
-		c.Error(err)
-	}
-	c.AbortWithStatusJSON(status, gin.H{"errors": []gin.H{{
-		"status": strconv.Itoa(status),
-		"title":  http.StatusText(status),
-		"detail": remote.PublicMessage(err),
-	}}})
 }
 
 // appSlug names the calling app or konnector for the request record.

@@ -12,6 +12,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,10 +24,10 @@ import (
 	"github.com/cozypi/cozy/pkg/remote"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
-	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/middleware"
 	remoteweb "github.com/cozypi/cozy/web/remote"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -35,10 +36,8 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-const (
-	domain   = "alice.localhost"
-	maxBytes = 4096
-)
+// maxBytes is the test client's cap on answers.
+const maxBytes = 4096
 
 // seen is one request received by the fake remote website.
 type seen struct {
@@ -152,12 +151,13 @@ func (appResolver) ShareCode(context.Context, *instance.Instance, string) (*perm
 	return nil, middleware.ErrUnknownSubject
 }
 
-// env is a /remote server for one instance, its upstream and admin API.
+// env is a /remote server for one instance (apps resolved by appResolver,
+// a client that lets the fake upstream through), its upstream and admin
+// API. Requests go through webtest.Env.
 type env struct {
-	srv, admin *httptest.Server
-	up         *upstream
-	mgr        *instance.Manager
-	inst       *instance.Instance
+	*webtest.Env
+	admin string // the admin API's base URL
+	up    *upstream
 }
 
 func newEnv(t *testing.T) *env {
@@ -168,10 +168,6 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { mgr.Close() })
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: domain})
-	if err != nil {
-		t.Fatal(err)
-	}
 	up := newUpstream(t)
 	upAddr := netip.MustParseAddrPort(up.srv.Listener.Addr().String())
 	client := remote.NewClient(remote.ClientConfig{
@@ -195,59 +191,26 @@ func newEnv(t *testing.T) *env {
 	h.Register(r.Group("/", middleware.Instance(mgr, config.SubdomainsFlat)))
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
+	inst, err := mgr.Create(context.Background(), instance.Options{Domain: strings.Replace(strings.TrimPrefix(srv.URL, "http://"), "127.0.0.1", "localhost", 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ar := gin.New()
 	(&admin.Handler{Instances: mgr, Resolver: auth.Resolver, Log: log}).Register(ar)
 	adm := httptest.NewServer(ar)
 	t.Cleanup(adm.Close)
-	return &env{srv: srv, admin: adm, up: up, mgr: mgr, inst: inst}
+	return &env{Env: &webtest.Env{Instances: mgr, HTTP: srv, Inst: inst}, admin: adm.URL, up: up}
 }
 
 func (e *env) appToken(t *testing.T, slug string) string {
 	t.Helper()
-	tok, err := e.inst.Issue(token.App, slug, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-type result struct {
-	status int
-	header http.Header
-	body   string
-	err    error // reading the body
-}
-
-func (e *env) do(t *testing.T, method, path, tok, body string) result {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Host = domain
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, rerr := io.ReadAll(res.Body)
-	return result{res.StatusCode, res.Header, string(b), rerr}
+	return e.Issue(t, token.App, slug, "")
 }
 
 // records returns the io.cozy.remote.requests documents of the instance.
 func (e *env) records(t *testing.T) []map[string]any {
 	t.Helper()
-	st, err := e.mgr.Store(e.inst)
+	st, err := e.Instances.Store(e.Inst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,82 +229,81 @@ func (e *env) records(t *testing.T) []map[string]any {
 	return out
 }
 
-func detail(body string) string {
-	var doc struct {
-		Errors []struct{ Detail string } `json:"errors"`
+// detail checks the JSON:API error's detail is exactly want.
+func detail(want string) func(*testing.T, *http.Response, string) {
+	return func(t *testing.T, _ *http.Response, body string) {
+		t.Helper()
+		var doc struct {
+			Errors []struct{ Detail string } `json:"errors"`
+		}
+		json.Unmarshal([]byte(body), &doc)
+		if len(doc.Errors) == 0 || doc.Errors[0].Detail != want {
+			t.Errorf("detail of %s, want %q", body, want)
+		}
 	}
-	json.Unmarshal([]byte(body), &doc)
-	if len(doc.Errors) == 0 {
-		return ""
-	}
-	return doc.Errors[0].Detail
 }
+
+// body checks the answer is exactly want.
+func body(want string) func(*testing.T, *http.Response, string) {
+	return func(t *testing.T, _ *http.Response, got string) {
+		t.Helper()
+		if got != want {
+			t.Errorf("body %q, want %q", got, want)
+		}
+	}
+}
+
+// protected are the headers every relayed answer carries.
+var protected = map[string]string{"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
 
 func TestCalls(t *testing.T) {
 	e := newEnv(t)
 	wiki := e.appToken(t, "wiki")
 	tests := []struct {
-		name, method, path, tok, body string
-		wantStatus                    int
-		wantBody, wantDetail          string
-		wantUpstream                  *seen // the exact outgoing request, when one is expected
+		webtest.Scenario
+		upstream *seen // the exact outgoing request, when one is expected
 	}{
-		{
-			name: "GET with query params, extra param not sent", method: "GET",
-			path: "/remote/org.test.search?q=Douglas+Adams&comment=hello", tok: wiki,
-			wantStatus: 200, wantBody: `{"ok":true}`,
-			wantUpstream: &seen{Method: "GET", URI: "/search?q=Douglas+Adams&lang=en", UA: "cozy-stack 1.2.3"},
-		},
-		{
-			name: "POST JSON body", method: "POST", path: "/remote/org.test.post", tok: wiki,
-			body:       `{"query": "Qbhtynf \"Nqnzf\"", "comment": "rot13"}`,
-			wantStatus: 200, wantBody: `{"ok":true}`,
-			wantUpstream: &seen{Method: "POST", URI: "/post", ContentType: "application/json",
-				Body: `{"query": "Qbhtynf \"Nqnzf\""}`},
-		},
-		{name: "missing variable", method: "GET", path: "/remote/org.test.search?comment=x", tok: wiki,
-			wantStatus: 400, wantDetail: "a variable is used in the template, but no value was given"},
-		{name: "POST body not JSON strings", method: "POST", path: "/remote/org.test.post", tok: wiki, body: `{"query": 1}`,
-			wantStatus: 400, wantDetail: "the variables are not valid"},
-		{name: "verb mismatch", method: "POST", path: "/remote/org.test.search", tok: wiki, body: `{"q": "x"}`,
-			wantStatus: 405, wantDetail: "the verb does not match the request definition"},
-		{name: "HTML refused", method: "GET", path: "/remote/org.test.html", tok: wiki,
-			wantStatus: 502, wantDetail: "the content-type for the response is not authorized"},
-		{name: "announced oversize refused", method: "GET", path: "/remote/org.test.biglen", tok: wiki,
-			wantStatus: 502, wantDetail: "the response from the remote host is too large"},
-		{name: "unknown doctype", method: "GET", path: "/remote/org.test.nope", tok: e.appToken(t, "wiki"),
-			wantStatus: 403}, // the app's permission does not cover it: refused before the lookup
-		{name: "no token", method: "GET", path: "/remote/org.test.search?q=x", wantStatus: 401},
-		{name: "token without the doctype", method: "GET", path: "/remote/org.test.search?q=x",
-			tok: e.appToken(t, "other"), wantStatus: 403},
-		{name: "GET-only permission refuses POST", method: "POST", path: "/remote/org.test.post",
-			tok: e.appToken(t, "reader"), body: `{"query":"x"}`, wantStatus: 403},
-		{name: "asset", method: "GET", path: "/remote/assets/logo", tok: wiki, wantStatus: 200, wantBody: "PNG"},
-		{name: "unknown asset", method: "GET", path: "/remote/assets/nope", tok: wiki,
-			wantStatus: 404, wantDetail: "wrong remote asset"},
-		{name: "asset without token", method: "GET", path: "/remote/assets/logo", wantStatus: 401},
+		{Scenario: webtest.Scenario{Name: "GET with query params, extra param not sent", Method: "GET",
+			URL: "/remote/org.test.search?q=Douglas+Adams&comment=hello", Token: wiki,
+			ExpectedStatus: 200, ExpectedHeaders: protected, After: body(`{"ok":true}`)},
+			upstream: &seen{Method: "GET", URI: "/search?q=Douglas+Adams&lang=en", UA: "cozy-stack 1.2.3"}},
+		{Scenario: webtest.Scenario{Name: "POST JSON body", Method: "POST", URL: "/remote/org.test.post", Token: wiki,
+			Body:           `{"query": "Qbhtynf \"Nqnzf\"", "comment": "rot13"}`,
+			ExpectedStatus: 200, ExpectedHeaders: protected, After: body(`{"ok":true}`)},
+			upstream: &seen{Method: "POST", URI: "/post", ContentType: "application/json", Body: `{"query": "Qbhtynf \"Nqnzf\""}`}},
+		{Scenario: webtest.Scenario{Name: "missing variable", Method: "GET", URL: "/remote/org.test.search?comment=x", Token: wiki,
+			ExpectedStatus: 400, After: detail("a variable is used in the template, but no value was given")}},
+		{Scenario: webtest.Scenario{Name: "POST body not JSON strings", Method: "POST", URL: "/remote/org.test.post", Token: wiki, Body: `{"query": 1}`,
+			ExpectedStatus: 400, After: detail("the variables are not valid")}},
+		{Scenario: webtest.Scenario{Name: "POST body not UTF-8", Method: "POST", URL: "/remote/org.test.post", Token: wiki, Body: "{\"query\": \"\xff\"}",
+			ExpectedStatus: 400}},
+		{Scenario: webtest.Scenario{Name: "POST body too large", Method: "POST", URL: "/remote/org.test.post", Token: wiki,
+			Body: `{"query": "` + strings.Repeat("x", remote.MaxParamsSize) + `"}`, ExpectedStatus: 413}},
+		{Scenario: webtest.Scenario{Name: "verb mismatch", Method: "POST", URL: "/remote/org.test.search", Token: wiki, Body: `{"q": "x"}`,
+			ExpectedStatus: 405, After: detail("the verb does not match the request definition")}},
+		{Scenario: webtest.Scenario{Name: "HTML refused", Method: "GET", URL: "/remote/org.test.html", Token: wiki,
+			ExpectedStatus: 502, After: detail("the content-type for the response is not authorized")}},
+		{Scenario: webtest.Scenario{Name: "announced oversize refused", Method: "GET", URL: "/remote/org.test.biglen", Token: wiki,
+			ExpectedStatus: 502, After: detail("the response from the remote host is too large")}},
+		// The app's permission does not cover it: refused before the lookup.
+		{Scenario: webtest.Scenario{Name: "unknown doctype", Method: "GET", URL: "/remote/org.test.nope", Token: wiki, ExpectedStatus: 403}},
+		{Scenario: webtest.Scenario{Name: "no token", Method: "GET", URL: "/remote/org.test.search?q=x", ExpectedStatus: 401}},
+		{Scenario: webtest.Scenario{Name: "token without the doctype", Method: "GET", URL: "/remote/org.test.search?q=x",
+			Token: e.appToken(t, "other"), ExpectedStatus: 403}},
+		{Scenario: webtest.Scenario{Name: "GET-only permission refuses POST", Method: "POST", URL: "/remote/org.test.post",
+			Token: e.appToken(t, "reader"), Body: `{"query":"x"}`, ExpectedStatus: 403}},
+		{Scenario: webtest.Scenario{Name: "asset", Method: "GET", URL: "/remote/assets/logo", Token: wiki, ExpectedStatus: 200,
+			ExpectedHeaders: protected, After: body("PNG")}},
+		{Scenario: webtest.Scenario{Name: "unknown asset", Method: "GET", URL: "/remote/assets/nope", Token: wiki,
+			ExpectedStatus: 404, After: detail("wrong remote asset")}},
+		{Scenario: webtest.Scenario{Name: "asset without token", Method: "GET", URL: "/remote/assets/logo", ExpectedStatus: 401}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.Name, func(t *testing.T) {
 			before := e.up.count()
-			r := e.do(t, tt.method, tt.path, tt.tok, tt.body)
-			if r.status != tt.wantStatus {
-				t.Fatalf("status %d, want %d: %s", r.status, tt.wantStatus, r.body)
-			}
-			if tt.wantBody != "" && r.body != tt.wantBody {
-				t.Errorf("body %q, want %q", r.body, tt.wantBody)
-			}
-			if tt.wantDetail != "" && detail(r.body) != tt.wantDetail {
-				t.Errorf("detail %q, want %q (body %s)", detail(r.body), tt.wantDetail, r.body)
-			}
-			if r.status == 200 {
-				if r.header.Get("X-Content-Type-Options") != "nosniff" || r.header.Get("Content-Security-Policy") != "sandbox" {
-					t.Errorf("missing protective headers: %v", r.header)
-				}
-			}
-			if tt.wantUpstream != nil {
-				got := e.up.last(t)
-				want := *tt.wantUpstream
+			e.Test(t, tt.Scenario)
+			if tt.upstream != nil {
+				got, want := e.up.last(t), *tt.upstream
 				if !strings.HasPrefix(got.UA, want.UA) {
 					t.Errorf("User-Agent %q, want prefix %q", got.UA, want.UA)
 				}
@@ -349,7 +311,7 @@ func TestCalls(t *testing.T) {
 				if got != want {
 					t.Errorf("outgoing request\n got %+v\nwant %+v", got, want)
 				}
-			} else if r.status >= 400 && r.status < 500 && e.up.count() != before {
+			} else if tt.ExpectedStatus >= 400 && tt.ExpectedStatus < 500 && e.up.count() != before {
 				t.Errorf("a refused call reached the upstream")
 			}
 		})
@@ -358,47 +320,47 @@ func TestCalls(t *testing.T) {
 
 func TestContentTypes(t *testing.T) {
 	e := newEnv(t)
-	r := e.do(t, "GET", "/remote/org.test.search?q=x", e.appToken(t, "wiki"), "")
-	if r.status != 200 || r.header.Get("Content-Type") != "application/json; charset=utf-8" {
-		t.Fatalf("status %d, content-type %q", r.status, r.header.Get("Content-Type"))
-	}
+	e.Test(t, webtest.Scenario{Method: "GET", URL: "/remote/org.test.search?q=x", Token: e.appToken(t, "wiki"), ExpectedStatus: 200,
+		ExpectedHeaders: map[string]string{"Content-Type": "application/json; charset=utf-8"}})
 }
 
 func TestUnknownDoctype404(t *testing.T) {
 	e := newEnv(t)
-	cli, err := e.inst.Issue(token.CLI, "", "org.test.nope")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := e.do(t, "GET", "/remote/org.test.nope", cli, "")
-	if r.status != 404 || detail(r.body) != "the doctype has no request defined" {
-		t.Fatalf("status %d: %s", r.status, r.body)
-	}
+	e.Test(t, webtest.Scenario{Method: "GET", URL: "/remote/org.test.nope", Token: e.Token(t, "org.test.nope"), ExpectedStatus: 404,
+		After: detail("the doctype has no request defined")})
 }
 
 func TestStreamedOversizeCut(t *testing.T) {
 	e := newEnv(t)
-	r := e.do(t, "GET", "/remote/org.test.big", e.appToken(t, "wiki"), "")
-	if r.status != 200 {
-		t.Fatalf("status %d", r.status)
+	req, err := http.NewRequest("GET", e.URL()+"/remote/org.test.big", nil)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if r.err == nil {
-		t.Fatalf("a body cut at the cap must fail for the client, got %d bytes cleanly", len(r.body))
+	req.Header.Set("Authorization", "Bearer "+e.appToken(t, "wiki"))
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if len(r.body) > maxBytes {
-		t.Fatalf("%d bytes passed, cap %d", len(r.body), maxBytes)
+	defer res.Body.Close()
+	b, rerr := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("status %d", res.StatusCode)
+	}
+	if rerr == nil {
+		t.Fatalf("a body cut at the cap must fail for the client, got %d bytes cleanly", len(b))
+	}
+	if len(b) > maxBytes {
+		t.Fatalf("%d bytes passed, cap %d", len(b), maxBytes)
 	}
 }
 
 func TestRequestRecord(t *testing.T) {
 	e := newEnv(t)
 	wiki := e.appToken(t, "wiki")
-	if r := e.do(t, "GET", "/remote/org.test.search?q=Douglas&comment=why&bearer_token=abc", wiki, ""); r.status != 200 {
-		t.Fatalf("status %d: %s", r.status, r.body)
-	}
-	if r := e.do(t, "GET", "/remote/org.test.html", wiki, ""); r.status != 502 {
-		t.Fatalf("status %d: %s", r.status, r.body)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "call", Method: "GET", URL: "/remote/org.test.search?q=Douglas&comment=why&bearer_token=abc", Token: wiki, ExpectedStatus: 200},
+		{Name: "refused", Method: "GET", URL: "/remote/org.test.html", Token: wiki, ExpectedStatus: 502},
+	})
 	recs := e.records(t)
 	if len(recs) != 2 {
 		t.Fatalf("%d records, want 2: %v", len(recs), recs)
@@ -428,29 +390,16 @@ func TestSecretFromAdminAPI(t *testing.T) {
 	e := newEnv(t)
 	const secret = "1c7f3ba03bd801391a91543d7eb8149c"
 	wiki := e.appToken(t, "wiki")
-	// Without the secret: the upstream message about a missing variable.
-	if r := e.do(t, "GET", "/remote/org.test.secret?id=7", wiki, ""); r.status != 400 {
-		t.Fatalf("without secret: status %d: %s", r.status, r.body)
-	}
-	req, _ := http.NewRequest("PUT", e.admin.URL+"/instances/"+domain+"/remote_secrets/org.test.secret/token",
-		strings.NewReader(`{"value":"`+secret+`"}`))
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	if res.StatusCode != 204 {
-		t.Fatalf("admin PUT: %d", res.StatusCode)
-	}
-	r := e.do(t, "GET", "/remote/org.test.secret?id=7&secret_token=forged", wiki, "")
-	if r.status != 200 {
-		t.Fatalf("status %d: %s", r.status, r.body)
-	}
+	e.Run(t, []webtest.Scenario{
+		// Without the secret: the upstream message about a missing variable.
+		{Name: "without secret", Method: "GET", URL: "/remote/org.test.secret?id=7", Token: wiki, ExpectedStatus: 400},
+		{Name: "admin PUT", Method: "PUT", URL: e.admin + "/instances/" + e.Inst.Domain + "/remote_secrets/org.test.secret/token",
+			Body: `{"value":"` + secret + `"}`, ExpectedStatus: 204},
+		{Name: "with secret", Method: "GET", URL: "/remote/org.test.secret?id=7&secret_token=forged", Token: wiki, ExpectedStatus: 200,
+			NotExpectedContent: []string{secret}},
+	})
 	if got := e.up.last(t); got.Auth != "Bearer "+secret || got.URI != "/secret?id=7" {
 		t.Fatalf("outgoing request %+v", got)
-	}
-	if strings.Contains(r.body, secret) {
-		t.Fatal("the secret was returned")
 	}
 	for _, rec := range e.records(t) {
 		b, _ := json.Marshal(rec)
@@ -462,68 +411,38 @@ func TestSecretFromAdminAPI(t *testing.T) {
 
 func TestAllDoctypes(t *testing.T) {
 	e := newEnv(t)
-	withPerm, _ := e.inst.Issue(token.CLI, "", "io.cozy.doctypes:GET")
-	without, _ := e.inst.Issue(token.CLI, "", "io.cozy.files")
-	r := e.do(t, "GET", "/remote/_all_doctypes", withPerm, "")
-	if r.status != 200 {
-		t.Fatalf("status %d: %s", r.status, r.body)
-	}
-	var list []string
-	if err := json.Unmarshal([]byte(r.body), &list); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{"org.test.search", "org.test.secret", "org.wikidata.entity"} {
-		found := false
-		for _, d := range list {
-			found = found || d == want
-		}
-		if !found {
-			t.Errorf("%s missing from %v", want, list)
-		}
-	}
-	if r := e.do(t, "GET", "/remote/_all_doctypes", without, ""); r.status != 403 {
-		t.Errorf("without io.cozy.doctypes: status %d", r.status)
-	}
-	if r := e.do(t, "GET", "/remote/_all_doctypes", "", ""); r.status != 401 {
-		t.Errorf("without token: status %d", r.status)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "with io.cozy.doctypes", Method: "GET", URL: "/remote/_all_doctypes", Token: e.Token(t, "io.cozy.doctypes:GET"), ExpectedStatus: 200,
+			After: func(t *testing.T, _ *http.Response, body string) {
+				var list []string
+				if err := json.Unmarshal([]byte(body), &list); err != nil {
+					t.Fatal(err)
+				}
+				for _, want := range []string{"org.test.search", "org.test.secret", "org.wikidata.entity"} {
+					if !slices.Contains(list, want) {
+						t.Errorf("%s missing from %v", want, list)
+					}
+				}
+			}},
+		{Name: "without io.cozy.doctypes", Method: "GET", URL: "/remote/_all_doctypes", Token: e.Token(t, "io.cozy.files"), ExpectedStatus: 403},
+		{Name: "without token", Method: "GET", URL: "/remote/_all_doctypes", ExpectedStatus: 401},
+	})
 }
 
-// TestServerWiring goes through web.New: the routes are registered and the
-// production client refuses the loopback upstream (no test hook there).
+// TestServerWiring goes through the real server: the routes are
+// registered and the production client refuses the loopback upstream (no
+// test hook there).
 func TestServerWiring(t *testing.T) {
 	up := newUpstream(t)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	dataDir := t.TempDir()
-	mgr, err := instance.Open(dataDir, passhash.New(passhash.Params{MemoryKiB: 64, Time: 1, Threads: 1}, 1), log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { mgr.Close() })
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: domain})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &config.Config{FsURL: dataDir, Subdomains: config.SubdomainsFlat, Doctypes: writeDoctypes(t, up.srv.URL), RemoteAllowCustomPort: true}
-	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(s.Handler())
-	t.Cleanup(srv.Close)
-	e := &env{srv: srv, up: up, mgr: mgr, inst: inst}
-	tok, _ := inst.Issue(token.CLI, "", "org.test.search io.cozy.doctypes")
-	if r := e.do(t, "GET", "/remote/_all_doctypes", tok, ""); r.status != 200 || !strings.Contains(r.body, "org.test.search") {
-		t.Fatalf("_all_doctypes: %d %s", r.status, r.body)
-	}
-	r := e.do(t, "GET", "/remote/org.test.search?q=x", tok, "")
-	if r.status != 502 || detail(r.body) != "the remote destination is not allowed" {
-		t.Fatalf("loopback upstream: status %d: %s", r.status, r.body)
-	}
+	e := webtest.NewEnv(t, &config.Config{Doctypes: writeDoctypes(t, up.srv.URL), RemoteAllowCustomPort: true}, instance.Options{})
+	tok := e.Token(t, "org.test.search io.cozy.doctypes")
+	e.Run(t, []webtest.Scenario{
+		{Name: "all doctypes", Method: "GET", URL: "/remote/_all_doctypes", Token: tok, ExpectedStatus: 200, ExpectedContent: []string{"org.test.search"}},
+		{Name: "loopback upstream", Method: "GET", URL: "/remote/org.test.search?q=x", Token: tok, ExpectedStatus: 502,
+			After: detail("the remote destination is not allowed")},
+		{Name: "no token", Method: "GET", URL: "/remote/org.test.search?q=x", ExpectedStatus: 401},
+	})
 	if up.count() != 0 {
 		t.Fatal("the SSRF guard let a request reach 127.0.0.1")
-	}
-	if r := e.do(t, "GET", "/remote/org.test.search?q=x", "", ""); r.status != 401 {
-		t.Fatalf("no token: %d", r.status)
 	}
 }

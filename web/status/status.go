@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/cozypi/cozy/pkg/build"
+	"github.com/cozypi/cozy/web/httperr"
 	"github.com/gin-gonic/gin"
 )
 
@@ -22,15 +23,15 @@ type Handler struct {
 
 // Register adds the routes to r.
 func (h *Handler) Register(r gin.IRoutes) {
-	r.GET("/status", h.status)
-	r.HEAD("/status", h.status)
-	r.GET("/version", version)
-	r.HEAD("/version", version)
+	r.GET("/status", httperr.Handle(h.status))
+	r.HEAD("/status", httperr.Handle(h.status))
+	r.GET("/version", httperr.Handle(version))
+	r.HEAD("/version", httperr.Handle(version))
 }
 
 // status answers upstream's shape: a field per probe ("healthy" or the
 // error), and "status"/"message" OK, or 502 when a probe fails.
-func (h *Handler) status(c *gin.Context) {
+func (h *Handler) status(c *gin.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
 	defer cancel()
 	body := gin.H{}
@@ -49,6 +50,11 @@ func (h *Handler) status(c *gin.Context) {
 		body["status"], body["message"] = "KO", "KO"
 	}
 	c.JSON(code, body)
+	return nil
 }
 
-func version(c *gin.Context) { c.JSON(http.StatusOK, build.Current()) }
+// version answers the build's version, commit and date.
+func version(c *gin.Context) error {
+	c.JSON(http.StatusOK, build.Current())
+	return nil
+}

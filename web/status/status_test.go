@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/web/status"
+	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
@@ -52,4 +54,16 @@ func TestStatus(t *testing.T) {
 	if json.Unmarshal(w.Body.Bytes(), &v); w.Code != 200 || v["version"] == "" || v["runtime_version"] == "" {
 		t.Fatalf("/version: %d %s", w.Code, w.Body)
 	}
+}
+
+// TestServerStatus: the real server answers /status and /version, on the
+// instance's host as on any other.
+func TestServerStatus(t *testing.T) {
+	e := webtest.NewEnv(t, nil, instance.Options{})
+	e.Run(t, []webtest.Scenario{
+		{Name: "status", Method: "GET", URL: "/status", ExpectedStatus: 200, ExpectedContent: []string{`"status":"OK"`}},
+		{Name: "version", Method: "GET", URL: "/version", ExpectedStatus: 200, ExpectedContent: []string{`"version"`}},
+		{Name: "status on another host", Method: "GET", URL: "/status", Headers: map[string]string{"Host": "unknown.example"},
+			ExpectedStatus: 200},
+	})
 }

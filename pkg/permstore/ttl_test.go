@@ -1,10 +1,10 @@
-package permissions_test
+package permstore_test
 
 import (
 	"testing"
 	"time"
 
-	"github.com/cozypi/cozy/web/permissions"
+	"github.com/cozypi/cozy/pkg/permstore"
 )
 
 func TestParseTTL(t *testing.T) {
@@ -29,7 +29,7 @@ func TestParseTTL(t *testing.T) {
 		{"9999999D", 0, false},
 	}
 	for _, tt := range tests {
-		got, err := permissions.ParseTTL(tt.in)
+		got, err := permstore.ParseTTL(tt.in)
 		if tt.ok != (err == nil) || got != tt.want {
 			t.Errorf("ParseTTL(%q) = %v, %v; want %v ok=%v", tt.in, got, err, tt.want, tt.ok)
 		}

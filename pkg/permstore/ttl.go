@@ -1,4 +1,4 @@
-package permissions
+package permstore
 
 import (
 	"errors"
