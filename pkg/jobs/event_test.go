@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"time"
 	"testing"
+	"time"
 )
 
 // TestEventTriggerBurstMissesNothing (finding 5): a 5,000-document bulk
