@@ -23,7 +23,7 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 	installed := &apps.Manager{Stores: instances, Perms: perms, Log: log} // read-only use: Get and Root
 	sw := &pjobs.ServiceWorker{
 		Runner: &services.Runner{Logger: log},
-		Script:      installed.Script,
+		Script: installed.Script,
 		Credentials: func(ctx context.Context, inst *instance.Instance, slug string) (string, error) {
 			p, err := perms.ForApp(ctx, inst, slug)
 			if err != nil {
