@@ -172,6 +172,10 @@ func (f *Follower) Run(ctx context.Context, handle func(store.Event)) {
 
 // live hands over a bus event unless a catch-up already did.
 func (f *Follower) live(ev store.Event, handle func(store.Event)) {
+	if ev.Seq == 0 {
+		handle(ev) // a store that does not number its writes: nothing to dedupe
+		return
+	}
 	c := f.cursor(ev.Doctype)
 	if ev.Seq <= c.skip {
 		return

@@ -225,3 +225,14 @@ func TestCloseEndsRun(t *testing.T) {
 		t.Fatalf("%d subscriptions left", n)
 	}
 }
+
+// TestUnnumberedEventsPass: an event without a sequence (a store that does
+// not number its writes) is handed over as it comes.
+func TestUnnumberedEventsPass(t *testing.T) {
+	st := openStore(t)
+	rec := newRecorder()
+	start(t, st, Options{}, rec.handle)
+	st.Events().Publish(store.Event{Doctype: "io.cozy.notes", Verb: store.Created, Doc: store.Doc{ID: "a", Rev: "1-a"}})
+	st.Events().Publish(store.Event{Doctype: "io.cozy.notes", Verb: store.Updated, Doc: store.Doc{ID: "a", Rev: "2-a"}})
+	rec.waitLen(t, 2)
+}
