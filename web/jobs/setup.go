@@ -20,7 +20,7 @@ import (
 // the instance is deleted. It then opens the store of every existing
 // instance so that their triggers and queued jobs resume.
 func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, clients pjobs.PendingClients, log *slog.Logger) *pjobs.Manager {
-	installed := &apps.Manager{Stores: instances, Perms: perms, Log: log} // read-only use: Get and Root
+	installed := &apps.Manager{Stores: instances, Perms: perms, Log: log} // read-only use: Script and KonnectorEntry
 	sw := &pjobs.ServiceWorker{
 		Runner: &services.Runner{Logger: log},
 		Script: installed.Script,
