@@ -5,9 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // installApp installs testdata/<dir> as slug through the apps API and waits
@@ -120,15 +123,22 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The loop has no trigger: it is queued by hand with a 2 s time limit.
+	// The loop has no trigger: it is queued by hand with a time limit long
+	// enough for the sandbox to start and log on a loaded machine (a -race
+	// child starts several times slower), so that its logs are checked.
+	limit := 4
+	if raceBuild {
+		limit = 10
+	}
 	var pushed struct{ Data resource }
 	start := time.Now()
-	body := `{"data":{"attributes":{"arguments":{"slug":"svcapp","name":"loop","type":"node","file":"/services/loop.js"},"options":{"timeout":2}}}}`
+	body := `{"data":{"attributes":{"arguments":{"slug":"svcapp","name":"loop","type":"node","file":"/services/loop.js"},"options":{"timeout":` +
+		strconv.Itoa(limit) + `}}}}`
 	if st := e.call("POST", "/jobs/queue/service", tok, body, &pushed); st != http.StatusAccepted {
 		t.Fatalf("queue loop: %d", st)
 	}
 	var got struct{ Data resource }
-	wait(t, "the loop to be stopped", func() bool {
+	webtest.WaitFor(t, time.Minute, "the loop to be stopped", func() bool {
 		e.call("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
 		return got.Data.Attributes["state"] == "errored"
 	})
