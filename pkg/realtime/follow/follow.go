@@ -11,6 +11,9 @@
 // live events it already covered are skipped afterwards. So no write is
 // silently missed and none is handed over twice.
 //
+// A database destroyed and created again is noticed when its sequence is
+// found below the cursor, and followed from its beginning.
+//
 // Limits: a catch-up sees what the changes feed keeps, the latest change of
 // each document: a document written several times during the gap comes
 // once, as its current revision, without OldDoc, with verb DELETED when
@@ -177,7 +180,7 @@ func (f *Follower) live(ev store.Event, handle func(store.Event)) {
 		return
 	}
 	c := f.cursor(ev.Doctype)
-	if ev.Seq <= c.skip {
+	if ev.Seq <= c.skip && !f.recreated(ev.Doctype, c) {
 		return
 	}
 	if ev.Seq > c.since {
@@ -243,9 +246,23 @@ func (f *Follower) catchUp(ctx context.Context, handle func(store.Event)) error 
 	return nil
 }
 
+// recreated tells whether dt's database was destroyed and created again
+// since c was last moved (its sequence went back below the cursor), and
+// then restarts c from the new database's beginning.
+func (f *Follower) recreated(dt string, c *cursor) bool {
+	info, err := f.st.DB(dt).Info(context.Background())
+	if err != nil || info.UpdateSeq >= max(c.since, c.skip) {
+		return false
+	}
+	f.holes -= len(c.done)
+	*c = cursor{done: map[uint64]struct{}{}}
+	return true
+}
+
 // replay hands over dt's changes after c.since that were not handed over.
 func (f *Follower) replay(ctx context.Context, dt string, c *cursor, handle func(store.Event)) (int, error) {
 	db := f.st.DB(dt)
+	f.recreated(dt, c)
 	n := 0
 	for {
 		res, err := db.Changes(ctx, store.ChangesOptions{Since: c.since, Limit: page, IncludeDocs: true})

@@ -236,3 +236,36 @@ func TestUnnumberedEventsPass(t *testing.T) {
 	st.Events().Publish(store.Event{Doctype: "io.cozy.notes", Verb: store.Updated, Doc: store.Doc{ID: "a", Rev: "2-a"}})
 	rec.waitLen(t, 2)
 }
+
+// TestRecreatedDatabase: after a catch-up moved the cursor of a doctype,
+// its database is destroyed and created again (DELETE /data/:doctype/):
+// the new database's writes, numbered from 1 again, are handed over.
+func TestRecreatedDatabase(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	rec := newRecorder()
+	release := make(chan struct{})
+	var once sync.Once
+	f := start(t, st, Options{Buffer: 1}, func(ev store.Event) {
+		once.Do(func() { <-release })
+		rec.handle(ev)
+	})
+	bulk(t, st, "io.cozy.notes", 20, "old")
+	close(release)
+	rec.waitLen(t, 20)
+	if f.Resyncs() == 0 {
+		t.Fatal("no catch-up happened")
+	}
+	if err := st.DB("io.cozy.notes").Destroy(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		if _, err := st.DB("io.cozy.notes").Put(ctx, store.Doc{ID: fmt.Sprintf("new%d", i), Body: json.RawMessage(`{}`)}, store.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec.waitLen(t, 23)
+	if d := rec.dups(); len(d) > 0 {
+		t.Fatalf("handed over more than once: %v", d)
+	}
+}
