@@ -67,7 +67,7 @@ func (s *sandbox) goFetch(call goja.FunctionCall) goja.Value {
 		return vm.ToValue(p)
 	}
 	release := s.keepAlive()
-	go func() {
+	s.helpers.Go(func() {
 		res, err := s.do(req)
 		s.loop.RunOnLoop(func(vm *goja.Runtime) {
 			release()
@@ -88,7 +88,7 @@ func (s *sandbox) goFetch(call goja.FunctionCall) goja.Value {
 			_ = obj.Set("body", vm.NewArrayBuffer(res.body))
 			_ = resolve(obj)
 		})
-	}()
+	})
 	return vm.ToValue(p)
 }
 

@@ -40,6 +40,7 @@ type sandbox struct {
 	origins  originSet
 	cozyURL  string
 	watchdog bool // poll the Go heap against the memory limit
+	helpers  *sync.WaitGroup
 
 	// Original timer functions, for wrapping and for fetch keep-alives.
 	setTimeout, clearTimeout goja.Callable
@@ -57,6 +58,10 @@ type sandbox struct {
 // runSandbox runs spec in a fresh runtime, writing log frames to w, and
 // returns the end frame. It never panics on script behaviour.
 func runSandbox(ctx context.Context, spec wireSpec, w io.Writer, watchdog bool) (end frame) {
+	// The run owns its helper goroutines (timer stop, memory watchdog,
+	// fetches): cancelling ctx ends them, and the run waits for them.
+	var helpers sync.WaitGroup
+	defer helpers.Wait()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s := &sandbox{
@@ -65,6 +70,7 @@ func runSandbox(ctx context.Context, spec wireSpec, w io.Writer, watchdog bool) 
 		origins:  newOriginSet(spec.Origins),
 		cozyURL:  spec.Env["COZY_URL"],
 		watchdog: watchdog,
+		helpers:  &helpers,
 	}
 	s.out = &frameWriter{w: w, limit: spec.OutputBytes, onFull: func() { s.halt(statusOutput) }}
 	s.client = newFetchClient(s.origins)
@@ -85,9 +91,9 @@ func runSandbox(ctx context.Context, spec wireSpec, w io.Writer, watchdog bool) 
 		s.loop.Run(func(vm *goja.Runtime) {
 			s.vm = vm
 			timer := time.AfterFunc(spec.Wall, func() { s.halt(statusTime) })
-			go func() { <-ctx.Done(); timer.Stop() }()
+			helpers.Go(func() { <-ctx.Done(); timer.Stop() })
 			if s.watchdog {
-				go s.watchMemory()
+				helpers.Go(s.watchMemory)
 			}
 			if setupErr = s.setup(vm); setupErr != nil {
 				s.loop.StopNoWait()

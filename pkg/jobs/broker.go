@@ -7,13 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/realtime/follow"
 	"github.com/cozypi/cozy/pkg/store"
-	"github.com/google/uuid"
 )
 
 // Config is shared by the brokers of all instances.
@@ -24,7 +24,9 @@ type Config struct {
 	Clock Clock
 	// Log defaults to slog.Default().
 	Log *slog.Logger
-	// EventBuffer is the event subscription's buffer (default 1024).
+	// EventBuffer is the event subscription's buffer (default 1024): how
+	// far @event triggers may lag behind writes before the broker catches
+	// up from the store's changes feed.
 	EventBuffer int
 }
 
@@ -35,11 +37,14 @@ type Broker struct {
 	cfg    Config
 	ctx    context.Context
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	wg     sync.WaitGroup // workers and the event listener
+	timed  sync.WaitGroup // timer callbacks running (see after)
+	events *follow.Follower
 
 	mu       sync.Mutex
 	queues   map[string]*queue
 	triggers map[string]*armed
+	timers   map[*timer]struct{} // pending timers, stopped by Close
 	closed   bool
 }
 
@@ -75,7 +80,8 @@ func NewBroker(inst *instance.Instance, st store.Store, cfg Config) *Broker {
 	}
 	cfg.Workers = ws
 	cfg.Log = cfg.Log.With("domain", inst.Domain)
-	return &Broker{inst: inst, st: st, cfg: cfg, queues: map[string]*queue{}, triggers: map[string]*armed{}}
+	return &Broker{inst: inst, st: st, cfg: cfg, queues: map[string]*queue{}, triggers: map[string]*armed{},
+		timers: map[*timer]struct{}{}}
 }
 
 // Start resumes the queued jobs (and those a stop interrupted), arms the
@@ -138,16 +144,21 @@ func (b *Broker) Start(ctx context.Context) error {
 			b.cfg.Log.Warn("jobs: trigger not armed", "trigger", t.ID, "error", err)
 		}
 	}
-	// Subscribe before returning so that no write after Start is missed.
-	sub := b.st.Events().Subscribe(b.cfg.EventBuffer, nil)
+	// Follow the events before returning so that no write after Start is
+	// missed; a catch-up re-reads only the doctypes the broker watches.
+	if b.events, err = follow.New(ctx, b.st, follow.Options{Buffer: b.cfg.EventBuffer, Replay: b.watches, Log: b.cfg.Log}); err != nil {
+		b.Close()
+		return err
+	}
 	b.wg.Add(1)
-	go b.listen(sub)
+	go b.listen()
 	b.cfg.Log.Debug("jobs: broker started", "resumed", len(resume), "triggers", len(trigs))
 	return nil
 }
 
-// Close stops the triggers and waits for the running jobs to end (their
-// context is cancelled: they are saved as queued and resume at next start).
+// Close stops the triggers and timers and waits for the running jobs and
+// timer callbacks to end (the jobs' context is cancelled: they are saved as
+// queued and resume at next start).
 func (b *Broker) Close() {
 	b.mu.Lock()
 	if b.closed {
@@ -155,16 +166,19 @@ func (b *Broker) Close() {
 		return
 	}
 	b.closed = true
-	for _, a := range b.triggers {
-		if a.stop != nil {
-			a.stop()
-		}
+	for t := range b.timers {
+		t.stop()
 	}
+	clear(b.timers)
 	b.mu.Unlock()
 	if b.cancel != nil {
 		b.cancel()
 	}
+	if b.events != nil {
+		b.events.Close()
+	}
 	b.wg.Wait()
+	b.timed.Wait()
 }
 
 // Workers lists the worker names, sorted.
@@ -195,7 +209,7 @@ func (b *Broker) Push(ctx context.Context, req Request) (*Job, error) {
 		return nil, ErrClosed
 	}
 	j := &Job{
-		ID: strings.ReplaceAll(uuid.NewString(), "-", ""), Domain: b.inst.Domain, Worker: req.Worker,
+		ID: ident.DocID(), Domain: b.inst.Domain, Worker: req.Worker,
 		TriggerID: req.TriggerID, Message: req.Message, Event: req.Event, Payload: req.Payload, Manual: req.Manual,
 		Options: req.Options, State: Queued, QueuedAt: b.cfg.Clock.Now().UTC(),
 	}
@@ -405,10 +419,6 @@ func (b *Broker) execute(worker, id string) {
 		return
 	}
 	if retry {
-		b.mu.Lock()
-		if !b.closed {
-			b.cfg.Clock.AfterFunc(w.RetryDelay, func() { b.enqueue(worker, id) })
-		}
-		b.mu.Unlock()
+		b.after(w.RetryDelay, func() { b.enqueue(worker, id) })
 	}
 }

@@ -361,3 +361,11 @@ func BenchmarkJobsThroughput(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N*batch)/time.Since(start).Seconds(), "jobs/s")
 }
+
+// armedTimer reports whether the trigger id is armed with a timer.
+func (b *Broker) armedTimer(id string) bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	a, ok := b.triggers[id]
+	return ok && a.stop != nil
+}

@@ -90,9 +90,15 @@ func TestCleanClientsScheduledAtRegistration(t *testing.T) {
 		return ts
 	}
 	waitFor(t, "one clean-clients trigger", func() bool { return len(cleaners()) == 1 })
-	if tr := cleaners()[0]; tr.Type != "@in" || !strings.Contains(string(tr.Message), "c-pending") {
+	tr := cleaners()[0]
+	if tr.Type != "@in" || !strings.Contains(string(tr.Message), "c-pending") {
 		t.Fatalf("trigger %+v", tr)
 	}
+	// AddTrigger stores the trigger, then arms it: the document is visible
+	// before its timer exists. Advancing the clock in between would leave
+	// the timer registered with a due time already past, which a
+	// ManualClock only runs at a later Advance, so wait for the arming.
+	waitFor(t, "the clean-clients trigger armed", func() bool { return b.armedTimer(tr.ID) })
 	clock.Advance(CleanClientsDelay - time.Minute)
 	clients.mu.Lock()
 	_, still := clients.pending["c-pending"]

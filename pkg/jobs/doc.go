@@ -33,8 +33,13 @@
 // those triggers (marked cozyMetadata.fromManifest) as apps are installed,
 // updated and removed. It reads nothing of pkg/apps but the document.
 //
+// Events reach the broker through package follow: when the listener falls
+// more than its buffer behind the store's bus, it catches up from the
+// changes of the doctypes it watches, so no @event trigger misses a write
+// (a document written several times during such a gap fires once, for its
+// latest revision). Timers (schedules, retries, debounces) and workers are
+// owned by the broker: Close stops them and waits.
+//
 // Limits: finished jobs are never purged and listing jobs scans them
-// all; the event bus drops a subscriber that falls more than its buffer
-// behind, and the broker then re-subscribes, losing those events; a
-// debounce pending at shutdown is lost.
+// all; a debounce pending at shutdown is lost.
 package jobs

@@ -5,11 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
+	"github.com/cozypi/cozy/pkg/ident"
 	"github.com/cozypi/cozy/pkg/store"
-	"github.com/google/uuid"
 )
 
 // AddTrigger validates, stores and arms a new trigger; t gets its id, rev
@@ -27,7 +26,7 @@ func (b *Broker) addTrigger(ctx context.Context, t *Trigger, meta Metadata) erro
 		return err
 	}
 	now := b.cfg.Clock.Now().UTC()
-	t.ID = strings.ReplaceAll(uuid.NewString(), "-", "")
+	t.ID = ident.DocID()
 	t.Rev, t.Domain = "", b.inst.Domain
 	meta.CreatedAt, meta.UpdatedAt = now, now
 	t.Metadata = meta
@@ -207,7 +206,7 @@ func (b *Broker) schedule(a *armed, now time.Time) {
 		return
 	}
 	id := a.t.ID
-	a.stop = b.cfg.Clock.AfterFunc(next.Sub(now), func() { b.fire(id, next) })
+	a.stop = b.afterLocked(next.Sub(now), func() { b.fire(id, next) })
 }
 
 func (b *Broker) disarm(id string) {
@@ -250,35 +249,29 @@ func (b *Broker) fire(id string, at time.Time) {
 	}
 }
 
-// listen feeds @event triggers from the store's event bus.
-func (b *Broker) listen(sub *store.Subscription) {
+// listen feeds @event triggers, manifest services and clean-clients from
+// the store's events until the broker closes. A listener that falls behind
+// catches up from the store's changes (package follow): no write is missed.
+func (b *Broker) listen() {
 	defer b.wg.Done()
-	for {
-		b.reconcileApps(b.ctx)
-		done := b.consume(sub)
-		sub.Close()
-		if done {
-			return
-		}
-		b.cfg.Log.Warn("jobs: event subscription dropped, some @event triggers may have missed events")
-		sub = b.st.Events().Subscribe(b.cfg.EventBuffer, nil)
-	}
+	b.reconcileApps(b.ctx)
+	b.events.Run(b.ctx, b.onEvent)
 }
 
-// consume handles events until the broker stops (true) or the
-// subscription is dropped (false).
-func (b *Broker) consume(sub *store.Subscription) bool {
-	for {
-		select {
-		case <-b.ctx.Done():
+// watches reports whether the broker acts on events of doctype: those of
+// its @event triggers, installed apps and OAuth clients.
+func (b *Broker) watches(doctype string) bool {
+	if doctype == AppsDoctype || doctype == ClientsDoctype {
+		return true
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, a := range b.triggers {
+		if slices.ContainsFunc(a.rules, func(r eventRule) bool { return r.doctype == doctype }) {
 			return true
-		case ev, ok := <-sub.C():
-			if !ok {
-				return b.ctx.Err() != nil
-			}
-			b.onEvent(ev)
 		}
 	}
+	return false
 }
 
 func (b *Broker) onEvent(ev store.Event) {
@@ -325,15 +318,14 @@ func (b *Broker) onEvent(ev store.Event) {
 			continue
 		}
 		id := h.t.ID
-		b.cfg.Clock.AfterFunc(h.debounce, func() {
+		b.after(h.debounce, func() {
 			b.mu.Lock()
 			a, ok := b.triggers[id]
 			if ok {
 				a.debounced = false
 			}
-			closed := b.closed
 			b.mu.Unlock()
-			if ok && !closed {
+			if ok {
 				if _, err := b.Push(b.ctx, req); err != nil {
 					b.cfg.Log.Error("jobs: debounced trigger could not queue its job", "trigger", id, "error", err)
 				}

@@ -2,9 +2,8 @@ package mail
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
+
 	"errors"
 	"fmt"
 	"mime"
@@ -14,6 +13,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/cozypi/cozy/pkg/ident"
 )
 
 // Modes of a message, as upstream's sendmail worker names them.
@@ -179,8 +180,6 @@ func header(a Address) (string, error) {
 }
 
 func messageID(domain string) string {
-	var b [12]byte
-	_, _ = rand.Read(b[:])
 	host := domain
 	if i := strings.LastIndexByte(host, ':'); i >= 0 {
 		host = host[:i]
@@ -188,7 +187,7 @@ func messageID(domain string) string {
 	if host == "" {
 		host = "localhost"
 	}
-	return "<" + hex.EncodeToString(b[:]) + "@" + host + ">"
+	return "<" + ident.Hex(12) + "@" + host + ">"
 }
 
 // body writes the Content-Type header and the body.

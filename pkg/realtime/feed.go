@@ -1,52 +1,73 @@
 package realtime
 
 import (
+	"context"
 	"log/slog"
 
+	"github.com/cozypi/cozy/pkg/realtime/follow"
 	"github.com/cozypi/cozy/pkg/store"
 )
 
 // feedBuffer is how far the forwarding of a store's events may lag behind
-// its writers. Forwarding never blocks, so it only lags under extreme load;
-// the bus then drops the feed, which is logged and resubscribed.
+// its writers before it catches up from the store's changes feed.
+// Forwarding never blocks, so it only lags under extreme load.
 const feedBuffer = 4096
 
-// feed forwards the events of one store's bus to the hub.
+// feed forwards the events of one store to the hub; cancel stops it and
+// done is closed when its goroutine has returned.
 type feed struct {
-	stop chan struct{}
-	done chan struct{}
+	cancel context.CancelFunc
+	done   chan struct{}
 }
 
-// Attach forwards every committed write of bus (single, bulk and replicated
-// writes alike) to the subscribers of instanceID, until Detach or Close.
-// Attaching an instance again replaces its previous feed. log may be nil.
-func (h *Hub) Attach(instanceID string, bus *store.Bus, log *slog.Logger) {
+// Attach forwards every committed write of st (single, bulk and replicated
+// writes alike) to the subscribers of instanceID, until Detach or Close. A
+// feed that falls behind catches up from the changes of the doctypes
+// someone watches (see package follow), so no subscriber misses a write
+// through the feed. Attaching an instance again replaces its previous
+// feed. log may be nil.
+func (h *Hub) Attach(instanceID string, st store.Store, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	h.Detach(instanceID)
-	f := &feed{stop: make(chan struct{}), done: make(chan struct{})}
-	sub := bus.Subscribe(feedBuffer, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	buffer := h.FeedBuffer
+	if buffer <= 0 {
+		buffer = feedBuffer
+	}
+	fl, err := follow.New(ctx, st, follow.Options{Buffer: buffer, Log: log,
+		Replay: func(doctype string) bool { return h.watched(instanceID, doctype) }})
+	if err != nil {
+		cancel()
+		return err
+	}
+	f := &feed{cancel: cancel, done: make(chan struct{})}
 	h.mu.Lock()
 	h.feeds[instanceID] = f
 	h.mu.Unlock()
 	go func() {
 		defer close(f.done)
-		for {
-			select {
-			case <-f.stop:
-				sub.Close()
-				return
-			case ev, ok := <-sub.C():
-				if !ok {
-					log.Warn("realtime: the feed of a store fell behind; some events were lost", "instance", instanceID)
-					sub = bus.Subscribe(feedBuffer, nil)
-					continue
-				}
-				h.Publish(instanceID, FromStore(ev))
-			}
-		}
+		fl.Run(ctx, func(ev store.Event) { h.Publish(instanceID, FromStore(ev)) })
 	}()
+	return nil
+}
+
+// watched reports whether a subscriber of the instance watches doctype, or
+// one of its documents.
+func (h *Hub) watched(instanceID, doctype string) bool {
+	h.mu.Lock()
+	subs := make([]*Subscriber, 0, len(h.topics[instanceID]))
+	for s := range h.topics[instanceID] {
+		subs = append(subs, s)
+	}
+	h.mu.Unlock()
+	for _, s := range subs {
+		if s.watches(doctype) {
+			return true
+		}
+	}
+	return false
 }
 
 // Detach stops forwarding the store events of an instance and drops its
@@ -65,7 +86,7 @@ func (h *Hub) Detach(instanceID string) {
 	if f == nil {
 		return
 	}
-	close(f.stop)
+	f.cancel()
 	<-f.done
 	for _, s := range subs {
 		s.Close()

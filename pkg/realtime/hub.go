@@ -14,6 +14,9 @@ type Hub struct {
 	mu     sync.Mutex
 	topics map[string]map[*Subscriber]struct{} // by instance ID
 	feeds  map[string]*feed                    // by instance ID
+	// FeedBuffer is how many store events a feed may lag behind before it
+	// catches up from the changes feed (4096 when 0). Set it before Attach.
+	FeedBuffer int
 }
 
 // NewHub returns an empty hub.
@@ -93,6 +96,13 @@ func (s *Subscriber) offer(ev *Event) bool {
 	default:
 		return false
 	}
+}
+
+// watches reports whether s watches doctype or one of its documents.
+func (s *Subscriber) watches(doctype string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.whole[doctype] || len(s.ids[doctype]) > 0
 }
 
 // Watch adds a selector: the whole doctype when id is empty, else one

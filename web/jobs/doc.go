@@ -4,8 +4,9 @@
 // Services run with a token of audience "cli" whose scope is the app's
 // stored permission set: the "app" audience needs a session cookie and the
 // "konn" audience resolves io.cozy.konnectors permissions, so neither fits a
-// service. Until apps can be installed, service files are read from
-// <instance dir>/apps/<slug>/<file>.
+// service. Service files and konnector entry points are read by pkg/apps
+// (Manager.Script, KonnectorEntry) inside the app's folder only; COZY_URL
+// is the instance's public URL.
 //
 // POST /jobs/webhooks/:id needs no token: the id of the @webhook trigger
 // is the secret, as upstream.

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -34,58 +33,24 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type env struct {
-	t    *testing.T
-	url  string
-	srv  *web.Server
-	mgr  *instance.Manager
-	inst *instance.Instance
+// jobsEnv is webtest's server for the /jobs tests.
+type jobsEnv struct {
+	*webtest.Env
+	t *testing.T
 }
 
-func newEnv(t *testing.T) *env {
+func setup(t *testing.T) *jobsEnv {
 	t.Helper()
-	s, mgr := webtest.Server(t, nil)
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		s.Close()
-		mgr.Close()
-	})
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: strings.TrimPrefix(hs.URL, "http://")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, url: hs.URL, srv: s, mgr: mgr, inst: inst}
+	return &jobsEnv{Env: webtest.NewEnv(t, nil, instance.Options{}), t: t}
 }
 
-func (e *env) token(scope string) string {
+// call sends a request through webtest and decodes its JSON answer into
+// out (when non-nil); it returns the status.
+func (e *jobsEnv) call(method, path, tok, body string, out any) int {
 	e.t.Helper()
-	tok, err := e.inst.Issue(token.CLI, "", scope)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
-}
-
-// do sends a request and decodes a JSON answer into out (when non-nil).
-func (e *env) do(method, path, tok, body string, out any) int {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if out != nil && len(raw) > 0 {
-		if err := json.Unmarshal(raw, out); err != nil {
+	res, raw := e.Do(e.t, nil, method, path, tok, body, nil)
+	if out != nil && raw != "" {
+		if err := json.Unmarshal([]byte(raw), out); err != nil {
 			e.t.Fatalf("%s %s: %v in %s", method, path, err, raw)
 		}
 	}
@@ -98,60 +63,54 @@ type resource struct {
 	Attributes map[string]any `json:"attributes"`
 }
 
-func waitFor(t *testing.T, what string, cond func() bool) {
+// wait polls cond (webtest.WaitFor) for at most 15 s.
+func wait(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	webtest.WaitFor(t, 15*time.Second, what, cond)
 }
 
 func TestQueueAndJob(t *testing.T) {
-	e := newEnv(t)
-	tok := e.token("io.cozy.jobs")
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.jobs")
 	var pushed struct{ Data resource }
-	if st := e.do("POST", "/jobs/queue/log", tok, `{"data":{"attributes":{"arguments":{"msg":"hi"}}}}`, &pushed); st != http.StatusAccepted {
+	if st := e.call("POST", "/jobs/queue/log", tok, `{"data":{"attributes":{"arguments":{"msg":"hi"}}}}`, &pushed); st != http.StatusAccepted {
 		t.Fatalf("push %d", st)
 	}
 	if pushed.Data.Type != "io.cozy.jobs" || pushed.Data.Attributes["worker"] != "log" {
 		t.Fatalf("pushed %+v", pushed)
 	}
 	var got struct{ Data resource }
-	waitFor(t, "log job done", func() bool {
-		e.do("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
+	wait(t, "log job done", func() bool {
+		e.call("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
 		return got.Data.Attributes["state"] == "done"
 	})
 	var list struct{ Data []resource }
-	if st := e.do("GET", "/jobs/queue/log", tok, "", &list); st != http.StatusOK || len(list.Data) != 0 {
+	if st := e.call("GET", "/jobs/queue/log", tok, "", &list); st != http.StatusOK || len(list.Data) != 0 {
 		t.Fatalf("queue %d %+v", st, list)
 	}
-	tests := []struct {
-		name, method, path, tok, body string
-		want                          int
-	}{
-		{"no token", "POST", "/jobs/queue/log", "", `{}`, http.StatusUnauthorized},
-		{"unknown worker", "POST", "/jobs/queue/nope", tok, `{}`, http.StatusBadRequest},
-		{"bad body", "POST", "/jobs/queue/log", tok, `{`, http.StatusBadRequest},
-		{"missing job", "GET", "/jobs/missing", tok, "", http.StatusNotFound},
-		{"other worker only", "POST", "/jobs/queue/log", e.token("io.cozy.jobs:POST:service:worker"), `{}`, http.StatusForbidden},
-		{"selected worker", "POST", "/jobs/queue/log", e.token("io.cozy.jobs:POST:log:worker"), `{}`, http.StatusAccepted},
-		{"no jobs permission", "GET", "/jobs/" + pushed.Data.ID, e.token("io.cozy.notes"), "", http.StatusForbidden},
-	}
-	for _, tc := range tests {
-		if st := e.do(tc.method, tc.path, tc.tok, tc.body, nil); st != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
-		}
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "no token", Method: "POST", URL: "/jobs/queue/log", Body: `{}`, ExpectedStatus: http.StatusUnauthorized},
+		{Name: "unknown worker", Method: "POST", URL: "/jobs/queue/nope", Token: tok, Body: `{}`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "bad body", Method: "POST", URL: "/jobs/queue/log", Token: tok, Body: `{`, ExpectedStatus: http.StatusBadRequest,
+			ExpectedHeaders: map[string]string{"Content-Type": "application/vnd.api+json"}},
+		{Name: "invalid UTF-8", Method: "POST", URL: "/jobs/queue/log", Token: tok, Body: "{\"data\":{\"attributes\":{\"arguments\":\"\xff\"}}}",
+			ExpectedStatus: http.StatusBadRequest},
+		{Name: "lone surrogate", Method: "POST", URL: "/jobs/queue/log", Token: tok, Body: `{"data":{"attributes":{"arguments":"\ud800"}}}`,
+			ExpectedStatus: http.StatusBadRequest},
+		{Name: "too large", Method: "POST", URL: "/jobs/queue/log", Token: tok, Body: `{"data":{"attributes":{"arguments":"` + strings.Repeat("x", 1<<20) + `"}}}`,
+			ExpectedStatus: http.StatusRequestEntityTooLarge},
+		{Name: "missing job", Method: "GET", URL: "/jobs/missing", Token: tok, ExpectedStatus: http.StatusNotFound},
+		{Name: "other worker only", Method: "POST", URL: "/jobs/queue/log", Token: e.Token(t, "io.cozy.jobs:POST:service:worker"), Body: `{}`, ExpectedStatus: http.StatusForbidden},
+		{Name: "selected worker", Method: "POST", URL: "/jobs/queue/log", Token: e.Token(t, "io.cozy.jobs:POST:log:worker"), Body: `{}`, ExpectedStatus: http.StatusAccepted},
+		{Name: "no jobs permission", Method: "GET", URL: "/jobs/" + pushed.Data.ID, Token: e.Token(t, "io.cozy.notes"), ExpectedStatus: http.StatusForbidden},
+	})
 }
 
 func TestTriggerRoutes(t *testing.T) {
-	e := newEnv(t)
-	tok := e.token("io.cozy.triggers io.cozy.jobs")
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.triggers io.cozy.jobs")
 	var tr struct{ Data resource }
-	if st := e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"log","worker_arguments":{"a":1}}}}`, &tr); st != http.StatusCreated {
+	if st := e.call("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"log","worker_arguments":{"a":1}}}}`, &tr); st != http.StatusCreated {
 		t.Fatalf("create %d", st)
 	}
 	id := tr.Data.ID
@@ -159,20 +118,20 @@ func TestTriggerRoutes(t *testing.T) {
 		t.Fatalf("trigger %+v", tr)
 	}
 	var one struct{ Data resource }
-	if st := e.do("GET", "/jobs/triggers/"+id, tok, "", &one); st != http.StatusOK || one.Data.ID != id {
+	if st := e.call("GET", "/jobs/triggers/"+id, tok, "", &one); st != http.StatusOK || one.Data.ID != id {
 		t.Fatalf("get %d", st)
 	}
 	var patched struct{ Data resource }
-	if st := e.do("PATCH", "/jobs/triggers/"+id, tok, `{"data":{"attributes":{"arguments":"2h"}}}`, &patched); st != http.StatusOK || patched.Data.Attributes["arguments"] != "2h" {
+	if st := e.call("PATCH", "/jobs/triggers/"+id, tok, `{"data":{"attributes":{"arguments":"2h"}}}`, &patched); st != http.StatusOK || patched.Data.Attributes["arguments"] != "2h" {
 		t.Fatalf("patch %d %+v", st, patched)
 	}
 	var job struct{ Data resource }
-	if st := e.do("POST", "/jobs/triggers/"+id+"/launch", tok, "", &job); st != http.StatusCreated {
+	if st := e.call("POST", "/jobs/triggers/"+id+"/launch", tok, "", &job); st != http.StatusCreated {
 		t.Fatalf("launch %d", st)
 	}
 	var state struct{ Data resource }
-	waitFor(t, "launched job done", func() bool {
-		e.do("GET", "/jobs/triggers/"+id+"/state", tok, "", &state)
+	wait(t, "launched job done", func() bool {
+		e.call("GET", "/jobs/triggers/"+id+"/state", tok, "", &state)
 		return state.Data.Attributes["status"] == "done"
 	})
 	if state.Data.Attributes["last_manual_job_id"] != job.Data.ID {
@@ -180,86 +139,81 @@ func TestTriggerRoutes(t *testing.T) {
 	}
 	// A token limited to the log worker sees only log triggers.
 	var other struct{ Data resource }
-	e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"service"}}}`, &other)
+	e.call("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"service"}}}`, &other)
 	var list struct{ Data []resource }
-	logOnly := e.token("io.cozy.triggers:GET:log:worker")
-	if st := e.do("GET", "/jobs/triggers", logOnly, "", &list); st != http.StatusOK || len(list.Data) != 1 || list.Data[0].ID != id {
+	logOnly := e.Token(t, "io.cozy.triggers:GET:log:worker")
+	if st := e.call("GET", "/jobs/triggers", logOnly, "", &list); st != http.StatusOK || len(list.Data) != 1 || list.Data[0].ID != id {
 		t.Fatalf("list %d %+v", st, list)
 	}
-	if st := e.do("GET", "/jobs/triggers?Worker=service", tok, "", &list); st != http.StatusOK || len(list.Data) != 1 || list.Data[0].ID != other.Data.ID {
+	if st := e.call("GET", "/jobs/triggers?Worker=service", tok, "", &list); st != http.StatusOK || len(list.Data) != 1 || list.Data[0].ID != other.Data.ID {
 		t.Fatalf("list by worker %d %+v", st, list)
 	}
-	tests := []struct {
-		name, method, path, tok, body string
-		want                          int
-	}{
-		{"forbidden worker", "GET", "/jobs/triggers/" + other.Data.ID, logOnly, "", http.StatusForbidden},
-		{"bad type", "POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@nope","worker":"log"}}}`, http.StatusBadRequest},
-		{"bad cron", "POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@cron","arguments":"* * *","worker":"log"}}}`, http.StatusBadRequest},
-		{"create for another worker", "POST", "/jobs/triggers", e.token("io.cozy.triggers:POST:log:worker"), `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"service"}}}`, http.StatusForbidden},
-		{"bad limit", "GET", "/jobs/triggers/" + id + "/jobs?Limit=x", tok, "", http.StatusBadRequest},
-		{"delete", "DELETE", "/jobs/triggers/" + id, tok, "", http.StatusNoContent},
-		{"gone", "GET", "/jobs/triggers/" + id, tok, "", http.StatusNotFound},
-		{"launch gone", "POST", "/jobs/triggers/" + id + "/launch", tok, "", http.StatusNotFound},
-	}
-	for _, tc := range tests {
-		if st := e.do(tc.method, tc.path, tc.tok, tc.body, nil); st != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
-		}
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "forbidden worker", Method: "GET", URL: "/jobs/triggers/" + other.Data.ID, Token: logOnly, ExpectedStatus: http.StatusForbidden},
+		{Name: "bad type", Method: "POST", URL: "/jobs/triggers", Token: tok, Body: `{"data":{"attributes":{"type":"@nope","worker":"log"}}}`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "bad cron", Method: "POST", URL: "/jobs/triggers", Token: tok, Body: `{"data":{"attributes":{"type":"@cron","arguments":"* * *","worker":"log"}}}`, ExpectedStatus: http.StatusBadRequest},
+		{Name: "create for another worker", Method: "POST", URL: "/jobs/triggers", Token: e.Token(t, "io.cozy.triggers:POST:log:worker"), Body: `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"service"}}}`, ExpectedStatus: http.StatusForbidden},
+		{Name: "bad limit", Method: "GET", URL: "/jobs/triggers/" + id + "/jobs?Limit=x", Token: tok, ExpectedStatus: http.StatusBadRequest},
+		{Name: "delete", Method: "DELETE", URL: "/jobs/triggers/" + id, Token: tok, ExpectedStatus: http.StatusNoContent},
+		{Name: "gone", Method: "GET", URL: "/jobs/triggers/" + id, Token: tok, ExpectedStatus: http.StatusNotFound},
+		{Name: "launch gone", Method: "POST", URL: "/jobs/triggers/" + id + "/launch", Token: tok, ExpectedStatus: http.StatusNotFound},
+	})
 }
 
 func TestWebhookRoute(t *testing.T) {
-	e := newEnv(t)
-	tok := e.token("io.cozy.triggers io.cozy.jobs")
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.triggers io.cozy.jobs")
 	var tr struct {
 		Data struct {
 			resource
 			Links map[string]string `json:"links"`
 		}
 	}
-	if st := e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@webhook","worker":"log"}}}`, &tr); st != http.StatusCreated {
+	if st := e.call("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@webhook","worker":"log"}}}`, &tr); st != http.StatusCreated {
 		t.Fatalf("create %d", st)
 	}
 	hook := tr.Data.Links["webhook"]
 	if hook != "/jobs/webhooks/"+tr.Data.ID {
 		t.Fatalf("links %v", tr.Data.Links)
 	}
-	if st := e.do("POST", hook, "", `{"event":"sync"}`, nil); st != http.StatusNoContent {
+	if st := e.call("POST", hook, "", `{"event":"sync"}`, nil); st != http.StatusNoContent {
 		t.Fatalf("webhook %d", st)
 	}
 	var jobs struct{ Data []resource }
-	waitFor(t, "webhook job", func() bool {
-		e.do("GET", "/jobs/triggers/"+tr.Data.ID+"/jobs", tok, "", &jobs)
+	wait(t, "webhook job", func() bool {
+		e.call("GET", "/jobs/triggers/"+tr.Data.ID+"/jobs", tok, "", &jobs)
 		return len(jobs.Data) == 1 && jobs.Data[0].Attributes["state"] == "done"
 	})
-	if st := e.do("POST", "/jobs/webhooks/unknown", "", `{}`, nil); st != http.StatusNotFound {
-		t.Fatalf("unknown webhook %d", st)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "unknown webhook", Method: "POST", URL: "/jobs/webhooks/unknown", Body: `{}`, ExpectedStatus: http.StatusNotFound},
+		{Name: "too large", Method: "POST", URL: hook, Body: `{"a":"` + strings.Repeat("x", 1<<20) + `"}`,
+			ExpectedStatus: http.StatusRequestEntityTooLarge},
+	})
 }
 
 func TestClientJobPatch(t *testing.T) {
-	e := newEnv(t)
-	tok := e.token("io.cozy.triggers io.cozy.jobs")
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.triggers io.cozy.jobs")
 	var tr struct{ Data resource }
-	if st := e.do("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@client","worker":"client"}}}`, &tr); st != http.StatusCreated {
+	if st := e.call("POST", "/jobs/triggers", tok, `{"data":{"attributes":{"type":"@client","worker":"client"}}}`, &tr); st != http.StatusCreated {
 		t.Fatalf("create %d", st)
 	}
 	var job struct{ Data resource }
-	if st := e.do("POST", "/jobs/triggers/"+tr.Data.ID+"/launch", tok, "", &job); st != http.StatusCreated || job.Data.Attributes["state"] != "running" {
+	if st := e.call("POST", "/jobs/triggers/"+tr.Data.ID+"/launch", tok, "", &job); st != http.StatusCreated || job.Data.Attributes["state"] != "running" {
 		t.Fatalf("launch %d %+v", st, job)
 	}
 	var patched struct{ Data resource }
 	body := `{"data":{"type":"io.cozy.jobs","id":"` + job.Data.ID + `","attributes":{"state":"errored","error":"LOGIN_FAILED"}}}`
-	if st := e.do("PATCH", "/jobs/"+job.Data.ID, tok, body, &patched); st != http.StatusOK || patched.Data.Attributes["error"] != "LOGIN_FAILED" || patched.Data.Attributes["finished_at"] == nil {
+	if st := e.call("PATCH", "/jobs/"+job.Data.ID, tok, body, &patched); st != http.StatusOK || patched.Data.Attributes["error"] != "LOGIN_FAILED" || patched.Data.Attributes["finished_at"] == nil {
 		t.Fatalf("patch %d %+v", st, patched)
 	}
-	if st := e.do("PATCH", "/jobs/"+job.Data.ID, e.token("io.cozy.jobs:GET"), body, nil); st != http.StatusForbidden {
-		t.Fatalf("patch without PATCH verb: %d", st)
-	}
-	if st := e.do("PATCH", "/jobs/"+job.Data.ID, tok, `{"data":{"attributes":{"state":"sleeping"}}}`, nil); st != http.StatusBadRequest {
-		t.Fatalf("bad state: %d", st)
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "without the PATCH verb", Method: "PATCH", URL: "/jobs/" + job.Data.ID, Token: e.Token(t, "io.cozy.jobs:GET"), Body: body,
+			ExpectedStatus: http.StatusForbidden},
+		{Name: "bad state", Method: "PATCH", URL: "/jobs/" + job.Data.ID, Token: tok, Body: `{"data":{"attributes":{"state":"sleeping"}}}`,
+			ExpectedStatus: http.StatusBadRequest, ExpectedContent: []string{"sleeping"}},
+		{Name: "missing job", Method: "PATCH", URL: "/jobs/missing", Token: tok, Body: body, ExpectedStatus: http.StatusNotFound},
+	})
 }
 
 // TestServerRestart: a job left queued in the store when the server stopped
@@ -312,7 +266,7 @@ func TestServerRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "the leftover job", func() bool {
+	wait(t, "the leftover job", func() bool {
 		j, err := b.Job(ctx, "leftover")
 		return err == nil && j.State == "done" && len(j.Logs) == 1
 	})
@@ -321,17 +275,17 @@ func TestServerRestart(t *testing.T) {
 // TestKonnectorNeedsWorkerRule: an app or konnector needs a rule
 // restricted to the worker to queue jobs or create triggers.
 func TestKonnectorNeedsWorkerRule(t *testing.T) {
-	e := newEnv(t)
+	e := setup(t)
 	ctx := context.Background()
 	install := func(slug, scope string) string {
 		rules, err := permission.ParseScope(scope)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.srv.Perms.Put(ctx, e.inst, &permission.Permission{Type: permission.TypeKonnector, SourceID: "io.cozy.konnectors/" + slug, Rules: rules}); err != nil {
+		if err := e.Server.Perms.Put(ctx, e.Inst, &permission.Permission{Type: permission.TypeKonnector, SourceID: "io.cozy.konnectors/" + slug, Rules: rules}); err != nil {
 			t.Fatal(err)
 		}
-		tok, err := e.inst.Issue(token.Konnector, slug, "")
+		tok, err := e.Inst.Issue(token.Konnector, slug, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -340,19 +294,11 @@ func TestKonnectorNeedsWorkerRule(t *testing.T) {
 	whole := install("whole", "io.cozy.jobs io.cozy.triggers")
 	scoped := install("scoped", "io.cozy.jobs:POST:log:worker io.cozy.triggers:POST:log:worker")
 	trig := `{"data":{"attributes":{"type":"@every","arguments":"1h","worker":"log"}}}`
-	tests := []struct {
-		name, tok, path, body string
-		want                  int
-	}{
-		{"whole jobs", whole, "/jobs/queue/log", `{}`, http.StatusForbidden},
-		{"whole triggers", whole, "/jobs/triggers", trig, http.StatusForbidden},
-		{"scoped jobs", scoped, "/jobs/queue/log", `{}`, http.StatusAccepted},
-		{"scoped triggers", scoped, "/jobs/triggers", trig, http.StatusCreated},
-		{"scoped other worker", scoped, "/jobs/queue/service", `{}`, http.StatusForbidden},
-	}
-	for _, tc := range tests {
-		if st := e.do("POST", tc.path, tc.tok, tc.body, nil); st != tc.want {
-			t.Errorf("%s: %d, want %d", tc.name, st, tc.want)
-		}
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "whole jobs", Method: "POST", URL: "/jobs/queue/log", Token: whole, Body: `{}`, ExpectedStatus: http.StatusForbidden},
+		{Name: "whole triggers", Method: "POST", URL: "/jobs/triggers", Token: whole, Body: trig, ExpectedStatus: http.StatusForbidden},
+		{Name: "scoped jobs", Method: "POST", URL: "/jobs/queue/log", Token: scoped, Body: `{}`, ExpectedStatus: http.StatusAccepted},
+		{Name: "scoped triggers", Method: "POST", URL: "/jobs/triggers", Token: scoped, Body: trig, ExpectedStatus: http.StatusCreated},
+		{Name: "scoped other worker", Method: "POST", URL: "/jobs/queue/service", Token: scoped, Body: `{}`, ExpectedStatus: http.StatusForbidden},
+	})
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/cozypi/cozy/pkg/apps"
 	pjobs "github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/web/httperr"
+	"github.com/cozypi/cozy/web/jsonapi"
+	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
 
@@ -17,19 +19,18 @@ import (
 // a @cron trigger of the konnector worker, at the frequency its manifest
 // asks ("weekly" when it says nothing), at a random time in the night so
 // that the konnectors of a household do not all run at once.
-func (h *Handler) konnectorTrigger(c *gin.Context) {
-	if !h.allowWorker(c, pjobs.TriggersDoctype, "konnector") {
-		return
+func (h *Handler) konnectorTrigger(c *gin.Context) error {
+	if err := h.requireWorker(c, pjobs.TriggersDoctype, "konnector"); err != nil {
+		return err
 	}
-	b, inst, ok := h.broker(c)
-	if !ok {
-		return
+	b, err := h.broker(c)
+	if err != nil {
+		return err
 	}
 	slug := c.Param("slug")
-	k, err := h.Apps.Get(c.Request.Context(), inst, apps.Konnector, slug)
+	k, err := h.Apps.Get(c.Request.Context(), middleware.GetInstance(c), apps.Konnector, slug)
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "konnector "+slug+" is not installed"))
-		return
+		return fmt.Errorf("konnector %s: %w", slug, err)
 	}
 	var frequency string
 	if raw, ok := k.Manifest.Extra["frequency"]; ok {
@@ -37,22 +38,22 @@ func (h *Handler) konnectorTrigger(c *gin.Context) {
 	}
 	spec, err := cronFor(frequency, rand.N[int])
 	if err != nil {
-		httperr.JSONAPI(c, httperr.New(http.StatusUnprocessableEntity, err.Error()))
-		return
+		return httperr.New(http.StatusUnprocessableEntity, err.Error())
 	}
-	msg, _ := json.Marshal(pjobs.KonnectorMessage{Konnector: slug, Account: c.Query("AccountID")})
+	msg, err := json.Marshal(pjobs.KonnectorMessage{Konnector: slug, Account: c.Query("AccountID")})
+	if err != nil {
+		return err
+	}
 	t := &pjobs.Trigger{Type: "@cron", Arguments: spec, Worker: "konnector", Message: msg}
 	if err := b.AddTrigger(c.Request.Context(), t); err != nil {
-		render(c, err)
-		return
+		return err
 	}
 	if c.Query("ExecNow") == "true" {
 		if _, err := b.Launch(c.Request.Context(), t.ID); err != nil {
-			render(c, err)
-			return
+			return err
 		}
 	}
-	send(c, http.StatusCreated, gin.H{"data": triggerData(t)})
+	return jsonapi.Data(c, http.StatusCreated, triggerObject(t))
 }
 
 // cronFor returns a six-field crontab (seconds first) for a manifest's

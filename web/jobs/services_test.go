@@ -5,32 +5,35 @@ import (
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // installApp installs testdata/<dir> as slug through the apps API and waits
 // for the install to end.
-func (e *env) installApp(slug, dir string) {
+func (e *jobsEnv) installApp(slug, dir string) {
 	e.t.Helper()
 	abs, err := filepath.Abs(filepath.Join("testdata", dir))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	tok := e.token("io.cozy.apps")
+	tok := e.Token(e.t, "io.cozy.apps")
 	var out map[string]any
-	if st := e.do("POST", "/apps/"+slug+"?Source="+url.QueryEscape("file://"+abs), tok, "", &out); st != http.StatusAccepted {
+	if st := e.call("POST", "/apps/"+slug+"?Source="+url.QueryEscape("file://"+abs), tok, "", &out); st != http.StatusAccepted {
 		e.t.Fatalf("install %s: %d %v", slug, st, out)
 	}
-	e.srv.Apps.Apps.Wait()
+	e.Server.Apps.Apps.Wait()
 }
 
 // serviceTriggers returns the triggers of the service worker, by service name.
-func (e *env) serviceTriggers(tok string) map[string]resource {
+func (e *jobsEnv) serviceTriggers(tok string) map[string]resource {
 	e.t.Helper()
 	var list struct{ Data []resource }
-	if st := e.do("GET", "/jobs/triggers?Worker=service", tok, "", &list); st != http.StatusOK {
+	if st := e.call("GET", "/jobs/triggers?Worker=service", tok, "", &list); st != http.StatusOK {
 		e.t.Fatalf("list triggers: %d", st)
 	}
 	out := map[string]resource{}
@@ -43,11 +46,11 @@ func (e *env) serviceTriggers(tok string) map[string]resource {
 }
 
 // finishedJob waits for the first job of a trigger to end.
-func (e *env) finishedJob(tok, triggerID string) map[string]any {
+func (e *jobsEnv) finishedJob(tok, triggerID string) map[string]any {
 	e.t.Helper()
 	var jobs struct{ Data []resource }
-	waitFor(e.t, "the job of trigger "+triggerID+" to end", func() bool {
-		e.do("GET", "/jobs/triggers/"+triggerID+"/jobs", tok, "", &jobs)
+	wait(e.t, "the job of trigger "+triggerID+" to end", func() bool {
+		e.call("GET", "/jobs/triggers/"+triggerID+"/jobs", tok, "", &jobs)
 		return len(jobs.Data) == 1 && (jobs.Data[0].Attributes["state"] == "done" || jobs.Data[0].Attributes["state"] == "errored")
 	})
 	return jobs.Data[0].Attributes
@@ -66,11 +69,11 @@ func logsOf(job map[string]any) string {
 // job errored and a clear message, and the server keeps serving.
 // Uninstalling the app removes its triggers.
 func TestManifestServiceEndToEnd(t *testing.T) {
-	e := newEnv(t)
+	e := setup(t)
 	e.installApp("svcapp", "svcapp")
-	tok := e.token("io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived io.cozy.hostile io.cozy.apps")
+	tok := e.Token(e.t, "io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived io.cozy.hostile io.cozy.apps")
 	var trigs map[string]resource
-	waitFor(t, "the manifest's triggers", func() bool {
+	wait(t, "the manifest's triggers", func() bool {
 		trigs = e.serviceTriggers(tok)
 		return len(trigs) == 4
 	})
@@ -81,7 +84,7 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 		t.Fatal("a service without trigger got one")
 	}
 
-	if st := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`, nil); st != http.StatusCreated {
+	if st := e.call("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`, nil); st != http.StatusCreated {
 		t.Fatalf("create note: %d", st)
 	}
 	job := e.finishedJob(tok, trigs["derive"].ID)
@@ -93,7 +96,7 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 			Doc map[string]any `json:"doc"`
 		} `json:"rows"`
 	}
-	if st := e.do("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK {
+	if st := e.call("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK {
 		t.Fatalf("all docs %d", st)
 	}
 	if len(all.Rows) != 1 || all.Rows[0].Doc["upper"] != "HELLO" {
@@ -108,7 +111,7 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 		hostile = append(hostile, struct{ kind, log, err string }{"alloc", ``, "memory"})
 	}
 	for _, h := range hostile {
-		if st := e.do("POST", "/data/io.cozy.hostile/", tok, `{"kind":"`+h.kind+`"}`, nil); st != http.StatusCreated {
+		if st := e.call("POST", "/data/io.cozy.hostile/", tok, `{"kind":"`+h.kind+`"}`, nil); st != http.StatusCreated {
 			t.Fatalf("create %s: %d", h.kind, st)
 		}
 	}
@@ -120,16 +123,23 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 		}
 	}
 
-	// The loop has no trigger: it is queued by hand with a 2 s time limit.
+	// The loop has no trigger: it is queued by hand with a time limit long
+	// enough for the sandbox to start and log on a loaded machine (a -race
+	// child starts several times slower), so that its logs are checked.
+	limit := 4
+	if raceBuild {
+		limit = 10
+	}
 	var pushed struct{ Data resource }
 	start := time.Now()
-	body := `{"data":{"attributes":{"arguments":{"slug":"svcapp","name":"loop","type":"node","file":"/services/loop.js"},"options":{"timeout":2}}}}`
-	if st := e.do("POST", "/jobs/queue/service", tok, body, &pushed); st != http.StatusAccepted {
+	body := `{"data":{"attributes":{"arguments":{"slug":"svcapp","name":"loop","type":"node","file":"/services/loop.js"},"options":{"timeout":` +
+		strconv.Itoa(limit) + `}}}}`
+	if st := e.call("POST", "/jobs/queue/service", tok, body, &pushed); st != http.StatusAccepted {
 		t.Fatalf("queue loop: %d", st)
 	}
 	var got struct{ Data resource }
-	waitFor(t, "the loop to be stopped", func() bool {
-		e.do("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
+	webtest.WaitFor(t, time.Minute, "the loop to be stopped", func() bool {
+		e.call("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
 		return got.Data.Attributes["state"] == "errored"
 	})
 	if msg, _ := got.Data.Attributes["error"].(string); !strings.Contains(msg, "time") || !strings.Contains(logsOf(got.Data.Attributes), `"looping"`) {
@@ -137,19 +147,19 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 	}
 
 	// The server is unharmed: the derive service still runs.
-	if st := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"again"}`, nil); st != http.StatusCreated {
+	if st := e.call("POST", "/data/io.cozy.notes/", tok, `{"title":"again"}`, nil); st != http.StatusCreated {
 		t.Fatalf("create note: %d", st)
 	}
-	waitFor(t, "a second derived document", func() bool {
-		e.do("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all)
+	wait(t, "a second derived document", func() bool {
+		e.call("GET", "/data/io.cozy.notes.derived/_all_docs?include_docs=true", tok, "", &all)
 		return len(all.Rows) == 2
 	})
 
 	// Uninstalling the app removes its triggers.
-	if st := e.do("DELETE", "/apps/svcapp", tok, "", nil); st != http.StatusNoContent {
+	if st := e.call("DELETE", "/apps/svcapp", tok, "", nil); st != http.StatusNoContent {
 		t.Fatalf("uninstall: %d", st)
 	}
-	waitFor(t, "the triggers to go", func() bool { return len(e.serviceTriggers(tok)) == 0 })
+	wait(t, "the triggers to go", func() bool { return len(e.serviceTriggers(tok)) == 0 })
 }
 
 // TestKonnectorEndToEnd: a konnector installed through the konnectors API
@@ -158,24 +168,24 @@ func TestManifestServiceEndToEnd(t *testing.T) {
 // on a LOGIN_FAILED event, without the retry its default max_exec_count
 // would allow.
 func TestKonnectorEndToEnd(t *testing.T) {
-	e := newEnv(t)
+	e := setup(t)
 	abs, err := filepath.Abs("testdata/konn")
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok := e.token("io.cozy.konnectors io.cozy.jobs io.cozy.bank.operations")
-	if st := e.do("POST", "/konnectors/testbank?Source="+url.QueryEscape("file://"+abs), tok, "", nil); st != http.StatusAccepted {
+	tok := e.Token(e.t, "io.cozy.konnectors io.cozy.jobs io.cozy.bank.operations")
+	if st := e.call("POST", "/konnectors/testbank?Source="+url.QueryEscape("file://"+abs), tok, "", nil); st != http.StatusAccepted {
 		t.Fatalf("install: %d", st)
 	}
-	e.srv.Apps.Apps.Wait()
+	e.Server.Apps.Apps.Wait()
 	run := func(account, want string) map[string]any {
 		t.Helper()
 		var pushed, got struct{ Data resource }
-		if st := e.do("POST", "/jobs/queue/konnector", tok, `{"data":{"attributes":{"arguments":{"konnector":"testbank","account":"`+account+`"}}}}`, &pushed); st != http.StatusAccepted {
+		if st := e.call("POST", "/jobs/queue/konnector", tok, `{"data":{"attributes":{"arguments":{"konnector":"testbank","account":"`+account+`"}}}}`, &pushed); st != http.StatusAccepted {
 			t.Fatalf("queue: %d", st)
 		}
-		waitFor(t, "konnector job "+want, func() bool {
-			e.do("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
+		wait(t, "konnector job "+want, func() bool {
+			e.call("GET", "/jobs/"+pushed.Data.ID, tok, "", &got)
 			return got.Data.Attributes["state"] == want
 		})
 		return got.Data.Attributes
@@ -189,7 +199,7 @@ func TestKonnectorEndToEnd(t *testing.T) {
 			Doc map[string]any `json:"doc"`
 		} `json:"rows"`
 	}
-	if st := e.do("GET", "/data/io.cozy.bank.operations/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK || len(all.Rows) != 1 || all.Rows[0].Doc["account"] != "a1" {
+	if st := e.call("GET", "/data/io.cozy.bank.operations/_all_docs?include_docs=true", tok, "", &all); st != http.StatusOK || len(all.Rows) != 1 || all.Rows[0].Doc["account"] != "a1" {
 		t.Fatalf("operations %d %+v", st, all.Rows)
 	}
 	job = run("bad", "errored")
@@ -199,15 +209,15 @@ func TestKonnectorEndToEnd(t *testing.T) {
 
 	// POST /konnectors/:slug/trigger makes its @cron trigger and, with
 	// ExecNow, runs it at once.
-	if st := e.do("POST", "/konnectors/testbank/trigger?AccountID=a2", tok, "", nil); st != http.StatusForbidden {
+	if st := e.call("POST", "/konnectors/testbank/trigger?AccountID=a2", tok, "", nil); st != http.StatusForbidden {
 		t.Fatalf("trigger without io.cozy.triggers: %d", st)
 	}
-	withTriggers := e.token("io.cozy.triggers io.cozy.jobs")
-	if st := e.do("POST", "/konnectors/nope/trigger", withTriggers, "", nil); st != http.StatusNotFound {
+	withTriggers := e.Token(e.t, "io.cozy.triggers io.cozy.jobs")
+	if st := e.call("POST", "/konnectors/nope/trigger", withTriggers, "", nil); st != http.StatusNotFound {
 		t.Fatalf("trigger of a konnector not installed: %d", st)
 	}
 	var tr struct{ Data resource }
-	if st := e.do("POST", "/konnectors/testbank/trigger?AccountID=a2&ExecNow=true", withTriggers, "", &tr); st != http.StatusCreated {
+	if st := e.call("POST", "/konnectors/testbank/trigger?AccountID=a2&ExecNow=true", withTriggers, "", &tr); st != http.StatusCreated {
 		t.Fatalf("konnector trigger: %d", st)
 	}
 	a := tr.Data.Attributes
@@ -218,8 +228,8 @@ func TestKonnectorEndToEnd(t *testing.T) {
 		t.Fatalf("trigger message %v", a["message"])
 	}
 	var jobs struct{ Data []resource }
-	waitFor(t, "the trigger's job done", func() bool {
-		e.do("GET", "/jobs/triggers/"+tr.Data.ID+"/jobs", withTriggers, "", &jobs)
+	wait(t, "the trigger's job done", func() bool {
+		e.call("GET", "/jobs/triggers/"+tr.Data.ID+"/jobs", withTriggers, "", &jobs)
 		return len(jobs.Data) == 1 && jobs.Data[0].Attributes["state"] == "done"
 	})
 }

@@ -15,8 +15,8 @@ import (
 // dropped for lagging (that is the slow-client path, tested elsewhere).
 func BenchmarkEvents100Subscribers(b *testing.B) {
 	const subscribers, perRun, window = 100, 2000, 64
-	e := newEnv(b)
-	tok := e.token("io.cozy.notes")
+	e := setup(b)
+	tok := e.Token(b, "io.cozy.notes")
 	clients := make([]*client, subscribers)
 	for i := range clients {
 		clients[i] = e.dial(tok)
@@ -61,7 +61,7 @@ func BenchmarkEvents100Subscribers(b *testing.B) {
 		if len(errs) > 0 {
 			break
 		}
-		e.srv.Realtime.Publish(e.inst.ID, &realtime.Event{Verb: realtime.Created, Doctype: "io.cozy.notes", ID: "n", Rev: "1-a", Doc: doc})
+		e.Server.Realtime.Publish(e.Inst.ID, &realtime.Event{Verb: realtime.Created, Doctype: "io.cozy.notes", ID: "n", Rev: "1-a", Doc: doc})
 	}
 	wg.Wait()
 	elapsed := time.Since(start)

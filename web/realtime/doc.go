@@ -10,10 +10,14 @@
 // doctype, or on the document when an id is given; a refusal is an error
 // event with status 403, the connection stays open.
 //
-// Limits: each connection has a bounded event buffer (Handler.Buffer); a
-// client that does not read fast enough is disconnected (close code 1013,
-// "try again later") instead of slowing writers down. The permission is
-// resolved once, at AUTH: revoking a token ends its access on the next
-// connection only. Any Origin is accepted, since a foreign page cannot
-// read the token that AUTH needs.
+// No silent gap: the hub's feed never loses a store write (it catches up
+// from the changes feed), and each connection has a bounded event buffer
+// (Handler.Buffer): a client that does not read fast enough gets an error
+// event (status 503, title ResyncTitle) and is disconnected (close code
+// 1013, "try again later") instead of slowing writers down; it must reload
+// what it watches when it reconnects.
+//
+// Limits: the permission is resolved once, at AUTH: revoking a token ends
+// its access on the next connection only. Any Origin is accepted, since a
+// foreign page cannot read the token that AUTH needs.
 package realtime

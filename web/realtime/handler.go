@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -41,32 +41,29 @@ type Handler struct {
 // Register adds the routes.
 func (h *Handler) Register(r *gin.RouterGroup) {
 	r.GET("/realtime/", h.socket)
-	r.POST("/realtime/:doctype/:id", h.notify)
+	r.POST("/realtime/:doctype/:id", httperr.Handle(h.notify))
 }
 
 // notify handles POST /realtime/:doctype/:id.
-func (h *Handler) notify(c *gin.Context) {
+func (h *Handler) notify(c *gin.Context) error {
 	doctype, id := c.Param("doctype"), c.Param("id")
 	if err := permission.ValidateDoctype(doctype); err != nil {
-		httperr.Render(c, err)
-		return
+		return err
 	}
-	if !h.Auth.AllowDoc(c, permission.POST, doctype, permission.MapDoc{"_id": id}) {
-		return
+	if err := h.Auth.RequireDoc(c, permission.POST, doctype, permission.MapDoc{"_id": id}); err != nil {
+		return err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, maxNotify))
+	body, err := request.Body(c, maxNotify)
 	if err != nil {
-		httperr.Render(c, httperr.New(http.StatusRequestEntityTooLarge, fmt.Sprintf("the document is larger than %d bytes", maxNotify)))
-		return
+		return err
 	}
 	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil || obj == nil {
-		httperr.Render(c, httperr.New(http.StatusBadRequest, "the body must be a JSON object"))
-		return
+	if err := request.Decode(body, &obj); err != nil || obj == nil {
+		return httperr.BadRequest("the body must be a JSON object")
 	}
-	inst := middleware.GetInstance(c)
-	h.Hub.Publish(inst.ID, &realtime.Event{Verb: realtime.Notified, Doctype: doctype, ID: id, Doc: body})
+	h.Hub.Publish(middleware.GetInstance(c).ID, &realtime.Event{Verb: realtime.Notified, Doctype: doctype, ID: id, Doc: body})
 	c.Status(http.StatusNoContent)
+	return nil
 }
 
 // command is a client message.
@@ -104,15 +101,21 @@ func (h *Handler) socket(c *gin.Context) {
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxMessage)
 	ctx := c.Request.Context()
-
-	perm, ok := h.authenticate(ctx, c, conn)
-	if !ok {
+	perm, err := h.authenticate(ctx, c, conn)
+	if err != nil {
 		return
 	}
 	sub := h.Hub.Subscribe(inst.ID, h.Buffer)
 	defer sub.Close()
-	go h.readLoop(ctx, conn, sub, perm)
-
+	// The reader is owned here: it ends when the connection does (CloseNow
+	// below, run first), and the handler waits for it before returning.
+	reader := make(chan struct{})
+	defer func() { <-reader }()
+	defer conn.CloseNow()
+	go func() {
+		defer close(reader)
+		h.readLoop(ctx, conn, sub, perm)
+	}()
 	for ev := range sub.C() {
 		msg, err := ev.Message()
 		if err != nil {
@@ -124,16 +127,25 @@ func (h *Handler) socket(c *gin.Context) {
 		}
 	}
 	if sub.Dropped() {
+		// No silent gap: the client is told that events were lost, and
+		// resyncs (reloads what it watches) when it reconnects.
 		h.Log.Info("realtime: a client too slow to read its events was disconnected", "domain", inst.Domain)
-		conn.Close(websocket.StatusTryAgainLater, "too many events waiting: read faster")
+		h.sendError(ctx, conn, http.StatusServiceUnavailable, ResyncTitle, nil)
+		conn.Close(websocket.StatusTryAgainLater, "too many events waiting: resync and reconnect")
 		return
 	}
 	conn.Close(websocket.StatusNormalClosure, "")
 }
 
+// ResyncTitle is the title of the error event sent before closing the
+// connection of a client that fell too far behind its events: the events
+// after those it received were not sent, so it has to reload what it
+// watches.
+const ResyncTitle = "events were lost: reload the documents you watch"
+
 // authenticate reads the AUTH message and resolves its token; on failure
-// it sends an error event, closes the connection and returns false.
-func (h *Handler) authenticate(ctx context.Context, c *gin.Context, conn *websocket.Conn) (*permission.Permission, bool) {
+// it sends an error event, closes the connection and returns the error.
+func (h *Handler) authenticate(ctx context.Context, c *gin.Context, conn *websocket.Conn) (*permission.Permission, error) {
 	actx, cancel := context.WithTimeout(ctx, authTimeout)
 	defer cancel()
 	cmd, err := readCommand(actx, conn)
@@ -142,26 +154,21 @@ func (h *Handler) authenticate(ctx context.Context, c *gin.Context, conn *websoc
 			h.sendError(ctx, conn, http.StatusBadRequest, "the message is not a JSON command", nil)
 			conn.Close(websocket.StatusPolicyViolation, "invalid message")
 		}
-		return nil, false
+		return nil, err
 	}
 	var raw string
 	if cmd.Method != "AUTH" || json.Unmarshal(cmd.Payload, &raw) != nil || raw == "" {
 		h.sendError(ctx, conn, http.StatusUnauthorized, "the first message must be AUTH with a token", cmd)
 		conn.Close(websocket.StatusPolicyViolation, "AUTH expected")
-		return nil, false
+		return nil, errors.New("realtime: no AUTH message")
 	}
 	perm, err := h.permission(c, raw)
 	if err != nil {
-		status := httperr.Status(err)
-		title := "invalid token"
-		if status < 500 {
-			title = err.Error()
-		}
-		h.sendError(ctx, conn, status, title, &command{Method: "AUTH"})
+		h.sendError(ctx, conn, httperr.Status(err), httperr.Message(err), &command{Method: "AUTH"})
 		conn.Close(websocket.StatusPolicyViolation, "authentication failed")
-		return nil, false
+		return nil, err
 	}
-	return perm, true
+	return perm, nil
 }
 
 // permission resolves a token with the server's middleware.Auth, as if it
@@ -269,6 +276,8 @@ func codeOf(status int) string {
 		return "forbidden"
 	case http.StatusBadRequest:
 		return "bad_request"
+	case http.StatusServiceUnavailable:
+		return "service_unavailable"
 	}
 	return "internal_server_error"
 }

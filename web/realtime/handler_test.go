@@ -3,22 +3,18 @@ package realtime_test
 import (
 	"context"
 	"encoding/json"
-	"io"
+	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
-	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/store"
-	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/services"
-	"github.com/cozypi/cozy/web"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
@@ -33,58 +29,23 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-type env struct {
-	t    testing.TB
-	url  string
-	srv  *web.Server
-	mgr  *instance.Manager
-	inst *instance.Instance
+// rtEnv is webtest's server with a websocket dialer and a JSON caller.
+type rtEnv struct {
+	*webtest.Env
+	tb testing.TB
 }
 
-func newEnv(t testing.TB) *env {
-	t.Helper()
-	s, mgr := webtest.Server(t, &config.Config{BodyLimit: 1 << 20})
-	hs := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		hs.Close()
-		s.Close()
-		mgr.Close()
-	})
-	inst, err := mgr.Create(context.Background(), instance.Options{Domain: strings.TrimPrefix(hs.URL, "http://")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &env{t: t, url: hs.URL, srv: s, mgr: mgr, inst: inst}
+func setup(tb testing.TB) *rtEnv {
+	tb.Helper()
+	return &rtEnv{Env: webtest.NewEnv(tb, nil, instance.Options{}), tb: tb}
 }
 
-func (e *env) token(scope string) string {
-	e.t.Helper()
-	tok, err := e.inst.Issue(token.CLI, "", scope)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return tok
-}
-
-// do sends a request with a token and returns the status and body.
-func (e *env) do(method, path, tok, body string) (int, map[string]any) {
-	e.t.Helper()
-	req, err := http.NewRequest(method, e.url+path, strings.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if tok != "" {
-		req.Header.Set("Authorization", "Bearer "+tok)
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer res.Body.Close()
+// call sends a request through webtest and decodes a JSON object answer.
+func (e *rtEnv) call(method, path, tok, body string) (int, map[string]any) {
+	e.tb.Helper()
+	res, raw := e.Do(e.tb, nil, method, path, tok, body, nil)
 	var out map[string]any
-	data, _ := io.ReadAll(res.Body)
-	_ = json.Unmarshal(data, &out)
+	_ = json.Unmarshal([]byte(raw), &out)
 	return res.StatusCode, out
 }
 
@@ -94,21 +55,21 @@ type client struct {
 	conn *websocket.Conn
 }
 
-func (e *env) dial(tok string) *client {
-	e.t.Helper()
+func (e *rtEnv) dial(tok string) *client {
+	e.tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http")+"/realtime/",
+	conn, res, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.URL(), "http")+"/realtime/",
 		&websocket.DialOptions{Subprotocols: []string{realtimeweb.Subprotocol}})
 	if err != nil {
-		e.t.Fatal(err)
+		e.tb.Fatal(err)
 	}
 	if got := res.Header.Get("Sec-WebSocket-Protocol"); got != realtimeweb.Subprotocol {
-		e.t.Fatalf("subprotocol %q", got)
+		e.tb.Fatalf("subprotocol %q", got)
 	}
 	conn.SetReadLimit(1 << 22)
-	e.t.Cleanup(func() { conn.CloseNow() })
-	c := &client{t: e.t, conn: conn}
+	e.tb.Cleanup(func() { conn.CloseNow() })
+	c := &client{t: e.tb, conn: conn}
 	if tok != "" {
 		c.send("AUTH", tok)
 	}
@@ -173,14 +134,14 @@ func (c *client) barrier() {
 }
 
 func TestEventsFromEveryWrite(t *testing.T) {
-	e := newEnv(t)
-	tok := e.token("io.cozy.notes io.cozy.sync")
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.notes io.cozy.sync")
 	c := e.dial(tok)
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes"})
 	c.barrier()
 
 	// Over /data.
-	st, out := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"a"}`)
+	st, out := e.call("POST", "/data/io.cozy.notes/", tok, `{"title":"a"}`)
 	if st != http.StatusCreated {
 		t.Fatalf("create: %d %v", st, out)
 	}
@@ -189,7 +150,7 @@ func TestEventsFromEveryWrite(t *testing.T) {
 	if m.Payload.Doc["title"] != "a" || m.Payload.Rev != rev || m.Payload.Old != nil {
 		t.Fatalf("created payload %+v", m.Payload)
 	}
-	st, out = e.do("PUT", "/data/io.cozy.notes/"+id, tok, `{"_rev":"`+rev+`","title":"b"}`)
+	st, out = e.call("PUT", "/data/io.cozy.notes/"+id, tok, `{"_rev":"`+rev+`","title":"b"}`)
 	if st != http.StatusOK {
 		t.Fatalf("update: %d %v", st, out)
 	}
@@ -197,14 +158,14 @@ func TestEventsFromEveryWrite(t *testing.T) {
 	if m.Payload.Doc["title"] != "b" || m.Payload.Old["title"] != "a" {
 		t.Fatalf("updated payload %+v", m.Payload)
 	}
-	st, _ = e.do("DELETE", "/data/io.cozy.notes/"+id+"?rev="+out["rev"].(string), tok, "")
+	st, _ = e.call("DELETE", "/data/io.cozy.notes/"+id+"?rev="+out["rev"].(string), tok, "")
 	if st != http.StatusOK {
 		t.Fatalf("delete: %d", st)
 	}
 	c.expect("DELETED", "io.cozy.notes", id)
 
 	// Over replication (new_edits=false), two documents in one request.
-	st, _ = e.do("POST", "/data/io.cozy.notes/_bulk_docs", tok, `{"new_edits":false,"docs":[
+	st, _ = e.call("POST", "/data/io.cozy.notes/_bulk_docs", tok, `{"new_edits":false,"docs":[
 		{"_id":"r1","_rev":"1-aaaa","title":"replicated"},{"_id":"r2","_rev":"1-bbbb","title":"too"}]}`)
 	if st != http.StatusCreated {
 		t.Fatalf("bulk: %d", st)
@@ -220,7 +181,7 @@ func TestEventsFromEveryWrite(t *testing.T) {
 
 	// By an in-process writer (a worker, or a service's request handled
 	// by the data API) straight into the store.
-	st2, err := e.mgr.Store(e.inst)
+	st2, err := e.Instances.Store(e.Inst)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,22 +198,22 @@ func TestEventsFromEveryWrite(t *testing.T) {
 	c.send("UNSUBSCRIBE", map[string]string{"type": "io.cozy.notes"})
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.sync"})
 	c.barrier()
-	e.do("POST", "/data/io.cozy.other/", e.token("io.cozy.other"), `{}`)
-	e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"unseen"}`)
-	e.do("POST", "/data/io.cozy.sync/", tok, `{"marker":true}`)
+	e.call("POST", "/data/io.cozy.other/", e.Token(t, "io.cozy.other"), `{}`)
+	e.call("POST", "/data/io.cozy.notes/", tok, `{"title":"unseen"}`)
+	e.call("POST", "/data/io.cozy.sync/", tok, `{"marker":true}`)
 	c.expect("CREATED", "io.cozy.sync", "")
 }
 
 func TestSubscribeOneDocument(t *testing.T) {
-	e := newEnv(t)
-	tok := e.token("io.cozy.notes io.cozy.sync")
-	_, a := e.do("POST", "/data/io.cozy.notes/", tok, `{"n":1}`)
-	_, b := e.do("POST", "/data/io.cozy.notes/", tok, `{"n":2}`)
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.notes io.cozy.sync")
+	_, a := e.call("POST", "/data/io.cozy.notes/", tok, `{"n":1}`)
+	_, b := e.call("POST", "/data/io.cozy.notes/", tok, `{"n":2}`)
 	c := e.dial(tok)
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes", "id": b["id"].(string)})
 	c.barrier()
 	for _, d := range []map[string]any{a, b} {
-		if st, out := e.do("PUT", "/data/io.cozy.notes/"+d["id"].(string), tok, `{"_rev":"`+d["rev"].(string)+`","n":20}`); st != http.StatusOK {
+		if st, out := e.call("PUT", "/data/io.cozy.notes/"+d["id"].(string), tok, `{"_rev":"`+d["rev"].(string)+`","n":20}`); st != http.StatusOK {
 			t.Fatalf("update: %d %v", st, out)
 		}
 	}
@@ -263,7 +224,7 @@ func TestSubscribeOneDocument(t *testing.T) {
 }
 
 func TestSubscribeWithoutPermission(t *testing.T) {
-	e := newEnv(t)
+	e := setup(t)
 	tests := []struct {
 		name, scope string
 		sel         map[string]string
@@ -275,7 +236,7 @@ func TestSubscribeWithoutPermission(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := e.dial(e.token(tt.scope))
+			c := e.dial(e.Token(t, tt.scope))
 			c.send("SUBSCRIBE", tt.sel)
 			m := c.expect("error", "", "")
 			if m.Payload.Status != "403 Forbidden" || m.Payload.Code != "forbidden" || !strings.Contains(m.Payload.Title, tt.sel["type"]) {
@@ -284,7 +245,7 @@ func TestSubscribeWithoutPermission(t *testing.T) {
 		})
 	}
 	// A refused subscription leaves the connection usable.
-	c := e.dial(e.token("io.cozy.notes:GET:abc io.cozy.sync"))
+	c := e.dial(e.Token(t, "io.cozy.notes:GET:abc io.cozy.sync"))
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.files"})
 	c.expect("error", "", "")
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes", "id": "abc"})
@@ -292,15 +253,15 @@ func TestSubscribeWithoutPermission(t *testing.T) {
 }
 
 func TestAuthRefused(t *testing.T) {
-	e := newEnv(t)
-	other := newEnv(t)
+	e := setup(t)
+	other := setup(t)
 	tests := []struct {
 		name   string
 		first  func(c *client)
 		status string
 	}{
 		{"bad token", func(c *client) { c.send("AUTH", "not-a-token") }, "401 Unauthorized"},
-		{"token of another instance", func(c *client) { c.send("AUTH", other.token("io.cozy.notes")) }, "401 Unauthorized"},
+		{"token of another instance", func(c *client) { c.send("AUTH", other.Token(t, "io.cozy.notes")) }, "401 Unauthorized"},
 		{"no AUTH first", func(c *client) { c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes"}) }, "401 Unauthorized"},
 		{"not JSON", func(c *client) {
 			c.conn.Write(context.Background(), websocket.MessageText, []byte("{nope"))
@@ -326,32 +287,22 @@ func TestAuthRefused(t *testing.T) {
 }
 
 func TestNotify(t *testing.T) {
-	e := newEnv(t)
-	c := e.dial(e.token("io.cozy.jobs"))
+	e := setup(t)
+	c := e.dial(e.Token(t, "io.cozy.jobs"))
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.jobs"})
 	c.barrier()
-	tests := []struct {
-		name, scope, path, body string
-		want                    int
-	}{
-		{"no token", "", "/realtime/io.cozy.jobs/j1", `{}`, http.StatusUnauthorized},
-		{"no POST", "io.cozy.jobs:GET", "/realtime/io.cozy.jobs/j1", `{}`, http.StatusForbidden},
-		{"other document", "io.cozy.jobs:POST:j2", "/realtime/io.cozy.jobs/j1", `{}`, http.StatusForbidden},
-		{"not an object", "io.cozy.jobs", "/realtime/io.cozy.jobs/j1", `[1]`, http.StatusBadRequest},
-		{"bad doctype", "io.cozy.jobs", "/realtime/NOT%20A%20DOCTYPE/j1", `{}`, http.StatusBadRequest},
-		{"sent", "io.cozy.jobs:POST:j1", "/realtime/io.cozy.jobs/j1", `{"subtype":"progress","imported":10,"total":42}`, http.StatusNoContent},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tok := ""
-			if tt.scope != "" {
-				tok = e.token(tt.scope)
-			}
-			if st, out := e.do("POST", tt.path, tok, tt.body); st != tt.want {
-				t.Fatalf("status %d, want %d (%v)", st, tt.want, out)
-			}
-		})
-	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "no token", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: `{}`, ExpectedStatus: http.StatusUnauthorized},
+		{Name: "no POST", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: `{}`, Token: e.Token(t, "io.cozy.jobs:GET"), ExpectedStatus: http.StatusForbidden},
+		{Name: "other document", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: `{}`, Token: e.Token(t, "io.cozy.jobs:POST:j2"), ExpectedStatus: http.StatusForbidden},
+		{Name: "not an object", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: `[1]`, Token: e.Token(t, "io.cozy.jobs"), ExpectedStatus: http.StatusBadRequest},
+		{Name: "invalid UTF-8", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: "{\"a\":\"\xff\"}", Token: e.Token(t, "io.cozy.jobs"), ExpectedStatus: http.StatusBadRequest},
+		{Name: "too large", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: `{"a":"` + strings.Repeat("x", 1<<20) + `"}`, Token: e.Token(t, "io.cozy.jobs"),
+			ExpectedStatus: http.StatusRequestEntityTooLarge},
+		{Name: "bad doctype", Method: "POST", URL: "/realtime/NOT%20A%20DOCTYPE/j1", Body: `{}`, Token: e.Token(t, "io.cozy.jobs"), ExpectedStatus: http.StatusBadRequest},
+		{Name: "sent", Method: "POST", URL: "/realtime/io.cozy.jobs/j1", Body: `{"subtype":"progress","imported":10,"total":42}`,
+			Token: e.Token(t, "io.cozy.jobs:POST:j1"), ExpectedStatus: http.StatusNoContent},
+	})
 	m := c.expect("NOTIFIED", "io.cozy.jobs", "j1") // only the accepted one
 	if m.Payload.Doc["total"] != float64(42) || m.Payload.Rev != "" {
 		t.Fatalf("payload %+v", m.Payload)
@@ -359,16 +310,17 @@ func TestNotify(t *testing.T) {
 }
 
 func TestSlowClientIsDisconnected(t *testing.T) {
-	e := newEnv(t)
-	c := e.dial(e.token("io.cozy.notes io.cozy.sync"))
+	e := setup(t)
+	c := e.dial(e.Token(t, "io.cozy.notes io.cozy.sync"))
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes"})
 	c.barrier()
 	// The client reads nothing while far more than its buffer and the
 	// socket buffers can hold is published; Publish must never wait.
 	doc := json.RawMessage(`{"pad":"` + strings.Repeat("x", 64<<10) + `"}`)
 	for range 4 * realtime.DefaultBuffer {
-		e.srv.Realtime.Publish(e.inst.ID, &realtime.Event{Verb: realtime.Notified, Doctype: "io.cozy.notes", ID: "n", Doc: doc})
+		e.Server.Realtime.Publish(e.Inst.ID, &realtime.Event{Verb: realtime.Notified, Doctype: "io.cozy.notes", ID: "n", Doc: doc})
 	}
+	resync := false
 	for {
 		m, err := c.next()
 		if err != nil {
@@ -377,18 +329,25 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 			}
 			break
 		}
-		if m.Event != "NOTIFIED" {
-			t.Fatalf("got %+v", m)
+		if m.Event == "error" && m.Payload.Title == realtimeweb.ResyncTitle {
+			resync = true
+			continue
+		}
+		if m.Event != "NOTIFIED" || resync {
+			t.Fatalf("got %+v (after the resync error: %v)", m, resync)
 		}
 	}
+	if !resync {
+		t.Fatal("the dropped client was not told to resync")
+	}
 	// The server is unharmed: a new connection works.
-	c = e.dial(e.token("io.cozy.sync"))
+	c = e.dial(e.Token(t, "io.cozy.sync"))
 	c.barrier()
 }
 
 func TestNotAWebsocket(t *testing.T) {
-	e := newEnv(t)
-	res, err := http.Get(e.url + "/realtime/")
+	e := setup(t)
+	res, err := http.Get(e.URL() + "/realtime/")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -396,4 +355,47 @@ func TestNotAWebsocket(t *testing.T) {
 	if res.StatusCode != http.StatusUpgradeRequired && res.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %d", res.StatusCode)
 	}
+}
+
+// TestBurstEveryEventOrResync (finding 5): under a 5,000-document bulk, a
+// subscriber receives every event, once and in order, or is told that it
+// lost some (an error event, then close 1013): never a silent gap.
+func TestBurstEveryEventOrResync(t *testing.T) {
+	e := setup(t)
+	tok := e.Token(t, "io.cozy.notes io.cozy.sync")
+	c := e.dial(tok)
+	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes"})
+	c.barrier()
+	var docs strings.Builder
+	for i := range 5000 {
+		if i > 0 {
+			docs.WriteByte(',')
+		}
+		fmt.Fprintf(&docs, `{"_id":"n%05d"}`, i)
+	}
+	if st, out := e.call("POST", "/data/io.cozy.notes/_bulk_docs", tok, `{"docs":[`+docs.String()+`]}`); st != http.StatusCreated {
+		t.Fatalf("bulk: %d %v", st, out)
+	}
+	next := 0
+	for next < 5000 {
+		m, err := c.next()
+		if err != nil {
+			t.Fatalf("after %d events: %v (no resync error first)", next, err)
+		}
+		if m.Event == "error" {
+			if m.Payload.Title != realtimeweb.ResyncTitle {
+				t.Fatalf("error %+v", m.Payload)
+			}
+			if _, err := c.next(); websocket.CloseStatus(err) != websocket.StatusTryAgainLater {
+				t.Fatalf("resync error not followed by close 1013: %v", err)
+			}
+			t.Logf("told to resync after %d events", next)
+			return
+		}
+		if want := fmt.Sprintf("n%05d", next); m.Event != "CREATED" || m.Payload.ID != want {
+			t.Fatalf("event %d: %s %s, want CREATED %s", next, m.Event, m.Payload.ID, want)
+		}
+		next++
+	}
+	c.barrier() // nothing more than the 5,000
 }

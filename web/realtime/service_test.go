@@ -31,32 +31,32 @@ main().catch((err) => { console.error(String(err)); process.exit(1); });
 // TestEventsFromAService: a document written by an app service running in
 // the sandbox (started by an @event trigger) reaches the websocket.
 func TestEventsFromAService(t *testing.T) {
-	e := newEnv(t)
+	e := setup(t)
 	ctx := context.Background()
 	rules, err := permission.ParseScope("io.cozy.notes:GET io.cozy.notes.derived:POST")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.srv.Perms.Put(ctx, e.inst, &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/notes", Rules: rules}); err != nil {
+	if err := e.Server.Perms.Put(ctx, e.Inst, &permission.Permission{Type: permission.TypeApp, SourceID: "io.cozy.apps/notes", Rules: rules}); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(e.mgr.Dir(e.inst), "apps", "notes", "services")
+	dir := filepath.Join(e.Instances.Dir(e.Inst), "apps", "notes", "services")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, "derive.js"), []byte(deriveService), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tok := e.token("io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived")
+	tok := e.Token(t, "io.cozy.triggers io.cozy.jobs io.cozy.notes io.cozy.notes.derived")
 	c := e.dial(tok)
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes.derived"})
 	c.barrier()
 	trigger := `{"data":{"attributes":{"type":"@event","arguments":"io.cozy.notes:CREATED","worker":"service",
 		"message":{"slug":"notes","name":"derive","type":"node","file":"services/derive.js"},"options":{"max_exec_count":1}}}}`
-	if st, out := e.do("POST", "/jobs/triggers", tok, trigger); st != http.StatusCreated {
+	if st, out := e.call("POST", "/jobs/triggers", tok, trigger); st != http.StatusCreated {
 		t.Fatalf("trigger: %d %v", st, out)
 	}
-	if st, _ := e.do("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`); st != http.StatusCreated {
+	if st, _ := e.call("POST", "/data/io.cozy.notes/", tok, `{"title":"hello"}`); st != http.StatusCreated {
 		t.Fatalf("note: %d", st)
 	}
 	m := c.expect("CREATED", "io.cozy.notes.derived", "")

@@ -15,7 +15,9 @@ import (
 func Setup(instances *instance.Manager, log *slog.Logger) *realtime.Hub {
 	hub := realtime.NewHub()
 	instances.OnStoreOpen(func(inst *instance.Instance, st store.Store) {
-		hub.Attach(inst.ID, st.Events(), log.With("domain", inst.Domain))
+		if err := hub.Attach(inst.ID, st, log.With("domain", inst.Domain)); err != nil {
+			log.Error("realtime: the store's events are not followed", "domain", inst.Domain, "error", err)
+		}
 	})
 	instances.OnDelete(func(inst *instance.Instance) { hub.Detach(inst.ID) })
 	return hub
