@@ -1,0 +1,31 @@
+// Package mdns makes the box reachable by name on its household LAN with
+// Multicast DNS (RFC 6762): it answers A and AAAA questions for the box name
+// (cozy.local) and for every flat app name it is told about
+// (<instance>-<slug>.local), and it announces the box's DNS-SD services
+// (_cozy._tcp, _https._tcp, _http._tcp) through grandcat/zeroconf.
+//
+// The host responder is our own, built on miekg/dns, because zeroconf only
+// answers service questions, never a plain A/AAAA question for a host name.
+// It probes each name before claiming it (three probes 250 ms apart, with the
+// simultaneous-probe tie-break of §8.2), renames on conflict (cozy → cozy-2 →
+// cozy-3), announces claimed names twice with the cache-flush bit, answers
+// multicast (QM), unicast-response (QU) and legacy unicast queries, re-announces
+// when the caller sets new addresses, and says goodbye (TTL 0) for names and
+// addresses it drops and on Close.
+//
+// Limits:
+//   - One network interface per Responder; the caller watches interfaces and
+//     calls SetAddrs (or makes a new Responder for another interface).
+//   - Only A, AAAA and NSEC (negative answers) are served by the host
+//     responder; services come from zeroconf, which has no probing of its own
+//     (its instance name is the box's claimed name, so it is unique when the
+//     host name is) and which is re-registered when the box name or the
+//     addresses change. zeroconf's own announcement goroutine outlives its
+//     Shutdown by a few seconds (a library limit).
+//   - A renamed app name gets a "-N" suffix too (alice-drive → alice-drive-2);
+//     the caller reads the claimed names with Claimed or Config.OnClaim.
+//   - Unicast packets sent to the box's address on port 5353 reach only one of
+//     the sockets bound there (ours or zeroconf's, the kernel chooses), so the
+//     responder never relies on them: probes ask for unicast answers only in
+//     the first round, and legacy queries are expected on the multicast group.
+package mdns
