@@ -3,6 +3,7 @@ package mdns
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"net/netip"
 	"os"
@@ -206,6 +207,7 @@ func startBox(t *testing.T, cfg Config) (*Responder, *claims) {
 	c := newClaims()
 	cfg.Interface = boxInterface(t)
 	cfg.OnClaim = c.onClaim
+	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil))
 	if cfg.Addrs == nil {
 		cfg.Addrs = []netip.Addr{boxV4, boxV6}
 	}

@@ -2,6 +2,7 @@ package mdns
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"net/netip"
 	"slices"
@@ -208,6 +209,7 @@ func startPeerBox(t *testing.T, cfg Config) (*Responder, *claims) {
 	t.Helper()
 	c := newClaims()
 	cfg.OnClaim = c.onClaim
+	cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), nil)).With("box", "peer")
 	cfg.Addrs = []netip.Addr{peerV4, peerV6}
 	var r *Responder
 	inPeer(t, func(ifi *net.Interface) error {
