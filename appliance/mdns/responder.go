@@ -163,12 +163,14 @@ func (r *Responder) SetAddrs(addrs []netip.Addr) error {
 	})
 }
 
-// SetTXT replaces the services' TXT strings.
+// SetTXT replaces the services' TXT strings. The services are registered
+// again (zeroconf's own SetText races with its announcement goroutine).
 func (r *Responder) SetTXT(txt []string) error {
 	txt = slices.Clone(txt)
 	return r.do(func() {
 		r.txt = txt
-		r.svc.setText(txt)
+		r.svcHost = ""
+		r.syncServices()
 	})
 }
 

@@ -59,13 +59,6 @@ func (s *services) register(host string, addrs []netip.Addr, txt []string) error
 	return errors.Join(errs...)
 }
 
-// setText changes the TXT strings of every registered service.
-func (s *services) setText(txt []string) {
-	for _, srv := range s.servers {
-		srv.SetText(txt)
-	}
-}
-
 // shutdown withdraws every service (zeroconf sends its goodbyes).
 func (s *services) shutdown() {
 	for _, srv := range s.servers {
