@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -71,15 +72,9 @@ type Server struct {
 // the upstream queries in flight: when it ends they are abandoned.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = withDefaults(cfg)
-	pc, err := net.ListenPacket("udp", cfg.Addr)
+	pc, ln, err := listen(cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("landns: listen udp: %w", err)
-	}
-	// TCP on the very port UDP got, so ":0" gives one port for both.
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
-		return nil, fmt.Errorf("landns: listen tcp: %w", err)
+		return nil, err
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -108,6 +103,33 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.log.Info("landns serving", "addr", pc.LocalAddr().String(), "upstreams", cfg.Upstreams)
 	return s, nil
+}
+
+// listen opens UDP and TCP on one port. With port 0 the port UDP got may be
+// taken for TCP; then it tries other ports a few times.
+func listen(addr string) (net.PacketConn, net.Listener, error) {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, nil, fmt.Errorf("landns: address %q: %w", addr, err)
+	}
+	tries := 1
+	if port == "0" {
+		tries = 10
+	}
+	for i := 0; ; i++ {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, fmt.Errorf("landns: listen udp: %w", err)
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		if i+1 >= tries || !errors.Is(err, syscall.EADDRINUSE) {
+			return nil, nil, fmt.Errorf("landns: listen tcp: %w", err)
+		}
+	}
 }
 
 // withDefaults fills the zero fields of cfg.

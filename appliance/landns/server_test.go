@@ -186,3 +186,19 @@ func rrAddr(rr dns.RR) string {
 	}
 	return ""
 }
+
+func TestListenOnePortForBoth(t *testing.T) {
+	pc, ln, err := listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	defer ln.Close()
+	if pc.LocalAddr().String() != ln.Addr().String() {
+		t.Fatalf("udp %s tcp %s", pc.LocalAddr(), ln.Addr())
+	}
+	// A fixed port already taken for TCP is an error, not a silent move.
+	if _, _, err := listen(ln.Addr().String()); err == nil {
+		t.Fatal("listened on a taken port")
+	}
+}
