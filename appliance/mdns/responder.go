@@ -289,6 +289,7 @@ func (r *Responder) setNames(now time.Time, labels []string) {
 // tick sends the probes and announcements that are due.
 func (r *Responder) tick(now time.Time) {
 	var probes, firstProbes, announce []string
+	var won []*name
 	for _, n := range r.names {
 		if n.next.After(now) {
 			continue
@@ -307,9 +308,7 @@ func (r *Responder) tick(now time.Time) {
 			// Three probes and no conflict: the name is ours.
 			n.state, n.sent = announcing, 0
 			r.log.Info("mdns name claimed", "wanted", n.wanted, "name", n.fqdn())
-			if r.cfg.OnClaim != nil {
-				r.cfg.OnClaim(n.wanted, n.label())
-			}
+			won = append(won, n)
 		}
 		if n.state == announcing {
 			announce = append(announce, n.fqdn())
@@ -335,6 +334,13 @@ func (r *Responder) tick(now time.Time) {
 		r.gone = nil
 	}
 	r.syncServices()
+	// Claimed reflects a name before OnClaim tells of it.
+	r.publish()
+	if r.cfg.OnClaim != nil {
+		for _, n := range won {
+			r.cfg.OnClaim(n.wanted, n.label())
+		}
+	}
 }
 
 // syncServices registers the services once the box name is held, again
