@@ -95,14 +95,14 @@ func create(cfg Config, now time.Time) (*CA, []byte, error) {
 		return nil, nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:                serial,
-		Subject:                     pkix.Name{CommonName: cfg.Name, Organization: []string{"Cozy box"}},
-		NotBefore:                   now.Add(-time.Hour),
-		NotAfter:                    now.Add(cfg.RootValidity),
-		KeyUsage:                    x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		BasicConstraintsValid:       true,
-		IsCA:                        true,
-		MaxPathLenZero:              true, // leaves only
+		SerialNumber:          serial,
+		Subject:               pkix.Name{CommonName: cfg.Name, Organization: []string{"Cozy box"}},
+		NotBefore:             now.Add(-time.Hour),
+		NotAfter:              now.Add(cfg.RootValidity),
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+		MaxPathLenZero:        true, // leaves only
 		// SubjectKeyId: left empty, CreateCertificate derives it for a CA.
 		PermittedDNSDomainsCritical: true,
 		PermittedDNSDomains:         []string{DefaultDomain},
