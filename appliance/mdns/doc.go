@@ -24,6 +24,9 @@
 //     Shutdown by a few seconds (a library limit).
 //   - A renamed app name gets a "-N" suffix too (alice-drive → alice-drive-2);
 //     the caller reads the claimed names with Claimed or Config.OnClaim.
+//   - No rate limit on probing after many conflicts (RFC 6762 §8.1 asks for a
+//     5 s pause after 15 conflicts in 10 s), and no re-announcement beyond the
+//     two of §8.3.
 //   - Unicast packets sent to the box's address on port 5353 reach only one of
 //     the sockets bound there (ours or zeroconf's, the kernel chooses), so the
 //     responder never relies on them: probes ask for unicast answers only in
