@@ -98,3 +98,50 @@ func BenchmarkThroughput(b *testing.B) {
 		hammer(b, s.Addr(), "cozy.local.")
 	})
 }
+
+// BenchmarkInterleaved sends each query in turn to the plain forwarder and
+// to landns (cache off, then cache on), so both see the same machine load,
+// and reports each one's queries/s and landns's throughput as a ratio of
+// the forwarder's.
+func BenchmarkInterleaved(b *testing.B) {
+	up := startUpstream(b)
+	proxyAddr := startProxy(b, up.addr)
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"uncached", Config{CacheSize: -1, RatePerClient: -1}},
+		{"cached", Config{RatePerClient: -1}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			s, _ := startServer(b, up, tc.cfg)
+			c := &dns.Client{Timeout: 2 * time.Second}
+			var conns [2]*dns.Conn
+			for i, addr := range []string{proxyAddr, s.Addr()} {
+				co, err := c.Dial(addr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer co.Close()
+				conns[i] = co
+			}
+			var spent [2]time.Duration
+			m := new(dns.Msg)
+			m.SetQuestion("www.example.test.", dns.TypeA)
+			for b.Loop() {
+				for i, co := range conns {
+					m.Id = dns.Id()
+					start := time.Now()
+					resp, _, err := c.ExchangeWithConn(m, co)
+					spent[i] += time.Since(start)
+					if err != nil || resp.Rcode != dns.RcodeSuccess {
+						b.Fatalf("%v %v", err, resp)
+					}
+				}
+			}
+			b.ReportMetric(float64(b.N)/spent[0].Seconds(), "forwarder-q/s")
+			b.ReportMetric(float64(b.N)/spent[1].Seconds(), "landns-q/s")
+			b.ReportMetric(spent[0].Seconds()/spent[1].Seconds(), "landns/forwarder")
+		})
+	}
+}

@@ -255,3 +255,35 @@ func TestResponderSimultaneousProbes(t *testing.T) {
 		t.Fatalf("boxes hold %q and %q", a, b)
 	}
 }
+
+func TestResponderStopsWithContext(t *testing.T) {
+	needLink(t)
+	p := newPeer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	c := newClaims()
+	r, err := Start(ctx, Config{Interface: boxInterface(t), Addrs: []netip.Addr{boxV4}, OnClaim: c.onClaim,
+		Logger: slog.New(slog.NewTextHandler(t.Output(), nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.await(t, "cozy")
+	cancel()
+	// The end of the context says goodbye like Close, and Close still waits.
+	p.await(t, "goodbye", func(r received) bool {
+		rr, ok := hasAddr(r.msg.Answer, "cozy.local.", boxV4)
+		return ok && rr.Header().Ttl == 0
+	})
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestStartValidates(t *testing.T) {
+	if _, err := Start(context.Background(), Config{}); err == nil {
+		t.Fatal("started without an interface")
+	}
+	ifi := &net.Interface{Index: 1, Name: "lo"}
+	if _, err := Start(context.Background(), Config{Interface: ifi, Names: []string{"a.b"}}); err == nil {
+		t.Fatal("started with a dotted label")
+	}
+}
