@@ -27,8 +27,10 @@
 //   - No rate limit on probing after many conflicts (RFC 6762 §8.1 asks for a
 //     5 s pause after 15 conflicts in 10 s), and no re-announcement beyond the
 //     two of §8.3.
-//   - Unicast packets sent to the box's address on port 5353 reach only one of
-//     the sockets bound there (ours or zeroconf's, the kernel chooses), so the
-//     responder never relies on them: probes ask for unicast answers only in
-//     the first round, and legacy queries are expected on the multicast group.
+//   - The kernel hands a unicast datagram for port 5353 to one socket only;
+//     the responder binds each of its addresses on 5353 as well, so that
+//     direct queries reach it rather than zeroconf's wildcard sockets. An
+//     address not assigned on the host (or a link-local IPv6 one whose zone
+//     is missing) gets no such socket, and then only multicast queries reach
+//     the responder. Probes ask for unicast answers only in the first round.
 package mdns

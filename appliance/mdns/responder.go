@@ -67,6 +67,7 @@ type Responder struct {
 	txt     []string
 	svc     services
 	svcHost string // label zeroconf is registered under; "" when not
+	direct  unicastSockets
 }
 
 // Start opens the multicast sockets on cfg.Interface and starts probing for
@@ -106,7 +107,9 @@ func Start(ctx context.Context, cfg Config) (*Responder, error) {
 		svc:     services{ifi: *cfg.Interface, list: cfg.Services, log: cfg.Logger.With("component", "mdns")},
 	}
 	r.setNames(time.Now(), cfg.Names)
-	r.wg.Add(1)
+	r.direct = unicastSockets{}
+	r.wg.Add(1) // the loop's count keeps wg above zero while it adds readers
+	r.listenDirect()
 	go r.loop(ctx)
 	if c.v4 != nil {
 		r.wg.Add(1)
@@ -159,6 +162,7 @@ func (r *Responder) SetAddrs(addrs []netip.Addr) error {
 			}
 		}
 		r.svcHost = "" // re-register with the new addresses
+		r.listenDirect()
 		r.log.Info("mdns addresses changed", "addrs", addrs)
 	})
 }
@@ -228,6 +232,10 @@ func (r *Responder) loop(ctx context.Context) {
 		if err := r.conn.close(); err != nil {
 			r.log.Warn("mdns close", "err", err)
 		}
+		for a, c := range r.direct {
+			c.Close()
+			delete(r.direct, a)
+		}
 	}()
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -246,6 +254,31 @@ func (r *Responder) loop(ctx context.Context) {
 			r.tick(now)
 		}
 		r.publish()
+	}
+}
+
+// listenDirect keeps one unicast socket per current address (see
+// unicastSockets), each with its reader. Addresses not assigned on this host
+// are skipped.
+func (r *Responder) listenDirect() {
+	for a, c := range r.direct {
+		if !slices.Contains(r.addrs, a) {
+			c.Close() // its reader ends
+			delete(r.direct, a)
+		}
+	}
+	for _, a := range r.addrs {
+		if r.direct[a] != nil {
+			continue
+		}
+		c, err := listenUnicast(r.cfg.Interface, a)
+		if err != nil {
+			r.log.Debug("mdns direct socket", "addr", a, "err", err)
+			continue
+		}
+		r.direct[a] = c
+		r.wg.Add(1)
+		go r.read(readUnicast(c))
 	}
 }
 
