@@ -31,11 +31,7 @@ type upstream struct {
 func startUpstream(tb testing.TB) *upstream {
 	tb.Helper()
 	u := &upstream{byName: map[string]int{}}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	pc, ln, err := listen("127.0.0.1:0") // one port for UDP and TCP
 	if err != nil {
 		tb.Fatal(err)
 	}

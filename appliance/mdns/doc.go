@@ -2,11 +2,14 @@
 // Multicast DNS (RFC 6762): it answers A and AAAA questions for the box name
 // (cozy.local) and for every flat app name it is told about
 // (<instance>-<slug>.local), and it announces the box's DNS-SD services
-// (_cozy._tcp, _https._tcp, _http._tcp) through grandcat/zeroconf.
+// (_cozy._tcp, _https._tcp, _http._tcp with their TXT strings).
 //
-// The host responder is our own, built on miekg/dns, because zeroconf only
-// answers service questions, never a plain A/AAAA question for a host name.
-// It probes each name before claiming it (three probes 250 ms apart, with the
+// The responder is our own, built on miekg/dns: grandcat/zeroconf answers
+// service questions but never a plain A/AAAA question for a host name, and
+// its server cannot be stopped cleanly (Shutdown right after RegisterProxy
+// races with its reader start-up, SetText with its announcement goroutine,
+// which outlives Shutdown by seconds; all seen with -race). zeroconf stays as
+// the independent client in the tests. The responder probes each name before claiming it (three probes 250 ms apart, with the
 // simultaneous-probe tie-break of §8.2), renames on conflict (cozy → cozy-2 →
 // cozy-3), announces claimed names twice with the cache-flush bit, answers
 // multicast (QM), unicast-response (QU) and legacy unicast queries, re-announces
@@ -16,12 +19,10 @@
 // Limits:
 //   - One network interface per Responder; the caller watches interfaces and
 //     calls SetAddrs (or makes a new Responder for another interface).
-//   - Only A, AAAA and NSEC (negative answers) are served by the host
-//     responder; services come from zeroconf, which has no probing of its own
-//     (its instance name is the box's claimed name, so it is unique when the
-//     host name is) and which is re-registered when the box name or the
-//     addresses change. zeroconf's own announcement goroutine outlives its
-//     Shutdown by a few seconds (a library limit).
+//   - Host names get A, AAAA and NSEC records; the services get PTR, SRV and
+//     TXT records under the box's claimed label as instance name. Service
+//     instance names are not probed on their own: they are unique when the
+//     box name is. No service subtypes, no multiple instances per type.
 //   - A renamed app name gets a "-N" suffix too (alice-drive → alice-drive-2);
 //     the caller reads the claimed names with Claimed or Config.OnClaim.
 //   - No rate limit on probing after many conflicts (RFC 6762 §8.1 asks for a

@@ -79,8 +79,9 @@ func response() *dns.Msg {
 
 // announcement is the unsolicited response that claims names (§8.3) or
 // tells of new addresses: every record with the cache-flush bit, the NSEC
-// when a family is missing, and TTL 0 goodbyes for the addresses in gone.
-func announcement(names []string, addrs, gone []netip.Addr) *dns.Msg {
+// when a family is missing, TTL 0 goodbyes for the addresses in gone, and
+// the extra records (the services) at the end of the answer section.
+func announcement(names []string, addrs, gone []netip.Addr, extra ...dns.RR) *dns.Msg {
 	m := response()
 	v4, v6 := families(addrs)
 	for _, n := range names {
@@ -90,15 +91,17 @@ func announcement(names []string, addrs, gone []netip.Addr) *dns.Msg {
 			m.Extra = append(m.Extra, nsec(n, addrs, hostTTL, true))
 		}
 	}
+	m.Answer = append(m.Answer, extra...)
 	return m
 }
 
 // goodbye withdraws names: their records with TTL 0 (§10.1).
-func goodbye(names []string, addrs []netip.Addr) *dns.Msg {
+func goodbye(names []string, addrs []netip.Addr, extra ...dns.RR) *dns.Msg {
 	m := response()
 	for _, n := range names {
 		m.Answer = append(m.Answer, hostRRs(n, addrs, dns.TypeANY, 0, false)...)
 	}
+	m.Answer = append(m.Answer, extra...)
 	return m
 }
 
@@ -125,50 +128,64 @@ type answers struct {
 	unicast   *dns.Msg
 }
 
-// answer builds the replies to query from a querier at from. owned finds a
-// name we may answer for (claimed or announcing); it returns nil otherwise.
-// A legacy querier (source port not 5353) gets one unicast reply that echoes
-// the ID and questions, with TTLs capped at 10 s and no cache-flush bit. A QU
-// question gets a unicast answer when the name was multicast within a quarter
-// of its TTL, else a multicast one (§5.4). Records the querier already lists
-// with at least half their TTL left are left out (known-answer suppression,
-// §7.1). Multicast answers update the name's lastMulticast.
-func answer(query *dns.Msg, from netip.AddrPort, owned func(string) *name, addrs []netip.Addr, now time.Time) answers {
+// lookupFunc answers one question with answer and additional records, and
+// the name whose last multicast decides how a QU question is answered; a nil
+// name means the question is not ours.
+type lookupFunc func(q dns.Question) (rrs, extra []dns.RR, n *name)
+
+// hostLookup answers A, AAAA and ANY questions on the names owned finds
+// (claimed or announcing ones; nil otherwise). §6.2: the other family goes
+// in the additional section, and an NSEC tells of a missing one.
+func hostLookup(q dns.Question, owned func(string) *name, addrs []netip.Addr) (rrs, extra []dns.RR, n *name) {
+	if q.Qtype != dns.TypeA && q.Qtype != dns.TypeAAAA && q.Qtype != dns.TypeANY {
+		return nil, nil, nil
+	}
+	if n = owned(strings.ToLower(q.Name)); n == nil {
+		return nil, nil, nil
+	}
+	name := n.fqdn()
+	rrs = hostRRs(name, addrs, q.Qtype, hostTTL, true)
+	switch q.Qtype {
+	case dns.TypeA:
+		extra = hostRRs(name, addrs, dns.TypeAAAA, hostTTL, true)
+	case dns.TypeAAAA:
+		extra = hostRRs(name, addrs, dns.TypeA, hostTTL, true)
+	}
+	if v4, v6 := families(addrs); !v4 || !v6 {
+		extra = append(extra, nsec(name, addrs, hostTTL, true))
+	}
+	return rrs, extra, n
+}
+
+// answer builds the replies to query from a querier at from. A legacy
+// querier (source port not 5353) gets one unicast reply that echoes the ID
+// and questions, with TTLs capped at 10 s and no cache-flush bit. A QU
+// question gets a unicast answer when its name was multicast within a
+// quarter of the host TTL, else a multicast one (§5.4). Records the querier
+// already lists with at least half their TTL left are left out (known-answer
+// suppression, §7.1). Multicast answers update the name's lastMulticast.
+func answer(query *dns.Msg, from netip.AddrPort, lookup lookupFunc, now time.Time) answers {
 	legacy := from.Port() != Port
 	mc, uc := response(), response()
 	if legacy {
 		uc.Id = query.Id
 		uc.Question = query.Question
 	}
-	v4, v6 := families(addrs)
 	for _, q := range query.Question {
 		class := q.Qclass &^ cacheFlush
 		if class != dns.ClassINET && class != dns.ClassANY {
 			continue
 		}
-		if q.Qtype != dns.TypeA && q.Qtype != dns.TypeAAAA && q.Qtype != dns.TypeANY {
-			continue
-		}
-		n := owned(strings.ToLower(q.Name))
+		found, extra, n := lookup(q)
 		if n == nil {
 			continue
 		}
-		name := n.fqdn()
-		rrs := knownAnswerFilter(query, hostRRs(name, addrs, q.Qtype, hostTTL, true))
-		// §6.2: the other family goes in the additional section; NSEC tells
-		// of a missing one.
-		var extra []dns.RR
-		switch q.Qtype {
-		case dns.TypeA:
-			extra = hostRRs(name, addrs, dns.TypeAAAA, hostTTL, true)
-		case dns.TypeAAAA:
-			extra = hostRRs(name, addrs, dns.TypeA, hostTTL, true)
-		}
-		if !v4 || !v6 {
-			extra = append(extra, nsec(name, addrs, hostTTL, true))
-		}
-		if len(rrs) == 0 && (q.Qtype == dns.TypeANY || hasType(addrs, q.Qtype)) {
+		rrs := knownAnswerFilter(query, found)
+		if len(found) > 0 && len(rrs) == 0 {
 			continue // everything suppressed by known answers
+		}
+		if len(rrs)+len(extra) == 0 {
+			continue
 		}
 		switch {
 		case legacy:
@@ -191,12 +208,6 @@ func answer(query *dns.Msg, from netip.AddrPort, owned func(string) *name, addrs
 		out.unicast = uc
 	}
 	return out
-}
-
-// hasType tells whether addrs give records of type t (A or AAAA).
-func hasType(addrs []netip.Addr, t uint16) bool {
-	v4, v6 := families(addrs)
-	return (t == dns.TypeA && v4) || (t == dns.TypeAAAA && v6)
 }
 
 // knownAnswerFilter drops the records the querier listed in its answer

@@ -20,6 +20,11 @@ func ownedOnly(n *name) func(string) *name {
 	}
 }
 
+// hosts answers host questions on the names owned finds, with testAddrs.
+func hosts(owned func(string) *name) lookupFunc {
+	return func(q dns.Question) ([]dns.RR, []dns.RR, *name) { return hostLookup(q, owned, testAddrs) }
+}
+
 func TestAnswerRouting(t *testing.T) {
 	now := time.Now()
 	mcast := netip.AddrPortFrom(netip.MustParseAddr("192.0.2.2"), Port)
@@ -51,7 +56,7 @@ func TestAnswerRouting(t *testing.T) {
 				class |= cacheFlush
 			}
 			q.Question = []dns.Question{{Name: tc.qname, Qtype: tc.qtype, Qclass: class}}
-			out := answer(q, tc.from, ownedOnly(n), testAddrs, now)
+			out := answer(q, tc.from, hosts(ownedOnly(n)), now)
 			if (out.multicast != nil) != tc.wantMulticast || (out.unicast != nil) != tc.wantUnicast {
 				t.Fatalf("multicast %v unicast %v", out.multicast, out.unicast)
 			}
@@ -67,7 +72,7 @@ func TestAnswerLegacyShape(t *testing.T) {
 	q := new(dns.Msg)
 	q.Id = 77
 	q.Question = []dns.Question{{Name: "cozy.local.", Qtype: dns.TypeA, Qclass: dns.ClassINET}}
-	out := answer(q, netip.MustParseAddrPort("192.0.2.2:40000"), ownedOnly(n), testAddrs, time.Now())
+	out := answer(q, netip.MustParseAddrPort("192.0.2.2:40000"), hosts(ownedOnly(n)), time.Now())
 	m := out.unicast
 	if m == nil || m.Id != 77 || len(m.Question) != 1 || len(m.Answer) != 1 {
 		t.Fatalf("legacy answer %v", m)
@@ -85,12 +90,12 @@ func TestAnswerKnownAnswerSuppression(t *testing.T) {
 	q.Question = []dns.Question{{Name: "cozy.local.", Qtype: dns.TypeA, Qclass: dns.ClassINET}}
 	known := hostRRs("cozy.local.", testAddrs[:1], dns.TypeA, hostTTL/2, false)
 	q.Answer = known
-	if out := answer(q, netip.MustParseAddrPort("192.0.2.2:5353"), ownedOnly(n), testAddrs, time.Now()); out.multicast != nil || out.unicast != nil {
+	if out := answer(q, netip.MustParseAddrPort("192.0.2.2:5353"), hosts(ownedOnly(n)), time.Now()); out.multicast != nil || out.unicast != nil {
 		t.Fatalf("answered a known answer: %v", out.multicast)
 	}
 	// Less than half the TTL left: answered again.
 	known[0].Header().Ttl = hostTTL/2 - 1
-	if out := answer(q, netip.MustParseAddrPort("192.0.2.2:5353"), ownedOnly(n), testAddrs, time.Now()); out.multicast == nil {
+	if out := answer(q, netip.MustParseAddrPort("192.0.2.2:5353"), hosts(ownedOnly(n)), time.Now()); out.multicast == nil {
 		t.Fatal("a stale known answer suppressed the answer")
 	}
 }
@@ -105,7 +110,7 @@ func TestAnswerSkipsNamesStillProbing(t *testing.T) {
 		}
 		return nil
 	}
-	if out := answer(q, netip.MustParseAddrPort("192.0.2.2:5353"), owned, testAddrs, time.Now()); out.multicast != nil {
+	if out := answer(q, netip.MustParseAddrPort("192.0.2.2:5353"), hosts(owned), time.Now()); out.multicast != nil {
 		t.Fatal("answered for a name not yet won")
 	}
 }

@@ -30,8 +30,8 @@ type Config struct {
 	Names []string
 	// Addrs are the box's addresses on Interface, answered for every name.
 	Addrs []netip.Addr
-	// Services are announced with zeroconf once Host is claimed, under the
-	// claimed label. None when empty.
+	// Services are announced with DNS-SD records once Host is claimed, under
+	// the claimed label as instance name. None when empty.
 	Services []Service
 	// TXT are the services' TXT strings, e.g. "version=1", "instances=2".
 	TXT []string
@@ -60,14 +60,12 @@ type Responder struct {
 	claimed map[string]string // wanted → label, for Claimed
 
 	// Owned by the loop goroutine.
-	names   map[string]*name // by wanted label
-	addrs   []netip.Addr
-	prev    []netip.Addr // addresses before the last SetAddrs
-	gone    []netip.Addr // to say goodbye for in the next announcement
-	txt     []string
-	svc     services
-	svcHost string // label zeroconf is registered under; "" when not
-	direct  unicastSockets
+	names  map[string]*name // by wanted label
+	addrs  []netip.Addr
+	prev   []netip.Addr // addresses before the last SetAddrs
+	gone   []netip.Addr // to say goodbye for in the next announcement
+	svc    serviceSet
+	direct unicastSockets
 }
 
 // Start opens the multicast sockets on cfg.Interface and starts probing for
@@ -103,8 +101,7 @@ func Start(ctx context.Context, cfg Config) (*Responder, error) {
 		claimed: map[string]string{},
 		names:   map[string]*name{},
 		addrs:   slices.Clone(cfg.Addrs),
-		txt:     slices.Clone(cfg.TXT),
-		svc:     services{ifi: *cfg.Interface, list: cfg.Services, log: cfg.Logger.With("component", "mdns")},
+		svc:     serviceSet{list: slices.Clone(cfg.Services), txt: slices.Clone(cfg.TXT)},
 	}
 	r.setNames(time.Now(), cfg.Names)
 	r.direct = unicastSockets{}
@@ -143,8 +140,7 @@ func (r *Responder) SetNames(labels []string) error {
 }
 
 // SetAddrs replaces the box's addresses: every claimed name is announced
-// again with the new ones (cache-flush) and goodbyes for the old ones, and
-// the services are registered again.
+// again with the new ones (cache-flush) and goodbyes for the old ones.
 func (r *Responder) SetAddrs(addrs []netip.Addr) error {
 	addrs = slices.Clone(addrs)
 	return r.do(func() {
@@ -161,20 +157,19 @@ func (r *Responder) SetAddrs(addrs []netip.Addr) error {
 				n.state, n.sent, n.next = announcing, 0, now
 			}
 		}
-		r.svcHost = "" // re-register with the new addresses
 		r.listenDirect()
 		r.log.Info("mdns addresses changed", "addrs", addrs)
 	})
 }
 
-// SetTXT replaces the services' TXT strings. The services are registered
-// again (zeroconf's own SetText races with its announcement goroutine).
+// SetTXT replaces the services' TXT strings and announces them again.
 func (r *Responder) SetTXT(txt []string) error {
 	txt = slices.Clone(txt)
 	return r.do(func() {
-		r.txt = txt
-		r.svcHost = ""
-		r.syncServices()
+		r.svc.txt = txt
+		if box := r.box(); box != nil && box.owned() {
+			box.state, box.sent, box.next = announcing, 0, time.Now()
+		}
 	})
 }
 
@@ -226,8 +221,7 @@ func (r *Responder) read(read func([]byte) (packet, bool, error)) {
 func (r *Responder) loop(ctx context.Context) {
 	defer r.wg.Done()
 	defer func() {
-		r.send(goodbye(r.ownedNames(), r.addrs), true, true)
-		r.svc.shutdown()
+		r.send(goodbye(r.ownedNames(), r.addrs, r.serviceRecords(true)...), true, true)
 		close(r.stopped)
 		if err := r.conn.close(); err != nil {
 			r.log.Warn("mdns close", "err", err)
@@ -363,10 +357,13 @@ func (r *Responder) tick(now time.Time) {
 		r.send(probeQuery(probes, r.addrs, false), true, true)
 	}
 	if len(announce) > 0 {
-		r.send(announcement(announce, r.addrs, r.gone), true, true)
+		var svc []dns.RR
+		if box := r.box(); box != nil && slices.Contains(announce, box.fqdn()) {
+			svc = r.serviceRecords(false)
+		}
+		r.send(announcement(announce, r.addrs, r.gone, svc...), true, true)
 		r.gone = nil
 	}
-	r.syncServices()
 	// Claimed reflects a name before OnClaim tells of it.
 	r.publish()
 	if r.cfg.OnClaim != nil {
@@ -376,17 +373,34 @@ func (r *Responder) tick(now time.Time) {
 	}
 }
 
-// syncServices registers the services once the box name is held, again
-// when its label or the addresses change.
-func (r *Responder) syncServices() {
-	box := r.names[strings.ToLower(r.cfg.Host)]
-	if box == nil || !box.owned() || len(r.svc.list) == 0 || r.svcHost == box.label() {
-		return
+// box is the box name's entry.
+func (r *Responder) box() *name { return r.names[strings.ToLower(r.cfg.Host)] }
+
+// serviceRecords are the DNS-SD records under the box's current label (TTL
+// 0 when goodbye), none while the box name is not held.
+func (r *Responder) serviceRecords(goodbye bool) []dns.RR {
+	box := r.box()
+	if box == nil || !box.owned() {
+		return nil
 	}
-	r.svcHost = box.label()
-	if err := r.svc.register(box.label(), r.addrs, r.txt); err != nil {
-		r.log.Warn("mdns services", "err", err)
+	return r.svc.records(box.label(), box.fqdn(), goodbye)
+}
+
+// lookup answers one question: host records first, then the services.
+func (r *Responder) lookup(q dns.Question) (rrs, extra []dns.RR, n *name) {
+	if rrs, extra, n := hostLookup(q, r.ownedByFQDN, r.addrs); n != nil {
+		return rrs, extra, n
 	}
+	box := r.box()
+	if box == nil || !box.owned() {
+		return nil, nil, nil
+	}
+	hostAddrs := func() []dns.RR { return hostRRs(box.fqdn(), r.addrs, dns.TypeANY, hostTTL, true) }
+	rrs, extra, ok := r.svc.lookup(q, box.label(), box.fqdn(), hostAddrs)
+	if !ok {
+		return nil, nil, nil
+	}
+	return rrs, extra, box
 }
 
 // handle reacts to one datagram: conflicts in responses, tie-breaks in
@@ -404,7 +418,7 @@ func (r *Responder) handle(p packet, now time.Time) {
 		return
 	}
 	r.tieBreak(m, now)
-	out := answer(m, p.from, r.ownedByFQDN, r.addrs, now)
+	out := answer(m, p.from, r.lookup, now)
 	if out.multicast != nil {
 		r.send(out.multicast, p.from.Addr().Is4(), p.from.Addr().Is6())
 	}
@@ -428,6 +442,10 @@ func (r *Responder) checkConflicts(m *dns.Msg, now time.Time) {
 		}
 	}
 	for n := range hit {
+		if n == r.box() && n.owned() {
+			// The services lose their instance name with the host name.
+			r.send(goodbye(nil, nil, r.serviceRecords(true)...), true, true)
+		}
 		old := n.fqdn()
 		rename := n.state == probing
 		n.restart(now, rand.N(probeInterval), rename)

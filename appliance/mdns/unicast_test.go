@@ -1,20 +1,26 @@
 package mdns
 
 import (
+	"net"
 	"net/netip"
 	"testing"
 
 	"github.com/miekg/dns"
 )
 
-func TestDirectUnicastQueryWithServicesRunning(t *testing.T) {
+func TestDirectUnicastQueryWithAnotherStackOnPort5353(t *testing.T) {
 	needLink(t)
 	p := newPeer(t)
-	_, c := startBox(t, Config{Services: DefaultServices(443, 80)})
+	_, c := startBox(t, Config{})
 	c.await(t, "cozy")
-	// Once browse sees the services, zeroconf's sockets on port 5353 were
-	// bound after ours; a direct query must still reach the responder.
-	browse(t, "_cozy._tcp", "cozy")
+	// Another mDNS stack on the box (avahi, zeroconf) binds the wildcard
+	// address on 5353 after us: the kernel now gives it direct unicast
+	// queries, unless the responder has a socket on its own address.
+	other, err := net.ListenMulticastUDP("udp4", boxInterface(t), &net.UDPAddr{IP: groupV4.AsSlice(), Port: Port})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	q := question("cozy.local.", dns.TypeA, false)
 	q.Id = 31337
 	p.legacyQuery(t, q, netip.AddrPortFrom(boxV4, Port))
