@@ -9,12 +9,14 @@
 // its server cannot be stopped cleanly (Shutdown right after RegisterProxy
 // races with its reader start-up, SetText with its announcement goroutine,
 // which outlives Shutdown by seconds; all seen with -race). zeroconf stays as
-// the independent client in the tests. The responder probes each name before claiming it (three probes 250 ms apart, with the
-// simultaneous-probe tie-break of §8.2), renames on conflict (cozy → cozy-2 →
-// cozy-3), announces claimed names twice with the cache-flush bit, answers
-// multicast (QM), unicast-response (QU) and legacy unicast queries, re-announces
-// when the caller sets new addresses, and says goodbye (TTL 0) for names and
-// addresses it drops and on Close.
+// the independent client in the tests.
+//
+// The responder probes each name before claiming it (three probes 250 ms
+// apart, with the simultaneous-probe tie-break of §8.2), renames on conflict
+// (cozy → cozy-2 → cozy-3), announces claimed names twice with the
+// cache-flush bit, answers multicast (QM), unicast-response (QU) and legacy
+// unicast queries, re-announces when the caller sets new addresses, and says
+// goodbye (TTL 0) for names and addresses it drops and on Close.
 //
 // Limits:
 //   - One network interface per Responder; the caller watches interfaces and
@@ -30,7 +32,8 @@
 //     two of §8.3.
 //   - The kernel hands a unicast datagram for port 5353 to one socket only;
 //     the responder binds each of its addresses on 5353 as well, so that
-//     direct queries reach it rather than zeroconf's wildcard sockets. An
+//     direct queries reach it rather than another mDNS stack's (avahi's)
+//     wildcard socket. An
 //     address not assigned on the host (or a link-local IPv6 one whose zone
 //     is missing) gets no such socket, and then only multicast queries reach
 //     the responder. Probes ask for unicast answers only in the first round.

@@ -122,8 +122,8 @@ func compareRecord(a, b dns.RR) int {
 
 // conflicts tells whether a record seen in another host's response claims
 // one of our names: any live record for the name, except our own addresses
-// (zeroconf on this box announces them too, and identical data is no
-// conflict, §9).
+// (another mDNS stack on this box may announce them too, and identical
+// data is no conflict, §9).
 func conflicts(rr dns.RR, own func(netip.Addr) bool) bool {
 	if rr.Header().Ttl == 0 {
 		return false

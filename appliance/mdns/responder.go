@@ -349,7 +349,7 @@ func (r *Responder) tick(now time.Time) {
 	}
 	// Only the first round asks for unicast answers: later rounds want
 	// multicast ones, which reach us even when another socket on port 5353
-	// (zeroconf's) would take a unicast reply.
+	// (avahi's, zeroconf's) would take a unicast reply.
 	if len(firstProbes) > 0 {
 		r.send(probeQuery(firstProbes, r.addrs, true), true, true)
 	}

@@ -11,10 +11,10 @@ import (
 // unicastSockets are extra sockets bound to each of the box's own addresses
 // on port 5353. The kernel gives a unicast datagram for port 5353 to only
 // one of the sockets bound there, the last bound wildcard one, which is
-// zeroconf's once the services are registered (measured: 0 of 20 direct
-// queries reached our wildcard socket). A socket bound to the address itself
-// is a closer match and wins, so direct queries ("dig @box -p 5353") reach
-// the host responder.
+// another mDNS stack's when one starts after us (measured with zeroconf's
+// server: 0 of 20 direct queries reached our wildcard socket). A socket
+// bound to the address itself is a closer match and wins, so direct queries
+// ("dig @box -p 5353") reach the host responder.
 type unicastSockets map[netip.Addr]*net.UDPConn
 
 // listenUnicast binds addr:5353 beside the wildcard sockets (SO_REUSEADDR,
