@@ -25,10 +25,6 @@ type resolver struct {
 	perms    *permstore.Store
 	sessions *session.Manager
 	clients  *oauth.Service
-	// subdomains is the apps' sub-domain mode. Unused: the instance's
-	// AppHost answers with the same setting (the field goes once
-	// server.go stops setting it).
-	subdomains string
 }
 
 func (r *resolver) App(ctx context.Context, inst *instance.Instance, slug string, claims *token.Claims, req *http.Request) (*permission.Permission, error) {

@@ -19,6 +19,7 @@ import (
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/session"
+	"github.com/cozypi/cozy/pkg/stack"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/middleware"
@@ -37,7 +38,12 @@ func newTestServer(t *testing.T) (*Server, *instance.Instance) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(&config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}, mgr, log, &admin.Guard{Dev: true})
+	st, err := stack.New(&config.Config{FsURL: dir, Subdomains: config.SubdomainsFlat}, mgr, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s, err := New(st, &admin.Guard{Dev: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"github.com/cozypi/cozy/pkg/build"
 	authweb "github.com/cozypi/cozy/web/auth"
 	dataweb "github.com/cozypi/cozy/web/data"
 	filesweb "github.com/cozypi/cozy/web/files"
@@ -9,7 +8,6 @@ import (
 	notificationsweb "github.com/cozypi/cozy/web/notifications"
 	permissionsweb "github.com/cozypi/cozy/web/permissions"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
-	remoteweb "github.com/cozypi/cozy/web/remote"
 	settingsweb "github.com/cozypi/cozy/web/settings"
 	"github.com/gin-gonic/gin"
 )
@@ -19,19 +17,18 @@ import (
 // instances and their stores, the permission middleware, the logger) and
 // registers its own routes.
 func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
-	_ = r
 	// Areas register below, one line each, in path order.
-	remoteweb.Register(r, remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: s.Config.Doctypes, AllowCustomPort: s.Config.RemoteAllowCustomPort, Assets: s.Config.RemoteAssets, Version: build.Version, Log: s.Log})
-	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit, Relationships: filesweb.New(s.Instances, s.Auth, s.Log)}).Register(r)
-	filesweb.New(s.Instances, s.Auth, s.Log).Register(r)
+	s.remote.Register(r)
+	files := filesweb.New(s.Instances, s.Auth, s.Log)
+	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit, Relationships: files}).Register(r)
+	files.Register(r)
 	login := authweb.New(s.Instances, s.Sessions, s.OAuth, s.Auth, s.Config.Subdomains, s.Log)
 	login.Codes = s.Codes // shared with the apps' sub-domains
 	login.Register(r)
 	(&settingsweb.Handler{Instances: s.Instances, Sessions: s.Sessions, OAuth: s.OAuth, Auth: s.Auth, Login: login, Subdomains: s.Config.Subdomains, Log: s.Log}).Register(r)
-	(&jobsweb.Handler{Jobs: s.Jobs, Apps: s.Apps.Apps, Auth: s.Auth, Log: s.Log}).Register(r)
+	(&jobsweb.Handler{Jobs: s.Jobs, Apps: s.Apps, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
-	s.Apps.Register(r)
+	s.apps.Register(r)
 	(&notificationsweb.Handler{Instances: s.Instances, Auth: s.Auth, Mail: s.Config.Mail, Log: s.Log}).Register(r)
-	// ROUTES-END
 }

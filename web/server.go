@@ -3,25 +3,17 @@ package web
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 
-	"github.com/cozypi/cozy/pkg/apps"
-	"github.com/cozypi/cozy/pkg/config"
-	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/pkg/jobs"
-	"github.com/cozypi/cozy/pkg/oauth"
-	"github.com/cozypi/cozy/pkg/permstore"
-	"github.com/cozypi/cozy/pkg/realtime"
-	"github.com/cozypi/cozy/pkg/session"
+	"github.com/cozypi/cozy/pkg/build"
+	"github.com/cozypi/cozy/pkg/stack"
 	"github.com/cozypi/cozy/web/admin"
 	appsweb "github.com/cozypi/cozy/web/apps"
 	"github.com/cozypi/cozy/web/httperr"
-	jobsweb "github.com/cozypi/cozy/web/jobs"
 	"github.com/cozypi/cozy/web/middleware"
-	realtimeweb "github.com/cozypi/cozy/web/realtime"
+	remoteweb "github.com/cozypi/cozy/web/remote"
 	"github.com/cozypi/cozy/web/status"
 	"github.com/gin-gonic/gin"
 )
@@ -31,42 +23,35 @@ func init() {
 	gin.SetMode(gin.ReleaseMode)
 }
 
-// Server holds what the handlers need.
+// Server serves a Stack over HTTP: the public router (instances, apps'
+// sub-domains) and the admin router. It owns no background work: the
+// Stack's owner closes it.
 type Server struct {
-	Config    *config.Config
-	Instances *instance.Manager
-	Log       *slog.Logger
+	*stack.Stack
 	Auth      *middleware.Auth
 	AdminAuth *admin.Guard
-	DataDir   string
-	Sessions  *session.Manager // login sessions
-	Codes     *session.Codes   // single-use session codes (flagship webviews, apps' sub-domains)
-	OAuth     *oauth.Service   // OAuth clients, codes and tokens
-	Perms     *permstore.Store // stored io.cozy.permissions documents
-	Jobs      *jobs.Manager    // job brokers, one per open instance store
-	Apps      *appsweb.Handler // the apps API and the apps' sub-domains
-	Realtime  *realtime.Hub    // live events of the /realtime/ websocket
+
+	apps   *appsweb.Handler   // the apps API and the apps' sub-domains
+	remote *remoteweb.Handler // /remote doctypes and assets
 }
 
-// New builds a Server over an opened instance manager.
-func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, adminGuard *admin.Guard) (*Server, error) {
-	dir, err := cfg.DataDir()
-	if err != nil {
-		return nil, err
-	}
+// New builds the Server of st. A configuration error (untrusted proxies
+// that do not parse, a bad remote doctypes directory or asset URL) is
+// returned here, not served as 500s later.
+func New(st *stack.Stack, adminGuard *admin.Guard) (*Server, error) {
+	cfg := st.Config
 	if err := middleware.TrustProxies(gin.New(), cfg.TrustedProxies); err != nil {
 		return nil, err
 	}
-	instances.Public().SetScheme(cfg.PublicScheme())
-	instances.Public().SetSubdomains(cfg.Subdomains)
-	s := &Server{Config: cfg, Instances: instances, Log: log, AdminAuth: adminGuard, DataDir: dir}
-	s.Sessions, s.OAuth, s.Perms = session.New(instances), oauth.New(instances), permstore.New(instances)
-	s.Codes = session.NewCodes(nil)
-	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth, subdomains: cfg.Subdomains}}
-	s.Realtime = realtimeweb.Setup(instances, log) // before anything opens a store
-	s.Jobs = jobsweb.Setup(cfg, instances, s.Perms, s.OAuth, log)
-	s.Apps = &appsweb.Handler{Instances: instances, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: log,
-		Apps: &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log, Fetcher: &apps.Fetcher{Registries: cfg.Registries}}}
+	s := &Server{Stack: st, AdminAuth: adminGuard}
+	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
+	s.apps = &appsweb.Handler{Instances: s.Instances, Apps: s.Apps, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: s.Log}
+	var err error
+	s.remote, err = remoteweb.New(remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: cfg.Doctypes,
+		AllowCustomPort: cfg.RemoteAllowCustomPort, Assets: cfg.RemoteAssets, Version: build.Version, Log: s.Log})
+	if err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -103,10 +88,10 @@ func (s *Server) Handler() http.Handler {
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
 
-	inst := r.Group("/", middleware.Instance(s.Instances, s.Config.Subdomains), s.Apps.Serve)
+	inst := r.Group("/", middleware.Instance(s.Instances, s.Config.Subdomains), s.apps.Serve)
 	s.registerInstanceRoutes(inst)
 
-	r.NoRoute(middleware.Instance(s.Instances, s.Config.Subdomains), s.Apps.Serve, func(c *gin.Context) {
+	r.NoRoute(middleware.Instance(s.Instances, s.Config.Subdomains), s.apps.Serve, func(c *gin.Context) {
 		httperr.Render(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))
 	})
 	r.NoMethod(func(c *gin.Context) {
@@ -130,17 +115,10 @@ func (s *Server) AdminHandler() http.Handler {
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
 	g := r.Group("/", s.AdminAuth.Middleware())
-	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log, Jobs: s.Jobs, Apps: s.Apps.Apps}
+	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log, Jobs: s.Jobs, Apps: s.Apps}
 	h.Register(g)
 	r.NoRoute(func(c *gin.Context) {
 		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))
 	})
 	return r
-}
-
-// Close releases what the server holds (open stores).
-func (s *Server) Close() error {
-	s.Jobs.Close()
-	s.Realtime.Close()
-	return nil
 }

@@ -20,7 +20,7 @@ import (
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
-	"github.com/cozypi/cozy/pkg/remote"
+	"github.com/cozypi/cozy/pkg/stack"
 	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/admin"
 	"github.com/spf13/cobra"
@@ -74,12 +74,6 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	if err != nil {
 		return err
 	}
-	if cfg.Doctypes != "" {
-		// A bad development directory is an error at start, not 500s later.
-		if _, err := remote.NewRegistry(cfg.Doctypes); err != nil {
-			return fmt.Errorf("--doctypes: %w", err)
-		}
-	}
 	hasher := newHasher()
 	instances, err := instance.Open(dataDir, hasher, log)
 	if err != nil {
@@ -99,11 +93,19 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	if !cfg.Dev && guard.Passphrase == "" && guard.HashFile == "" {
 		log.Warn("no admin passphrase configured: the admin API refuses every request; run `cozy config passwd` or set COZY_ADMIN_PASSPHRASE")
 	}
-	srv, err := web.New(cfg, instances, log, guard)
+	// The services are built once, here; a configuration error stops the
+	// start instead of answering 500s later. They stop (and wait for
+	// their background work) after the listeners, before the instances.
+	st, err := stack.New(cfg, instances, log)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
+	defer st.Close()
+	srv, err := web.New(st, guard)
+	if err != nil {
+		return err
+	}
+	st.Resume(ctx) // triggers and queued jobs of every instance run again
 
 	activated, err := systemd.Activated()
 	if err != nil {

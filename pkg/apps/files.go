@@ -113,12 +113,15 @@ func ReadRoot(root *os.Root, p string, limit int64) ([]byte, error) {
 	return b, nil
 }
 
-// readIn reads name in the directory dir through an *os.Root.
-func readIn(dir, name string, limit int64) ([]byte, error) {
+// ReadIn reads the regular file at package path p ("services/a.js",
+// "/index.js") in the folder dir through an *os.Root, of at most limit
+// bytes: neither "..", an absolute name nor a symbolic link reaches
+// outside dir. Any refusal wraps ErrNoFile.
+func ReadIn(dir, p string, limit int64) ([]byte, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrNoFile, err)
 	}
 	defer root.Close()
-	return ReadRoot(root, name, limit)
+	return ReadRoot(root, p, limit)
 }

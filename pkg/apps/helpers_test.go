@@ -139,13 +139,12 @@ func writeDir(t *testing.T, files map[string]string) string {
 }
 
 type env struct {
-	inst   *instance.Instance
-	insts  *instance.Manager
-	mgr    *apps.Manager
-	perms  *permstore.Store
-	oauth  *oauth.Service
-	ctx    context.Context
-	limits apps.Limits
+	inst  *instance.Instance
+	insts *instance.Manager
+	mgr   *apps.Manager
+	perms *permstore.Store
+	oauth *oauth.Service
+	ctx   context.Context
 }
 
 func newEnv(t *testing.T) *env {

@@ -310,7 +310,7 @@ func (m *Manager) stage(ctx context.Context, inst *instance.Instance, k Kind, sl
 			s.root = filepath.Join(raw, entries[0].Name())
 		}
 	}
-	data, err := readIn(s.root, k.ManifestName(), MaxManifestSize)
+	data, err := ReadIn(s.root, k.ManifestName(), MaxManifestSize)
 	if err != nil {
 		return fail(fmt.Errorf("%w: no %s in the package: %w", ErrManifest, k.ManifestName(), err))
 	}

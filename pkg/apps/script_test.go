@@ -10,10 +10,10 @@ import (
 	"github.com/cozypi/cozy/pkg/apps"
 )
 
-// TestReadFileStaysInside: files of the folder are read; "..", absolute
+// TestReadInStaysInside: files of the folder are read; "..", absolute
 // paths and symbolic links cannot reach a file outside it, and only
 // regular files within the limit are read.
-func TestReadFileStaysInside(t *testing.T) {
+func TestReadInStaysInside(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "app")
 	for name, body := range map[string]string{
@@ -68,10 +68,10 @@ func TestReadFileStaysInside(t *testing.T) {
 		{"/", ""},
 	}
 	for _, tt := range tests {
-		got, err := apps.ReadFile(dir, tt.file, 10)
+		got, err := apps.ReadIn(dir, tt.file, 10)
 		if tt.want == "" {
-			if err == nil || !errors.Is(err, apps.ErrScript) {
-				t.Errorf("%q: read %q, err %v; want an ErrScript refusal", tt.file, got, err)
+			if err == nil || !errors.Is(err, apps.ErrNoFile) {
+				t.Errorf("%q: read %q, err %v; want an ErrNoFile refusal", tt.file, got, err)
 			}
 			continue
 		}

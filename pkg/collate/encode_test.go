@@ -129,10 +129,6 @@ func randString(r *rand.Rand) string {
 	return s
 }
 
-func sign(c int) int {
-	return cmpInt(c, 0)
-}
-
 // TestEncodeKeyMatchesCompareProperty checks, on seeded random values, that
 // the encoding order equals Compare, that Compare is antisymmetric, and that
 // encodings are prefix-free so composite keys keep the order of their parts.

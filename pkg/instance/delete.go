@@ -27,8 +27,8 @@ func (m *Manager) Delete(ctx context.Context, domain string) error {
 	for _, f := range hooks {
 		f(inst)
 	}
-	if entry != nil && entry.st != nil {
-		if err := entry.st.Close(); err != nil {
+	if entry != nil {
+		if err := entry.close(); err != nil {
 			m.log.WarnContext(ctx, "closing the store of a deleted instance", "domain", inst.Domain, "error", err)
 		}
 	}

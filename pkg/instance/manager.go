@@ -53,6 +53,9 @@ type Manager struct {
 
 // Open opens (creating if needed) the registry in dataDir.
 func Open(dataDir string, hasher *passhash.Hasher, log *slog.Logger) (*Manager, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	if err := os.MkdirAll(filepath.Join(dataDir, "instances"), 0o700); err != nil {
 		return nil, fmt.Errorf("instance: data directory: %w", err)
 	}

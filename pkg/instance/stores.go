@@ -142,9 +142,25 @@ func (m *Manager) closeStores() error {
 	var errs []error
 	for _, e := range entries {
 		<-e.ready
-		if e.st != nil {
-			errs = append(errs, e.st.Close())
-		}
+		errs = append(errs, e.close())
+	}
+	return errors.Join(errs...)
+}
+
+// close stops the entry's file system (its thumbnail worker and sweep
+// write to the store) and then closes its store. The caller has waited
+// for ready.
+func (e *storeEntry) close() error {
+	e.fsMu.Lock()
+	fs := e.fs
+	e.fs = nil
+	e.fsMu.Unlock()
+	var errs []error
+	if fs != nil {
+		errs = append(errs, fs.Close())
+	}
+	if e.st != nil {
+		errs = append(errs, e.st.Close())
 	}
 	return errors.Join(errs...)
 }

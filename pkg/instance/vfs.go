@@ -21,7 +21,12 @@ func (m *Manager) VFS(ctx context.Context, inst *Instance) (*vfs.FS, error) {
 	e.fsMu.Lock()
 	defer e.fsMu.Unlock()
 	if e.fs == nil {
-		fs, err := vfs.Open(ctx, e.st, vfs.Options{Dir: filepath.Join(m.Dir(inst), "files"), Domain: inst.Domain, Quota: inst.DiskQuota})
+		fs, err := vfs.Open(ctx, e.st, vfs.Options{
+			Dir:    filepath.Join(m.Dir(inst), "files"),
+			Origin: inst.URL(),
+			Quota:  inst.DiskQuota,
+			Log:    m.log.With("domain", inst.Domain),
+		})
 		if err != nil {
 			return nil, fmt.Errorf("instance %s: open files: %w", inst.Domain, err)
 		}

@@ -47,7 +47,9 @@ func (a Audience) Known() bool {
 
 // Errors of Parse. ErrExpired's text is upstream's: clients match it.
 var (
+	//lint:ignore ST1005 upstream's text, which clients match
 	ErrExpired = errors.New("Expired token")
+	//lint:ignore ST1005 upstream's text, which clients match
 	ErrInvalid = errors.New("Invalid JWT token")
 )
 

@@ -24,11 +24,6 @@ type Options struct {
 	// Origin is the instance's public URL with its trailing slash
 	// (instance.URL()), recorded in cozyMetadata.createdOn and uploadedOn.
 	Origin string
-	// Domain is the instance's domain, used for createdOn as
-	// "https://<domain>/" when Origin is empty.
-	//
-	// Deprecated: set Origin, which knows the configured scheme.
-	Domain string
 	// Quota is the disk quota in bytes; 0 means none.
 	Quota int64
 	// Now returns the current time; nil means time.Now.
@@ -72,9 +67,6 @@ func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 	}
 	fs := &FS{db: st.DB(Doctype), blobs: blobStore{dir: opts.Dir}, origin: opts.Origin, now: opts.Now, log: opts.Log,
 		thumbSem: make(chan struct{}, 1), thumbs: newThumbQueue(thumbQueueSize), swept: make(chan struct{})}
-	if fs.origin == "" && opts.Domain != "" {
-		fs.origin = "https://" + opts.Domain + "/"
-	}
 	if fs.now == nil {
 		fs.now = time.Now
 	}

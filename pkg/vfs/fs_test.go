@@ -15,10 +15,9 @@ func TestCreatedOnFromOrigin(t *testing.T) {
 		opts Options
 		want string
 	}{
-		"origin":              {Options{Origin: "http://cozy.localhost:8080/"}, "http://cozy.localhost:8080/"},
-		"origin wins":         {Options{Origin: "http://cozy.localhost/", Domain: "cozy.localhost"}, "http://cozy.localhost/"},
-		"domain (deprecated)": {Options{Domain: "cozy.example"}, "https://cozy.example/"},
-		"neither":             {Options{}, ""},
+		"origin":       {Options{Origin: "http://cozy.localhost:8080/"}, "http://cozy.localhost:8080/"},
+		"https origin": {Options{Origin: "https://cozy.example/"}, "https://cozy.example/"},
+		"neither":      {Options{}, ""},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -21,7 +21,7 @@ import (
 func TestDownloadStaysInTheFolder(t *testing.T) {
 	e := newEnv(t, config.SubdomainsNested)
 	e.install(t, "testapp", testappSource(t))
-	a, err := e.Server.Apps.Apps.Get(t.Context(), e.Inst, apps.Webapp, "testapp")
+	a, err := e.Server.Apps.Get(t.Context(), e.Inst, apps.Webapp, "testapp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestDownloadStaysInTheFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("the secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Symlink(outside, filepath.Join(e.Server.Apps.Apps.Root(e.Inst, a), "out")); err != nil {
+	if err := os.Symlink(outside, filepath.Join(e.Server.Apps.Root(e.Inst, a), "out")); err != nil {
 		t.Fatal(err)
 	}
 	e.Test(t, webtest.Scenario{Method: "GET", URL: "/apps/testapp/download", Token: e.cli, ExpectedStatus: http.StatusOK,

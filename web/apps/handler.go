@@ -62,15 +62,3 @@ func (h *Handler) Register(r gin.IRouter) {
 	r.GET("/assets/*filepath", httperr.Handle(h.asset))
 	r.HEAD("/assets/*filepath", httperr.Handle(h.asset))
 }
-
-// Status maps an error to its HTTP status.
-//
-// Deprecated: use httperr.Status, the one table (web/admin still calls
-// this).
-func Status(err error) int { return httperr.Status(err) }
-
-// AppHost returns the host of an app's sub-domain. mode is ignored: the
-// instance's public settings decide.
-//
-// Deprecated: use inst.AppHost(slug) (web/resolver.go still calls this).
-func AppHost(inst *instance.Instance, mode, slug string) string { return inst.AppHost(slug) }

@@ -41,7 +41,7 @@ func TestInstallTarballStreamed(t *testing.T) {
 
 func TestHostileInstallsAPI(t *testing.T) {
 	e := newEnv(t, config.SubdomainsNested)
-	e.Server.Apps.Apps.Fetcher.Limits = apps.Limits{MaxFiles: 20, MaxBytes: 256 << 10}
+	e.Server.Apps.Fetcher.Limits = apps.Limits{MaxFiles: 20, MaxBytes: 256 << 10}
 	good := tarGz(t, "testdata/testapp")
 	manifest := func(body string) []byte {
 		return tarGz(t, copyApp(t, map[string]string{"manifest.webapp": body}))

@@ -36,7 +36,7 @@ type env struct {
 func newEnv(t *testing.T, mode string) *env {
 	t.Helper()
 	w := webtest.NewEnv(t, &config.Config{Subdomains: mode, BodyLimit: 1 << 20}, instanceOptions())
-	t.Cleanup(w.Server.Apps.Apps.Close)
+	t.Cleanup(w.Server.Apps.Close)
 	return &env{Env: w, cli: w.Token(t, "io.cozy.apps io.cozy.konnectors")}
 }
 
@@ -184,7 +184,7 @@ func (e *env) serve(t *testing.T, trust bool, files map[string][]byte) *httptest
 	}))
 	t.Cleanup(srv.Close)
 	if trust {
-		f := e.Server.Apps.Apps.Fetcher
+		f := e.Server.Apps.Fetcher
 		f.Registries = append(f.Registries, srv.URL)
 	}
 	return srv
@@ -206,7 +206,7 @@ func (e *env) install(t *testing.T, slug, source string) map[string]any {
 	if res.StatusCode != http.StatusAccepted {
 		t.Fatalf("install %s: %d %s", slug, res.StatusCode, body)
 	}
-	e.Server.Apps.Apps.Wait()
+	e.Server.Apps.Wait()
 	res, body = e.api(t, "GET", "/apps/"+slug)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("show %s: %d %s", slug, res.StatusCode, body)
@@ -242,7 +242,7 @@ func (e *env) alice(t *testing.T) *instance.Instance {
 // installIn installs an app in inst through the manager and waits for it.
 func (e *env) installIn(t *testing.T, inst *instance.Instance, slug, source string) {
 	t.Helper()
-	op, err := e.Server.Apps.Apps.Install(t.Context(), inst, apps.Request{Kind: apps.Webapp, Slug: slug, Source: source, PermissionsAcked: true})
+	op, err := e.Server.Apps.Install(t.Context(), inst, apps.Request{Kind: apps.Webapp, Slug: slug, Source: source, PermissionsAcked: true})
 	if err != nil {
 		t.Fatal(err)
 	}

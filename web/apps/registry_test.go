@@ -32,7 +32,7 @@ func TestInstallFromRegistry(t *testing.T) {
 	reg := httptest.NewServer(mux)
 	t.Cleanup(reg.Close)
 	base = reg.URL
-	e.Server.Apps.Apps.Fetcher.Registries = []string{reg.URL}
+	e.Server.Apps.Fetcher.Registries = []string{reg.URL}
 
 	doc := e.install(t, "testapp", "")
 	if attr(doc, "data", "attributes", "source") != "registry://testapp/stable" || attr(doc, "data", "attributes", "state") != "ready" {

@@ -131,7 +131,7 @@ func TestServeApp(t *testing.T) {
 func TestServeStaysInTheFolder(t *testing.T) {
 	e := newEnv(t, config.SubdomainsNested)
 	e.install(t, "testapp", testappSource(t))
-	a, err := e.Server.Apps.Apps.Get(t.Context(), e.Inst, apps.Webapp, "testapp")
+	a, err := e.Server.Apps.Get(t.Context(), e.Inst, apps.Webapp, "testapp")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func TestServeStaysInTheFolder(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(outside, "secret.txt"), []byte("the secret"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pub := filepath.Join(e.Server.Apps.Apps.Root(e.Inst, a), "public")
+	pub := filepath.Join(e.Server.Apps.Root(e.Inst, a), "public")
 	if err := os.Symlink(filepath.Join(outside, "secret.txt"), filepath.Join(pub, "leak.txt")); err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +171,7 @@ func TestServeFlat(t *testing.T) {
 	if res.StatusCode != http.StatusAccepted || attr(decode(t, body), "data", "links", "related") != "http://alice-testapp."+e.Inst.Domain+"/" {
 		t.Fatalf("install: %d %s", res.StatusCode, body)
 	}
-	e.Server.Apps.Apps.Wait()
+	e.Server.Apps.Wait()
 	e.Test(t, webtest.Scenario{Method: "GET", URL: alice.AppOrigin("testapp") + "/public", Client: c, ExpectedStatus: 200})
 	s, err := e.Server.Sessions.Create(t.Context(), alice, false)
 	if err != nil {
@@ -197,7 +197,7 @@ func TestServeFlat(t *testing.T) {
 // how the request came in (plain http on loopback here).
 func TestPublicURLFromConfiguration(t *testing.T) {
 	w := webtest.NewEnv(t, &config.Config{Scheme: "https", Subdomains: config.SubdomainsNested, BodyLimit: 1 << 20}, instanceOptions())
-	t.Cleanup(w.Server.Apps.Apps.Close)
+	t.Cleanup(w.Server.Apps.Close)
 	e := &env{Env: w, cli: w.Token(t, "io.cozy.apps io.cozy.konnectors")}
 	doc := e.install(t, "testapp", testappSource(t))
 	if attr(doc, "data", "links", "related") != "https://"+e.Inst.AppHost("testapp")+"/" {

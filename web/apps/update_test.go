@@ -92,7 +92,7 @@ func TestUpdateKeepsServing(t *testing.T) {
 	if res.status != http.StatusAccepted || attr(decode(t, res.body), "data", "attributes", "state") != "upgrading" {
 		t.Fatalf("update: %d %s", res.status, res.body)
 	}
-	e.Server.Apps.Apps.Wait()
+	e.Server.Apps.Wait()
 	for i := 0; i < 20; i++ { // a few more requests after the swap
 		e.get(t, e.client(), e.url("testapp", "/public"))
 	}

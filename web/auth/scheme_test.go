@@ -19,18 +19,9 @@ import (
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/auth"
 	"github.com/cozypi/cozy/web/webtest"
 )
-
-// appsOnPublicURL tells whether web/apps derives its links and CSP from
-// the instance's public URL. The apps area converts web/apps/session.go
-// and serve.go (they still read the connection's TLS on this branch):
-// until then the app columns' mismatches are logged as pending instead of
-// failing; once they match, this test asks for the flag to be set.
-const appsOnPublicURL = false
 
 // records is a slog handler's output, read back as JSON records.
 type records struct {
@@ -78,11 +69,7 @@ func newLoggedEnv(t *testing.T, cfg *config.Config) (*webtest.Env, *records) {
 	}
 	logs := &records{}
 	mgr := webtest.Instances(t, cfg.FsURL)
-	s, err := web.New(cfg, mgr, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := webtest.NewServer(t, cfg, mgr, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	domain := strings.Replace(strings.TrimPrefix(srv.URL, "http://"), "127.0.0.1", "localhost", 1)
@@ -127,25 +114,18 @@ func TestSchemeTable(t *testing.T) {
 			got := schemeRowOf(t, tc.cfg, tc.hdr)
 			table = append(table, fmt.Sprintf("%-15s | %-28s | %-5v | %-8s | %-8s | %-8s | %-11s | %s", tc.name, got.cookie, got.hsts != "",
 				got.appCSP, got.handOff, got.registration, got.client, got.throttleKey))
-			check := func(column, got, want string, apps bool) {
-				switch {
-				case got == want:
-					if apps && !appsOnPublicURL {
-						t.Errorf("%s now matches (%q): set appsOnPublicURL", column, got)
-					}
-				case apps && !appsOnPublicURL:
-					t.Logf("PENDING (web/apps still reads the connection's TLS): %s = %q, want %q", column, got, want)
-				default:
+			check := func(column, got, want string) {
+				if got != want {
 					t.Errorf("%s = %q, want %q", column, got, want)
 				}
 			}
-			check("session cookie", got.cookie, tc.want.cookie, false)
-			check("HSTS", got.hsts, tc.want.hsts, false)
-			check("app CSP origin", got.appCSP, tc.want.appCSP, tc.want.appCSP != "http://")
-			check("hand-off Location", got.handOff, tc.want.handOff, tc.want.handOff != "http://")
-			check("registration link", got.registration, tc.want.registration, false)
-			check("access log client", got.client, tc.want.client, false)
-			check("throttle key", got.throttleKey, tc.want.throttleKey, false)
+			check("session cookie", got.cookie, tc.want.cookie)
+			check("HSTS", got.hsts, tc.want.hsts)
+			check("app CSP origin", got.appCSP, tc.want.appCSP)
+			check("hand-off Location", got.handOff, tc.want.handOff)
+			check("registration link", got.registration, tc.want.registration)
+			check("access log client", got.client, tc.want.client)
+			check("throttle key", got.throttleKey, tc.want.throttleKey)
 		})
 	}
 	t.Log("\n" + strings.Join(table, "\n"))
@@ -207,7 +187,7 @@ func schemeRowOf(t *testing.T, cfg *config.Config, hdr map[string]string) scheme
 	if res, body := e.Do(t, nil, "POST", "/apps/testapp?Source="+url.QueryEscape("file://"+src), e.Token(t, "io.cozy.apps"), "", nil); res.StatusCode != http.StatusAccepted {
 		t.Fatalf("install: %d %s", res.StatusCode, body)
 	}
-	e.Server.Apps.Apps.Wait()
+	e.Server.Apps.Wait()
 	res, body = e.Do(t, nil, "GET", "/apps/testapp/session?redirect=/", "", "", with(cookie))
 	if res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("hand-off: %d %s", res.StatusCode, body)

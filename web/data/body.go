@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
@@ -47,15 +46,6 @@ func couchName(err error) error {
 	var he *httperr.Error
 	if errors.As(err, &he) && he.Status == http.StatusBadRequest && he.Code == "" {
 		return &httperr.Error{Status: he.Status, Code: "bad_request", Detail: he.Detail, Err: he.Err}
-	}
-	return err
-}
-
-// storeErr turns the store errors the one error table does not know yet
-// into their answers (store.ErrTooLarge: 413).
-func storeErr(err error) error {
-	if errors.Is(err, store.ErrTooLarge) {
-		return httperr.Wrap(http.StatusRequestEntityTooLarge, err)
 	}
 	return err
 }

@@ -45,7 +45,7 @@ func (h *Handler) local(c *gin.Context, rt route, m string) error {
 		}
 		res, err := db.PutLocal(ctx, rt.id, raw)
 		if err != nil {
-			return storeErr(err)
+			return err
 		}
 		c.JSON(http.StatusCreated, gin.H{"ok": true, "id": res.ID, "rev": res.Rev})
 		return nil

@@ -28,13 +28,11 @@ func newEnv(t testing.TB, quota int64) *env {
 	t.Helper()
 	w := webtest.NewEnv(t, nil, instance.Options{DiskQuota: quota})
 	w.Server.Auth.Resolver = oauthOnly{}
-	fs, err := w.Instances.VFS(context.Background(), w.Inst)
-	if err != nil {
+	// The manager closes the VFS (its thumbnail worker stops) before
+	// the store and the data directory go.
+	if _, err := w.Instances.VFS(context.Background(), w.Inst); err != nil {
 		t.Fatal(err)
 	}
-	// The VFS's thumbnail worker stops before the data directory goes
-	// (cleanups run last registered first).
-	t.Cleanup(func() { fs.Close() })
 	return &env{Env: w, t: t, url: w.URL(), token: w.Token(t, "io.cozy.files")}
 }
 

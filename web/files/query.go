@@ -2,7 +2,6 @@ package files
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -103,7 +102,7 @@ func (h *Handler) find(c *gin.Context) error {
 	}
 	res, err := fs.DB().Find(c.Request.Context(), q)
 	if err != nil {
-		return withCouchName(err)
+		return err
 	}
 	list, err := decodeFiles(res.Docs)
 	if err != nil {
@@ -121,17 +120,6 @@ func (h *Handler) find(c *gin.Context) error {
 		doc.Links = map[string]any{"next": "/files/_find?page[cursor]=" + res.Bookmark}
 	}
 	return jsonapi.Write(c, http.StatusOK, doc)
-}
-
-// withCouchName keeps a store error's CouchDB name in the detail of the
-// answer ("no_usable_index: ..."), as upstream's answers carry it:
-// cozy-stack-client matches it to create the missing index and retry.
-func withCouchName(err error) error {
-	var se *store.Error
-	if errors.As(err, &se) && se.Code != "" && httperr.Status(err) < 500 {
-		return &httperr.Error{Status: httperr.Status(err), Detail: se.Error(), Err: err}
-	}
-	return err
 }
 
 // allDocs handles POST /files/_all_docs with {"keys": [...]}.

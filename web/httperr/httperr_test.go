@@ -43,6 +43,7 @@ func TestTable(t *testing.T) {
 	}{
 		{"store not found", store.NotFound("deleted"), 404, "deleted", ""},
 		{"store conflict", fmt.Errorf("put: %w", store.Conflict()), 409, "Document update conflict.", ""},
+		{"store no usable index", fmt.Errorf("find: %w", &store.Error{Kind: store.ErrNoUsableIndex, Code: "no_usable_index", Reason: "No index exists for this sort"}), 400, "No index exists for this sort", ""},
 		{"vfs quota", fmt.Errorf("upload: %w", vfs.ErrQuota), 413, "", ""},
 		{"vfs wraps a path error", fmt.Errorf("%w: %w", vfs.ErrNotFound, pathErr), 404, vfs.ErrNotFound.Error(), "/var/lib"},
 		{"apps busy", apps.ErrBusy, 409, "", ""},
@@ -71,6 +72,12 @@ func TestTable(t *testing.T) {
 			}
 			if tt.detail != "" && doc.Errors[0].Detail != tt.detail {
 				t.Errorf("detail %q, want %q", doc.Errors[0].Detail, tt.detail)
+			}
+			// A store error is titled with its CouchDB name, as upstream:
+			// cozy-stack-client matches "no_usable_index" in the answer.
+			var se *store.Error
+			if errors.As(tt.err, &se) && doc.Errors[0].Title != se.Code {
+				t.Errorf("title %q, want %q", doc.Errors[0].Title, se.Code)
 			}
 			if tt.notDetail != "" && strings.Contains(w.Body.String(), tt.notDetail) {
 				t.Errorf("body leaks %q: %s", tt.notDetail, w.Body)

@@ -1,11 +1,14 @@
 package httperr
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/cozypi/cozy/pkg/store"
 )
 
 // ContentType is JSON:API's media type, which every JSON:API answer,
@@ -51,9 +54,20 @@ func JSONAPI(c *gin.Context, err error) {
 	c.Header("Content-Type", ContentType)
 	c.AbortWithStatusJSON(status, gin.H{"errors": []gin.H{{
 		"status": strconv.Itoa(status),
-		"title":  http.StatusText(status),
+		"title":  jsonapiTitle(err, status),
 		"detail": Message(err),
 	}}})
+}
+
+// jsonapiTitle is the status text, or for a store error its CouchDB name
+// ("no_usable_index", "conflict"), as upstream titles CouchDB errors:
+// cozy-stack-client matches the name to create a missing index and retry.
+func jsonapiTitle(err error, status int) string {
+	var se *store.Error
+	if status < 500 && errors.As(err, &se) && se.Code != "" {
+		return se.Code
+	}
+	return http.StatusText(status)
 }
 
 // Couch writes err in CouchDB's shape, {"error", "reason"}, and aborts. An

@@ -43,8 +43,10 @@ var table = []entry{
 	// upstream; clients match it.
 	{token.ErrExpired, http.StatusBadRequest, ""},
 	{token.ErrInvalid, http.StatusUnauthorized, ""},
+	{oauth.ErrInvalidToken, http.StatusUnauthorized, ""},
 	{session.ErrNoSession, http.StatusUnauthorized, ""},
 	{passhash.ErrMismatch, http.StatusUnauthorized, ""},
+	{session.ErrThrottled, http.StatusTooManyRequests, ""},
 	{permission.ErrReservedDoctype, http.StatusForbidden, ""},
 	{permission.ErrForbidden, http.StatusForbidden, ""},
 	{permission.ErrInvalidDoctype, http.StatusBadRequest, ""},
@@ -57,6 +59,7 @@ var table = []entry{
 	{instance.ErrExists, http.StatusConflict, "conflict"},
 	{instance.ErrInvalidDomain, http.StatusUnprocessableEntity, ""},
 	{instance.ErrInvalid, http.StatusUnprocessableEntity, ""},
+	{instance.ErrClosed, http.StatusServiceUnavailable, ""},
 
 	// Documents.
 	{store.ErrNotFound, http.StatusNotFound, "not_found"},
@@ -66,6 +69,7 @@ var table = []entry{
 	{store.ErrForbidden, http.StatusForbidden, "forbidden"},
 	{store.ErrExists, http.StatusPreconditionFailed, "file_exists"},
 	{store.ErrNotSupported, http.StatusNotImplemented, "not_implemented"},
+	{store.ErrTooLarge, http.StatusRequestEntityTooLarge, "document_too_large"},
 	{store.ErrClosed, http.StatusServiceUnavailable, ""},
 	{mango.ErrBadQuery, http.StatusBadRequest, "bad_request"},
 	{mango.ErrNoUsableIndex, http.StatusBadRequest, "no_usable_index"},
@@ -90,6 +94,8 @@ var table = []entry{
 	{vfs.ErrAlreadyTrashed, http.StatusBadRequest, ""},
 	{vfs.ErrInvalidMD5, http.StatusBadRequest, ""},
 	{vfs.ErrInvalidCursor, http.StatusBadRequest, ""},
+	{vfs.ErrInvalidLink, http.StatusBadRequest, ""},
+	{vfs.ErrExpiredLink, http.StatusBadRequest, ""},
 
 	// Apps and konnectors.
 	{apps.ErrNotFound, http.StatusNotFound, ""},
@@ -102,6 +108,8 @@ var table = []entry{
 	{apps.ErrUnsafeArchive, http.StatusBadRequest, ""},
 	{apps.ErrChecksum, http.StatusBadRequest, ""},
 	{apps.ErrVersionNotFound, http.StatusPreconditionFailed, ""},
+	{apps.ErrNoFile, http.StatusNotFound, ""},
+	{apps.ErrClosed, http.StatusServiceUnavailable, ""},
 
 	// Jobs, notifications, mail.
 	{jobs.ErrNotFound, http.StatusNotFound, ""},
@@ -137,6 +145,7 @@ var table = []entry{
 	{remote.ErrInvalidContentType, http.StatusBadGateway, ""},
 	{remote.ErrResponseTooLarge, http.StatusBadGateway, ""},
 	{remote.ErrRequestFailed, http.StatusBadGateway, ""},
+	{remote.ErrLogFailed, http.StatusInternalServerError, ""},
 }
 
 // lookup finds err's table entry.
@@ -197,7 +206,7 @@ func Message(err error) string {
 func isRemote(err error) bool {
 	switch err {
 	case remote.ErrTimeout, remote.ErrBlockedDestination, remote.ErrInvalidContentType,
-		remote.ErrResponseTooLarge, remote.ErrRequestFailed:
+		remote.ErrResponseTooLarge, remote.ErrRequestFailed, remote.ErrLogFailed:
 		return true
 	}
 	return false

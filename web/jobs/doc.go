@@ -1,5 +1,5 @@
-// Package jobs serves the /jobs API (queue, jobs, triggers) over pkg/jobs,
-// and wires the per-instance brokers to the instance manager (Setup).
+// Package jobs serves the /jobs API (queue, jobs, triggers) over pkg/jobs.
+// The brokers and their workers are built by pkg/stack.
 //
 // Services run with a token of audience "cli" whose scope is the app's
 // stored permission set: the "app" audience needs a session cookie and the

@@ -18,8 +18,6 @@ import (
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/services"
-	"github.com/cozypi/cozy/web"
-	"github.com/cozypi/cozy/web/admin"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
@@ -253,11 +251,8 @@ func TestServerRestart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := web.New(cfg, mgr, log, &admin.Guard{Dev: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close(); mgr.Close() })
+	t.Cleanup(func() { mgr.Close() })
+	s := webtest.NewServer(t, cfg, mgr, log) // its stack resumes the instance's broker
 	inst, err = mgr.Get("alice.localhost")
 	if err != nil {
 		t.Fatal(err)

@@ -26,7 +26,7 @@ func (e *jobsEnv) installApp(slug, dir string) {
 	if st := e.call("POST", "/apps/"+slug+"?Source="+url.QueryEscape("file://"+abs), tok, "", &out); st != http.StatusAccepted {
 		e.t.Fatalf("install %s: %d %v", slug, st, out)
 	}
-	e.Server.Apps.Apps.Wait()
+	e.Server.Apps.Wait()
 }
 
 // serviceTriggers returns the triggers of the service worker, by service name.
@@ -177,7 +177,7 @@ func TestKonnectorEndToEnd(t *testing.T) {
 	if st := e.call("POST", "/konnectors/testbank?Source="+url.QueryEscape("file://"+abs), tok, "", nil); st != http.StatusAccepted {
 		t.Fatalf("install: %d", st)
 	}
-	e.Server.Apps.Apps.Wait()
+	e.Server.Apps.Wait()
 	run := func(account, want string) map[string]any {
 		t.Helper()
 		var pushed, got struct{ Data resource }

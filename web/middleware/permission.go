@@ -179,51 +179,6 @@ func subjectError(err error, what string) error {
 	return err
 }
 
-// AllowWhole checks verb on every document of doctype; on refusal it
-// renders the error and returns false.
-func (a *Auth) AllowWhole(c *gin.Context, v permission.Verb, doctype string) bool {
-	return a.check(c, func(p *permission.Permission) error { return p.Allow(v, doctype) })
-}
-
-// AllowSome checks verb on some documents of doctype.
-func (a *Auth) AllowSome(c *gin.Context, v permission.Verb, doctype string) bool {
-	return a.check(c, func(p *permission.Permission) error { return p.AllowSome(v, doctype) })
-}
-
-// AllowDoc checks verb on one document.
-func (a *Auth) AllowDoc(c *gin.Context, v permission.Verb, doctype string, doc permission.Doc) bool {
-	return a.check(c, func(p *permission.Permission) error { return p.AllowDoc(v, doctype, doc) })
-}
-
-// AllowData applies the data API's rules (reserved doctypes) and then the
-// permission, on the whole doctype (doc == nil) or on a document.
-func (a *Auth) AllowData(c *gin.Context, v permission.Verb, doctype string, doc permission.Doc) bool {
-	return a.check(c, func(p *permission.Permission) error {
-		if doc == nil {
-			return permission.CheckDataWhole(p, v, doctype)
-		}
-		return permission.CheckDataDoc(p, v, doctype, doc)
-	})
-}
-
-// AllowDataSome applies the data API's rules and checks that some documents
-// of doctype may be accessed with verb.
-func (a *Auth) AllowDataSome(c *gin.Context, v permission.Verb, doctype string) bool {
-	return a.check(c, func(p *permission.Permission) error { return permission.CheckDataSome(p, v, doctype) })
-}
-
-func (a *Auth) check(c *gin.Context, decide func(*permission.Permission) error) bool {
-	p, err := a.Permission(c)
-	if err == nil {
-		err = decide(p)
-	}
-	if err != nil {
-		httperr.Render(c, err)
-		return false
-	}
-	return true
-}
-
 // RequireWhole checks verb on every document of doctype; the error is for
 // the handler to return.
 func (a *Auth) RequireWhole(c *gin.Context, v permission.Verb, doctype string) error {

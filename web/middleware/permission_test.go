@@ -16,6 +16,7 @@ import (
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
 )
@@ -84,11 +85,13 @@ func TestTokenTransportsAndKinds(t *testing.T) {
 	auth := &middleware.Auth{Resolver: &fakeResolver{shareCode: share}}
 	r := gin.New()
 	r.Use(middleware.Instance(m, config.SubdomainsFlat))
-	r.GET("/data/:doctype/:id", func(c *gin.Context) {
-		if auth.AllowData(c, permission.GET, c.Param("doctype"), permission.MapDoc{"_id": c.Param("id")}) {
-			c.String(http.StatusOK, "ok")
+	r.GET("/data/:doctype/:id", httperr.Handle(func(c *gin.Context) error {
+		if err := auth.RequireData(c, permission.GET, c.Param("doctype"), permission.MapDoc{"_id": c.Param("id")}); err != nil {
+			return err
 		}
-	})
+		c.String(http.StatusOK, "ok")
+		return nil
+	}))
 	cli := mint(alice, token.Claims{Audience: token.CLI, Scope: "io.cozy.contacts"})
 	tests := []struct {
 		name    string

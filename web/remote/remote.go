@@ -79,26 +79,6 @@ func New(opts Options) (*Handler, error) {
 	return h, nil
 }
 
-// Register builds a Handler from opts and adds its routes under /remote of
-// r. A configuration error (a bad --doctypes directory, a bad asset URL) is
-// logged and every /remote route then answers 500, so that the rest of the
-// server still starts.
-func Register(r gin.IRouter, opts Options) {
-	h, err := New(opts)
-	if err != nil {
-		log := opts.Log
-		if log == nil {
-			log = slog.Default()
-		}
-		log.Error("remote doctypes disabled", "error", err)
-		r.Any("/remote/*any", httperr.Handle(func(*gin.Context) error {
-			return &httperr.Error{Status: http.StatusInternalServerError, Detail: "remote doctypes are not configured", Err: err}
-		}))
-		return
-	}
-	h.Register(r)
-}
-
 // Register adds the routes to r.
 func (h *Handler) Register(r gin.IRouter) {
 	g := r.Group("/remote")

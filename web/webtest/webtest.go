@@ -5,6 +5,7 @@
 package webtest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/stack"
 	"github.com/cozypi/cozy/web"
 	"github.com/cozypi/cozy/web/admin"
 )
@@ -39,7 +41,7 @@ func Instances(tb testing.TB, dir string) *instance.Manager {
 
 // Server builds the real server with cfg (nil for the defaults of tests:
 // a temporary data directory, flat sub-domains) and the admin API open as
-// in --dev. The server closes before its instances when the test ends.
+// in --dev. Its stack closes before its instances when the test ends.
 func Server(tb testing.TB, cfg *config.Config) (*web.Server, *instance.Manager) {
 	tb.Helper()
 	if cfg == nil {
@@ -55,10 +57,23 @@ func Server(tb testing.TB, cfg *config.Config) (*web.Server, *instance.Manager) 
 		cfg.Subdomains = config.SubdomainsFlat
 	}
 	mgr := Instances(tb, cfg.FsURL)
-	s, err := web.New(cfg, mgr, Log, &admin.Guard{Dev: true})
+	return NewServer(tb, cfg, mgr, Log), mgr
+}
+
+// NewServer builds the stack over mgr as cozy serve does (resuming the
+// stores of the instances mgr has) and the server over it; the stack
+// closes when the test ends, before mgr when mgr was opened first.
+func NewServer(tb testing.TB, cfg *config.Config, mgr *instance.Manager, log *slog.Logger) *web.Server {
+	tb.Helper()
+	st, err := stack.New(cfg, mgr, log)
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { s.Close() })
-	return s, mgr
+	tb.Cleanup(func() { st.Close() })
+	st.Resume(context.Background())
+	s, err := web.New(st, &admin.Guard{Dev: true})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }

@@ -160,12 +160,12 @@ func scan(ctx context.Context, bucket *bbolt.Bucket, p mango.QueryPlan, after []
 	}
 	switch {
 	case after != nil:
-		k, v = c.Seek(after)
+		c.Seek(after)
 		k, v = c.Prev()
 	case p.End != nil:
-		k, v = c.Seek(p.End)
+		k, _ = c.Seek(p.End)
 		for k != nil && p.InclusiveEnd && bytes.HasPrefix(k, p.End) {
-			k, v = c.Next()
+			k, _ = c.Next()
 		}
 		if k == nil {
 			k, v = c.Last()

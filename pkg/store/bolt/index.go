@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	bbolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cozypi/cozy/pkg/mango"
 	"github.com/cozypi/cozy/pkg/store"
@@ -185,7 +186,7 @@ func (d *DB) syncIndexes(st *txState) error {
 		if err := st.b.idxdefs.Delete(k); err != nil {
 			return err
 		}
-		if err := st.b.idx.DeleteBucket(k); err != nil && !errors.Is(err, bbolt.ErrBucketNotFound) {
+		if err := st.b.idx.DeleteBucket(k); err != nil && !errors.Is(err, bolterrors.ErrBucketNotFound) {
 			return err
 		}
 	}

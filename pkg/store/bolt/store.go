@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 
 	"github.com/cozypi/cozy/pkg/store"
 )
@@ -163,7 +164,7 @@ func getU64(b *bbolt.Bucket, key string) uint64 {
 }
 
 func mapErr(err error) error {
-	if errors.Is(err, bbolt.ErrDatabaseNotOpen) {
+	if errors.Is(err, bolterrors.ErrDatabaseNotOpen) {
 		return fmt.Errorf("%w: %w", store.ErrClosed, err)
 	}
 	return err

@@ -273,7 +273,7 @@ func (d *DB) QueryGoView(ctx context.Context, name string, q store.ViewQuery) (s
 		if q.Descending {
 			if succ := collate.Successor(prefix); succ == nil {
 				k, v = c.Last()
-			} else if k, v = c.Seek(succ); k == nil {
+			} else if k, _ = c.Seek(succ); k == nil {
 				k, v = c.Last()
 			} else {
 				k, v = c.Prev()

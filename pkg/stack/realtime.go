@@ -1,4 +1,4 @@
-package realtime
+package stack
 
 import (
 	"log/slog"
@@ -8,11 +8,9 @@ import (
 	"github.com/cozypi/cozy/pkg/store"
 )
 
-// Setup returns the realtime hub of the server, fed with the committed
-// writes of every instance store as it opens and cleared when an instance
-// is deleted. Call it before anything opens stores (stores opened earlier
-// are not fed).
-func Setup(instances *instance.Manager, log *slog.Logger) *realtime.Hub {
+// newRealtime builds the hub of live events and follows every instance
+// store as it opens, until the instance is deleted.
+func newRealtime(instances *instance.Manager, log *slog.Logger) *realtime.Hub {
 	hub := realtime.NewHub()
 	instances.OnStoreOpen(func(inst *instance.Instance, st store.Store) {
 		if err := hub.Attach(inst.ID, st, log.With("domain", inst.Domain)); err != nil {

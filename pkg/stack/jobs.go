@@ -1,4 +1,4 @@
-package jobs
+package stack
 
 import (
 	"context"
@@ -8,20 +8,19 @@ import (
 	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
-	pjobs "github.com/cozypi/cozy/pkg/jobs"
+	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/token"
 	"github.com/cozypi/cozy/services"
 )
 
-// Setup builds the job manager of the server: the "log", "service",
-// "konnector", "client" and "sendmail"
-// workers, one broker started per instance store as it opens, stopped when
-// the instance is deleted. It then opens the store of every existing
-// instance so that their triggers and queued jobs resume.
-func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, clients pjobs.PendingClients, log *slog.Logger) *pjobs.Manager {
-	installed := &apps.Manager{Stores: instances, Perms: perms, Log: log} // read-only use: Script and KonnectorEntry
-	sw := &pjobs.ServiceWorker{
+// newJobs builds the job manager: the "log", "service", "konnector",
+// "client", "sendmail" and client-cleaning workers, one broker started per
+// instance store as it opens, stopped when the instance is deleted.
+// Services and konnectors read their code through installed, the one apps
+// manager (through os.Root, inside the app's folder).
+func newJobs(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, clients jobs.PendingClients, installed *apps.Manager, log *slog.Logger) *jobs.Manager {
+	sw := &jobs.ServiceWorker{
 		Runner: &services.Runner{Logger: log},
 		Script: installed.Script,
 		Credentials: func(ctx context.Context, inst *instance.Instance, slug string) (string, error) {
@@ -38,14 +37,14 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 		// public name (a router without NAT loopback needs a hosts entry).
 		URL: func(inst *instance.Instance) string { return inst.URL() },
 	}
-	kw := &pjobs.KonnectorWorker{
+	kw := &jobs.KonnectorWorker{
 		Runner: sw.Runner,
-		Package: func(ctx context.Context, inst *instance.Instance, slug string) (*pjobs.KonnectorPackage, error) {
+		Package: func(ctx context.Context, inst *instance.Instance, slug string) (*jobs.KonnectorPackage, error) {
 			e, err := installed.KonnectorEntry(ctx, inst, slug)
 			if err != nil {
 				return nil, err
 			}
-			return &pjobs.KonnectorPackage{Script: e.Script, Language: e.Language, Parameters: e.Parameters}, nil
+			return &jobs.KonnectorPackage{Script: e.Script, Language: e.Language, Parameters: e.Parameters}, nil
 		},
 		Credentials: func(ctx context.Context, inst *instance.Instance, slug string) (string, error) {
 			if _, err := perms.ForKonnector(ctx, inst, slug); err != nil {
@@ -55,18 +54,13 @@ func Setup(cfg *config.Config, instances *instance.Manager, perms *permstore.Sto
 		},
 		URL: sw.URL,
 	}
-	m := pjobs.NewManager(pjobs.Config{
-		Workers: map[string]pjobs.Worker{"log": pjobs.LogWorker(log), "service": sw.Worker(), "konnector": kw.Worker(),
-			"client": pjobs.ClientWorker(), "sendmail": pjobs.SendmailWorker(cfg.Mail),
-			pjobs.CleanClientsWorkerName: pjobs.CleanClientsWorker(clients)},
+	m := jobs.NewManager(jobs.Config{
+		Workers: map[string]jobs.Worker{"log": jobs.LogWorker(log), "service": sw.Worker(), "konnector": kw.Worker(),
+			"client": jobs.ClientWorker(), "sendmail": jobs.SendmailWorker(cfg.Mail),
+			jobs.CleanClientsWorkerName: jobs.CleanClientsWorker(clients)},
 		Log: log,
 	}, instances)
 	instances.OnStoreOpen(m.Attach)
 	instances.OnDelete(m.Detach)
-	for _, inst := range instances.List() {
-		if _, err := instances.Store(inst); err != nil {
-			log.Error("jobs: opening an instance store", "domain", inst.Domain, "error", err)
-		}
-	}
 	return m
 }

@@ -1,0 +1,95 @@
+// Package stack builds, in one place, the services one cozy process runs
+// over its instances: login sessions and their single-use codes, OAuth
+// clients, stored permissions, the job brokers and their workers, the
+// apps manager and the realtime hub. cmd/cozy builds one Stack and hands
+// it to web.New; tests build the same one through webtest.
+//
+// A Stack holds no HTTP. Its limits: it serves the instances of one
+// process (no sharing between processes), and it follows the instance
+// manager's hooks, so it must be built before anything opens a store.
+package stack
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/config"
+	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/pkg/jobs"
+	"github.com/cozypi/cozy/pkg/oauth"
+	"github.com/cozypi/cozy/pkg/permstore"
+	"github.com/cozypi/cozy/pkg/realtime"
+	"github.com/cozypi/cozy/pkg/session"
+)
+
+// Stack is the set of services of one process. Its fields are set by New
+// and not changed after.
+type Stack struct {
+	Config    *config.Config
+	Instances *instance.Manager
+	Log       *slog.Logger
+	DataDir   string           // the configuration's data directory
+	Sessions  *session.Manager // login sessions
+	Codes     *session.Codes   // single-use session codes (flagship webviews, apps' sub-domains)
+	OAuth     *oauth.Service   // OAuth clients, codes and tokens
+	Perms     *permstore.Store // stored io.cozy.permissions documents
+	Jobs      *jobs.Manager    // job brokers, one per open instance store
+	Apps      *apps.Manager    // installs, updates and reads of apps and konnectors
+	Realtime  *realtime.Hub    // live events of the instances' stores
+}
+
+// New checks cfg and builds the services over instances. A configuration
+// error is returned here rather than answered as 500s later. The
+// instances' public settings (scheme, app sub-domains) are set from cfg.
+func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger) (*Stack, error) {
+	if instances == nil {
+		return nil, ErrNoInstances
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	dir, err := cfg.DataDir()
+	if err != nil {
+		return nil, err
+	}
+	instances.Public().SetScheme(cfg.PublicScheme())
+	instances.Public().SetSubdomains(cfg.Subdomains)
+	s := &Stack{Config: cfg, Instances: instances, Log: log, DataDir: dir,
+		Sessions: session.New(instances), Codes: session.NewCodes(nil),
+		OAuth: oauth.New(instances), Perms: permstore.New(instances)}
+	s.Apps = &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log,
+		Fetcher: &apps.Fetcher{Registries: cfg.Registries}}
+	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
+	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, log)
+	return s, nil
+}
+
+// Resume opens the store of every existing instance, so that their
+// triggers and queued jobs run again after a restart. A store that cannot
+// open is logged: the other instances still resume.
+func (s *Stack) Resume(ctx context.Context) {
+	for _, inst := range s.Instances.List() {
+		if ctx.Err() != nil {
+			return
+		}
+		if _, err := s.Instances.Store(inst); err != nil {
+			s.Log.ErrorContext(ctx, "resume: opening an instance store", "domain", inst.Domain, "error", err)
+		}
+	}
+}
+
+// Close stops the background work of the services and waits for it: app
+// installs first (they start jobs and write stores), then the job
+// brokers, then the realtime feeds. The instances (and their stores) are
+// closed by their owner afterwards.
+func (s *Stack) Close() error {
+	s.Apps.Close()
+	s.Jobs.Close()
+	s.Realtime.Close()
+	return nil
+}
+
+// ErrNoInstances is returned by New without an instance manager.
+var ErrNoInstances = errors.New("stack: no instance manager")
