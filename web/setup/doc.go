@@ -1,0 +1,17 @@
+// Package setup serves the household box's first boot: the setup page at
+// http://<box>.local/box/setup (and on the box's LAN addresses), its API,
+// the HTTPS progress the page polls, and the box CA's root for devices in
+// the LAN way. Its gate middleware sends every other request made to the
+// box's own names to the setup page while the setup is open, and plain
+// HTTP to HTTPS once the certificates are ready, except /status, /version
+// and /box/ (the CA root must stay downloadable over HTTP, and the page
+// polls progress while HTTPS comes up).
+//
+// Who may set the box up: whoever knows the setup code, which the box
+// logs on its console at first boot (pkg/box). The page asks for it; a
+// LAN neighbour without it gets 403. The first member's passphrase is set
+// on the instance's own onboarding page, which the setup page opens next.
+//
+// Limits: the page is in English only; the choice of HTTPS cannot be
+// changed once made.
+package setup
