@@ -24,7 +24,7 @@ func TestFirstBootInBrowser(t *testing.T) {
 	t.Logf("browser run: %s", time.Since(start).Round(100*time.Millisecond))
 	var got struct {
 		SetupURL, Risk, State, OnboardLink, Subtle, Fallback, LoginURL, Landed string
-		SetupSecure, OnboardingSecure, Onboarded, LoggedIn           bool
+		SetupSecure, OnboardingSecure, Onboarded, LoggedIn                     bool
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("browser output %s: %v", out, err)
