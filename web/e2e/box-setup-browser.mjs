@@ -28,7 +28,7 @@ try {
   await page.check("input[name=mode][value=later]");
   out.risk = (await page.textContent("div.mode[data-mode=later]")).trim();
   await page.click("#send");
-  await page.waitForSelector("#next:not([hidden])", { timeout: 15000 });
+  await page.waitForSelector("#next:not([hidden])", { timeout: 30000 });
   out.state = (await page.textContent("#state")).trim();
   const onboard = await page.getAttribute("#onboard", "href");
   out.onboardLink = onboard.replace(/registerToken=.*/, "registerToken=…");
@@ -38,12 +38,12 @@ try {
   out.fallback = await page.evaluate(() => typeof cozyPBKDF2);
   await page.fill("#password", passphrase);
   await page.fill("#confirm", passphrase);
-  await Promise.all([page.waitForSelector("#logout", { timeout: 30000 }), page.click("#send")]);
+  await Promise.all([page.waitForSelector("#logout", { timeout: 60000 }), page.click("#send")]);
   out.onboarded = true;
   await Promise.all([page.waitForSelector("#password"), page.click("#logout")]);
   out.loginURL = page.url();
   await page.fill("#password", passphrase);
-  await Promise.all([page.waitForSelector("#logout", { timeout: 30000 }), page.click("#send")]);
+  await Promise.all([page.waitForSelector("#logout", { timeout: 60000 }), page.click("#send")]);
   out.loggedIn = (await context.cookies(base)).some((c) => c.name === "cozysessid");
   out.landed = page.url();
   console.log(JSON.stringify(out));

@@ -20,7 +20,7 @@ func TestFirstBootInBrowser(t *testing.T) {
 	e := newBoxEnv(t, false, "ask")
 	start := time.Now()
 	out := webtest.Script{Path: "box-setup-browser.mjs", Args: []string{e.url(""), e.Stack.Box.SetupCode()},
-		Modules: []string{"playwright-core"}, Browser: true, Timeout: time.Minute}.Run(t)
+		Modules: []string{"playwright-core"}, Browser: true}.Run(t)
 	t.Logf("browser run: %s", time.Since(start).Round(100*time.Millisecond))
 	var got struct {
 		SetupURL, Risk, State, OnboardLink, Subtle, Fallback, LoginURL, Landed string

@@ -11,6 +11,10 @@
 // logs on its console at first boot (pkg/box). The page asks for it; a
 // LAN neighbour without it gets 403. The first member's passphrase is set
 // on the instance's own onboarding page, which the setup page opens next.
+// Once set up, the page redirects to the household's instance and the API
+// answers 409; bad input is a 4xx that names the field (400 malformed
+// JSON, 403 wrong code, 415 not JSON, 422 an unusable value or a choice
+// the certificates manager refused) and leaves nothing made.
 //
 // Limits: the page is in English only; the choice of HTTPS cannot be
 // changed once made.
