@@ -12,6 +12,14 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+// registerBoxRoutes adds the household box's own routes (/box/: setup,
+// HTTPS progress, the box CA), on every host, when the box is enabled.
+func (s *Server) registerBoxRoutes(r gin.IRouter) {
+	if s.setup != nil {
+		s.setup.Register(r)
+	}
+}
+
 // registerInstanceRoutes adds the API of an instance. Each area owns one
 // line here: its handler struct gets what it needs from the Server (the
 // instances and their stores, the permission middleware, the logger) and

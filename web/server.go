@@ -14,6 +14,7 @@ import (
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
 	remoteweb "github.com/cozypi/cozy/web/remote"
+	setupweb "github.com/cozypi/cozy/web/setup"
 	"github.com/cozypi/cozy/web/status"
 	"github.com/gin-gonic/gin"
 )
@@ -33,6 +34,7 @@ type Server struct {
 
 	apps   *appsweb.Handler   // the apps API and the apps' sub-domains
 	remote *remoteweb.Handler // /remote doctypes and assets
+	setup  *setupweb.Handler  // the box's first boot and HTTPS pages; nil unless the box is enabled
 }
 
 // New builds the Server of st. A configuration error (untrusted proxies
@@ -46,6 +48,9 @@ func New(st *stack.Stack, adminGuard *admin.Guard) (*Server, error) {
 	s := &Server{Stack: st, AdminAuth: adminGuard}
 	s.Auth = &middleware.Auth{Resolver: &resolver{perms: s.Perms, sessions: s.Sessions, clients: s.OAuth}}
 	s.apps = &appsweb.Handler{Instances: s.Instances, Apps: s.Apps, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: s.Log}
+	if st.Box != nil {
+		s.setup = &setupweb.Handler{Box: st.Box, Instances: s.Instances, Log: s.Log}
+	}
 	var err error
 	s.remote, err = remoteweb.New(remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: cfg.Doctypes,
 		AllowCustomPort: cfg.RemoteAllowCustomPort, Assets: cfg.RemoteAssets, Version: build.Version, Log: s.Log})
@@ -84,9 +89,13 @@ func (s *Server) Handler() http.Handler {
 		panic(err) // checked by New
 	}
 	r.Use(middleware.Secure(s.Instances.Public()), middleware.CORS(s.isAppHost))
+	if s.setup != nil {
+		r.Use(s.setup.Gate()) // before any instance lookup: the box's own names are no instance during setup
+	}
 	// /status and /version answer on any host.
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
+	s.registerBoxRoutes(r)
 
 	inst := r.Group("/", middleware.Instance(s.Instances, s.Config.Subdomains), s.apps.Serve)
 	s.registerInstanceRoutes(inst)

@@ -63,6 +63,10 @@ type Config struct {
 	// Mail is the SMTP server that sends mail (notifications, sendmail jobs).
 	Mail Mail
 
+	// Box configures the household box: its first-boot setup page and how
+	// it gets HTTPS.
+	Box Box
+
 	// File is the configuration file that was read, if any.
 	File string
 }
@@ -78,6 +82,26 @@ type Mail struct {
 	// NoReplyAddress is the sender of noreply mail (default: noreply@<instance domain>).
 	NoReplyAddress string
 	NoReplyName    string
+}
+
+// HTTPS modes of a box (Box.HTTPS).
+const (
+	BoxHTTPSAsk    = "ask"    // the setup page lets the household choose
+	BoxHTTPSDomain = "domain" // a public domain, certificates by ACME DNS-01
+	BoxHTTPSLAN    = "lan"    // a box-local CA for .local names
+	BoxHTTPSLater  = "later"  // plain HTTP on the LAN for now
+)
+
+// Box configures the household box (the appliance): when enabled, the
+// box's own host names (<Name>.local and its LAN addresses) serve the
+// first-boot setup page until a household has been set up.
+type Box struct {
+	Enabled bool
+	// Name is the box's host name on the LAN: <Name>.local.
+	Name string
+	// HTTPS restricts how the box may get HTTPS: ask (the household
+	// chooses), domain, lan or later.
+	HTTPS string
 }
 
 // setting describes one key: its YAML path, flag, environment variable,
@@ -196,6 +220,22 @@ var settings = []setting{
 	{"mail.disable_tls", "mail-disable-tls", "disable starttls on smtp", "false", boolean(func(c *Config) *bool { return &c.Mail.DisableTLS })},
 	{"mail.noreply_address", "mail-noreply-address", "mail address used for sending mail as a noreply (default: noreply@<instance domain>)", "", str(func(c *Config) *string { return &c.Mail.NoReplyAddress })},
 	{"mail.noreply_name", "mail-noreply-name", "mail name used for sending mail as a noreply", "My Cozy", str(func(c *Config) *string { return &c.Mail.NoReplyName })},
+	{"box.enabled", "box", "serve the household box's first-boot setup on <box.name>.local and the LAN addresses", "false", boolean(func(c *Config) *bool { return &c.Box.Enabled })},
+	{"box.name", "box-name", "the box's LAN host name, without .local", "cozy", func(c *Config, v string) error {
+		if !validLabel(v) {
+			return fmt.Errorf("must be one DNS label (a-z, 0-9, -), not %q", v)
+		}
+		c.Box.Name = v
+		return nil
+	}},
+	{"box.https", "box-https", "how the box gets HTTPS: ask (the setup page offers every way), domain, lan or later", BoxHTTPSAsk, func(c *Config, v string) error {
+		switch v {
+		case BoxHTTPSAsk, BoxHTTPSDomain, BoxHTTPSLAN, BoxHTTPSLater:
+			c.Box.HTTPS = v
+			return nil
+		}
+		return fmt.Errorf("must be ask, domain, lan or later, not %q", v)
+	}},
 	{"shutdown_timeout", "", "", "2m", func(c *Config, v string) error {
 		d, err := time.ParseDuration(v)
 		if err != nil {
@@ -335,6 +375,19 @@ func Load(fs *pflag.FlagSet, getenv func(string) string) (*Config, error) {
 	}
 	c.RemoteAssets = assets
 	return c, nil
+}
+
+// validLabel tells whether v is one lower-case DNS label.
+func validLabel(v string) bool {
+	if v == "" || len(v) > 63 || v[0] == '-' || v[len(v)-1] == '-' {
+		return false
+	}
+	for _, r := range v {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') && r != '-' {
+			return false
+		}
+	}
+	return true
 }
 
 func flatten(prefix string, tree map[string]any, out map[string]string) {

@@ -206,3 +206,35 @@ func loadArgs(t *testing.T, args ...string) (*config.Config, error) {
 	}
 	return config.Load(fs, func(string) string { return "" })
 }
+
+func TestBoxSettings(t *testing.T) {
+	t.Chdir(t.TempDir())
+	t.Setenv("HOME", t.TempDir())
+	c, err := config.Load(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Box != (config.Box{Name: "cozy", HTTPS: config.BoxHTTPSAsk}) {
+		t.Fatalf("box defaults: %+v", c.Box)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "cozy.yaml")
+	if err := os.WriteFile(file, []byte("box:\n  enabled: true\n  name: maison\n  https: lan\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err = config.Load(nil, func(k string) string { return map[string]string{"COZY_CONFIG": file}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Box != (config.Box{Enabled: true, Name: "maison", HTTPS: config.BoxHTTPSLAN}) {
+		t.Fatalf("box from file: %+v", c.Box)
+	}
+	for _, bad := range []map[string]string{
+		{"COZY_BOX_NAME": "Cozy"}, {"COZY_BOX_NAME": "-cozy"}, {"COZY_BOX_NAME": "cozy.local"},
+		{"COZY_BOX_HTTPS": "tls"}, {"COZY_BOX_ENABLED": "yes please"},
+	} {
+		if _, err := config.Load(nil, func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}

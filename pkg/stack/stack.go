@@ -1,6 +1,6 @@
 // Package stack builds, in one place, the services one cozy process runs
-// over its instances: login sessions and their single-use codes, OAuth
-// clients, stored permissions, the job brokers and their workers, the
+// over its instances: the household box's state (when enabled), login
+// sessions and their single-use codes, OAuth clients, stored permissions, the job brokers and their workers, the
 // apps manager and the realtime hub. cmd/cozy builds one Stack and hands
 // it to web.New; tests build the same one through webtest.
 //
@@ -15,6 +15,7 @@ import (
 	"log/slog"
 
 	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/box"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/jobs"
@@ -38,12 +39,32 @@ type Stack struct {
 	Jobs      *jobs.Manager    // job brokers, one per open instance store
 	Apps      *apps.Manager    // installs, updates and reads of apps and konnectors
 	Realtime  *realtime.Hub    // live events of the instances' stores
+	// Box is the household box's state and first-boot setup; nil unless
+	// the configuration enables the box.
+	Box *box.Box
+}
+
+// Option changes how New builds a Stack.
+type Option func(*options)
+
+type options struct {
+	certs box.Certificates
+}
+
+// WithCertificates gives the box its certificates manager (the domain and
+// LAN ways to HTTPS); without it, the box offers plain HTTP only.
+func WithCertificates(c box.Certificates) Option {
+	return func(o *options) { o.certs = c }
 }
 
 // New checks cfg and builds the services over instances. A configuration
 // error is returned here rather than answered as 500s later. The
 // instances' public settings (scheme, app sub-domains) are set from cfg.
-func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger) (*Stack, error) {
+func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, opts ...Option) (*Stack, error) {
+	var o options
+	for _, f := range opts {
+		f(&o)
+	}
 	if instances == nil {
 		return nil, ErrNoInstances
 	}
@@ -63,6 +84,14 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger) (*St
 		Fetcher: &apps.Fetcher{Registries: cfg.Registries}}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
 	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, log)
+	if cfg.Box.Enabled {
+		// Last: it sets the instances' scheme from the box's HTTPS state.
+		s.Box, err = box.Open(context.Background(), dir, cfg.Box, instances, o.certs, log)
+		if err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	return s, nil
 }
 
@@ -88,6 +117,9 @@ func (s *Stack) Close() error {
 	s.Apps.Close()
 	s.Jobs.Close()
 	s.Realtime.Close()
+	if s.Box != nil {
+		return s.Box.Close()
+	}
 	return nil
 }
 

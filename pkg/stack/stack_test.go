@@ -3,12 +3,15 @@ package stack_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/box"
+	"github.com/cozypi/cozy/pkg/box/boxtest"
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/passhash"
@@ -130,5 +133,36 @@ func TestCloseStopsServices(t *testing.T) {
 	_, err = st.Apps.Install(context.Background(), inst, apps.Request{Kind: apps.Webapp, Slug: "drive"})
 	if !errors.Is(err, apps.ErrClosed) {
 		t.Errorf("install after Close: %v, want ErrClosed", err)
+	}
+}
+
+// TestBox: with the box enabled the stack opens box.db in the data
+// directory, serves the first boot over http whatever the scheme setting,
+// and hands the box its certificates manager; disabled, there is no box.
+func TestBox(t *testing.T) {
+	dir := t.TempDir()
+	m := open(t, dir)
+	off, err := stack.New(&config.Config{FsURL: dir}, m, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off.Close()
+	if off.Box != nil {
+		t.Fatal("a box without box.enabled")
+	}
+	certs := &boxtest.Certificates{}
+	st, err := stack.New(&config.Config{FsURL: dir, Scheme: "https", Box: config.Box{Enabled: true, Name: "cozy", HTTPS: config.BoxHTTPSAsk}}, m, nil, stack.WithCertificates(certs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if st.Box == nil || !st.Box.SetupOpen() || m.Public().Scheme() != "http" {
+		t.Fatalf("box %v, scheme %s", st.Box, m.Public().Scheme())
+	}
+	if got := strings.Join(st.Box.Modes(), ","); got != "domain,lan,later" {
+		t.Fatalf("modes %s: the certificates manager was not handed over", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, box.FileName)); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -55,7 +55,7 @@ func TestRender(t *testing.T) {
 func TestAssets(t *testing.T) {
 	r := gin.New()
 	Register(r)
-	for _, p := range []string{"/auth/assets/style.css", "/auth/assets/auth.js"} {
+	for _, p := range []string{"/auth/assets/style.css", "/auth/assets/auth.js", "/auth/assets/pbkdf2.js"} {
 		w := httptest.NewRecorder()
 		r.ServeHTTP(w, httptest.NewRequest("GET", p, nil))
 		if w.Code != 200 || w.Body.Len() == 0 {
@@ -63,7 +63,7 @@ func TestAssets(t *testing.T) {
 		}
 	}
 	entries, _ := fs.ReadDir(assetFS, "assets")
-	if len(entries) != 2 {
+	if len(entries) != 3 {
 		t.Errorf("assets: %d files", len(entries))
 	}
 }
