@@ -228,14 +228,20 @@ func TestPrerequisites(t *testing.T) {
 	}
 	// A failed prerequisite leaves the update section unapplied.
 	serial := s.Serial()
-	if rc := send(func(m *dns.Msg) { m.NameUsed([]dns.RR{rr("nobody.home.example. 60 IN A 192.0.2.1")}); m.RemoveName([]dns.RR{a}) }); rc != dns.RcodeNameError {
+	if rc := send(func(m *dns.Msg) {
+		m.NameUsed([]dns.RR{rr("nobody.home.example. 60 IN A 192.0.2.1")})
+		m.RemoveName([]dns.RR{a})
+	}); rc != dns.RcodeNameError {
 		t.Fatalf("NameUsed of a missing name: %s", dns.RcodeToString[rc])
 	}
 	if s.Serial() != serial || len(ask(t, "udp", s.Addr(), "box.home.example.", dns.TypeA).Answer) != 1 {
 		t.Fatal("update applied despite a failed prerequisite")
 	}
 	// Out-of-zone names in the update section: NOTZONE, nothing applied.
-	if rc := send(func(m *dns.Msg) { m.RemoveName([]dns.RR{a}); m.Insert([]dns.RR{rr("x.example.org. 60 IN A 192.0.2.1")}) }); rc != dns.RcodeNotZone {
+	if rc := send(func(m *dns.Msg) {
+		m.RemoveName([]dns.RR{a})
+		m.Insert([]dns.RR{rr("x.example.org. 60 IN A 192.0.2.1")})
+	}); rc != dns.RcodeNotZone {
 		t.Fatalf("out-of-zone update: %s", dns.RcodeToString[rc])
 	}
 	// RemoveName deletes every type; the apex SOA and NS cannot be removed.
