@@ -96,7 +96,7 @@ func startPebble(t *testing.T, dnsAddr string, profiles map[string]int) *pebble 
 		var logs bytes.Buffer
 		cmd := exec.Command(bin, "-config", confFile, "-dnsserver", dnsAddr)
 		cmd.Env = append(os.Environ(),
-			"PEBBLE_VA_NOSLEEP=1",     // no random validation delay
+			"PEBBLE_VA_NOSLEEP=1",      // no random validation delay
 			"PEBBLE_WFE_NONCEREJECT=0", // no random bad-nonce errors
 			"PEBBLE_AUTHZREUSE=0",      // every order validates anew
 		)
