@@ -17,7 +17,9 @@ type Status struct {
 	Ready bool `json:"ready"`
 	// ReadyAfter is the time from Start to Ready.
 	ReadyAfter time.Duration `json:"ready_after,omitempty"`
-	// Certificates are the certificates in use, by name.
+	// Certificates are the certificates in use, by name, as certmagic's
+	// cache has them (it takes a renewed certificate in just after the
+	// renewal is counted).
 	Certificates []CertStatus `json:"certificates"`
 	// LastError is the last failure to obtain or renew, and when.
 	LastError   string    `json:"last_error,omitempty"`
