@@ -14,6 +14,10 @@ E2E_DIR   := web/e2e
 # the versions the server links.
 STATICCHECK_VERSION := v0.8.2
 STATICCHECK := bin/tools/staticcheck-$(STATICCHECK_VERSION)/staticcheck
+# pebble, the ACME test server appliance/certs tests against, pinned and
+# built the same way (the tests build it there too when it is missing).
+PEBBLE_VERSION := v2.10.3
+PEBBLE := bin/tools/pebble-$(PEBBLE_VERSION)/pebble
 # Packages outside pkg/: pkg/ runs under the race detector, the rest
 # without it (the web and e2e tests are the slow half; -race would double
 # them past the budget).
@@ -48,6 +52,7 @@ test-deps: assets
 	    npm ci --prefix $(E2E_DIR) --no-audit --no-fund --loglevel=error; fi; fi
 	$(GO) mod download
 	@[ -x $(STATICCHECK) ] || GOBIN=$(CURDIR)/$(dir $(STATICCHECK)) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	@[ -x $(PEBBLE) ] || GOBIN=$(CURDIR)/$(dir $(PEBBLE)) $(GO) install github.com/letsencrypt/pebble/v2/cmd/pebble@$(PEBBLE_VERSION)
 
 # Runs every test: the checks of lint, Go unit and integration tests (pkg/
 # under the race detector), and the end-to-end tests with real clients
