@@ -206,7 +206,7 @@ func (m *Manager) Start(ctx context.Context) error {
 				Logger:             zl,
 			}},
 		})
-		magic.Issuers = []certmagic.Issuer{iss}
+		magic.Issuers = []certmagic.Issuer{quietIssuer{iss}}
 	case ModeLAN:
 		magic.Issuers = []certmagic.Issuer{&caIssuer{ca: m.cfg.CA}}
 		magic.OnDemand = &certmagic.OnDemandConfig{DecisionFunc: m.LANDecision}
@@ -297,4 +297,17 @@ func (m *Manager) Close() error {
 		cache.Stop()
 	}
 	return nil
+}
+
+// quietIssuer is the ACME issuer that never prompts. ManageSync counts as
+// interactive, and certmagic then asks for an email address on stdin when
+// none is configured: a server must not (under a terminal it would block
+// the obtain loop). Without an email the account is made without one.
+// The price: certmagic's ARI-guided renewal needs the bare *ACMEIssuer, so
+// renewals follow the validity ratio alone.
+type quietIssuer struct{ *certmagic.ACMEIssuer }
+
+// PreCheck is the ACME issuer's, never interactive.
+func (q quietIssuer) PreCheck(ctx context.Context, names []string, _ bool) error {
+	return q.ACMEIssuer.PreCheck(ctx, names, false)
 }

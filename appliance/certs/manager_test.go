@@ -107,7 +107,14 @@ func (e *domainEnv) manager(t *testing.T, profile string, tweak func(*Config)) (
 // connection is handshaken and closed.
 func serve(t *testing.T, m *Manager) string {
 	t.Helper()
-	ln, err := tls.Listen("tcp", "127.0.0.1:0", m.TLSConfig())
+	return serveTLS(t, m.TLSConfig())
+}
+
+// serveTLS runs a TLS listener with cfg on loopback; every connection is
+// handshaken and closed.
+func serveTLS(t *testing.T, cfg *tls.Config) string {
+	t.Helper()
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -114,7 +114,11 @@ func Open(ctx context.Context, dataDir string, cfg config.Box, instances *instan
 	}
 	if b.household == nil {
 		instances.Public().SetScheme("http") // no certificate yet
-		log.WarnContext(ctx, "box setup is open: visit http://"+cfg.Name+".local with this setup code", "setup_code", b.code)
+		if cfg.SetupCode {
+			log.WarnContext(ctx, "box setup is open: visit http://"+cfg.Name+".local with this setup code", "setup_code", b.code)
+		} else {
+			log.WarnContext(ctx, "box setup is open to the first visitor: visit http://"+cfg.Name+".local")
+		}
 		return b, nil
 	}
 	if h := b.household; h.HTTPS.Mode != ModeLater && certs != nil {
@@ -140,6 +144,9 @@ func (b *Box) SetupOpen() bool {
 	defer b.mu.Unlock()
 	return b.household == nil
 }
+
+// NeedsCode tells whether the setup asks for the console's setup code.
+func (b *Box) NeedsCode() bool { return b.cfg.SetupCode }
 
 // SetupCode is the code the setup asks for, "" once closed.
 func (b *Box) SetupCode() string {

@@ -54,7 +54,7 @@ func (e *env) open(t *testing.T, cfg config.Box) {
 }
 
 func TestOpenLogsAndKeepsTheCode(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "maison"}, false)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "maison"}, false)
 	code := e.box.SetupCode()
 	if len(code) != 10 || !e.box.SetupOpen() {
 		t.Fatalf("code %q, open %v", code, e.box.SetupOpen())
@@ -66,14 +66,14 @@ func TestOpenLogsAndKeepsTheCode(t *testing.T) {
 		t.Fatalf("a fresh box is served over %s", got)
 	}
 	e.box.Close()
-	e.open(t, config.Box{Name: "maison"})
+	e.open(t, config.Box{SetupCode: true, Name: "maison"})
 	if e.box.SetupCode() != code {
 		t.Fatalf("the code changed across a restart: %q then %q", code, e.box.SetupCode())
 	}
 }
 
 func TestHostsAndModes(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, false)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, false)
 	for host, want := range map[string]bool{
 		"cozy.local": true, "COZY.local.": true, "cozy.local:8080": true, "192.168.1.20": true, "[fe80::1]:80": true,
 		"alice.cozy.local": false, "cozy.localhost": false, "localhost:8080": false, "example.org": false,
@@ -85,11 +85,11 @@ func TestHostsAndModes(t *testing.T) {
 	if got := e.box.Modes(); len(got) != 1 || got[0] != box.ModeLater {
 		t.Errorf("without certificates, modes %v", got)
 	}
-	withCerts := newEnv(t, config.Box{Name: "cozy", HTTPS: config.BoxHTTPSAsk}, true)
+	withCerts := newEnv(t, config.Box{SetupCode: true, Name: "cozy", HTTPS: config.BoxHTTPSAsk}, true)
 	if got := strings.Join(withCerts.box.Modes(), ","); got != "domain,lan,later" {
 		t.Errorf("modes %v", got)
 	}
-	lanOnly := newEnv(t, config.Box{Name: "cozy", HTTPS: config.BoxHTTPSLAN}, true)
+	lanOnly := newEnv(t, config.Box{SetupCode: true, Name: "cozy", HTTPS: config.BoxHTTPSLAN}, true)
 	if got := strings.Join(lanOnly.box.Modes(), ","); got != "lan" {
 		t.Errorf("lan only: modes %v", got)
 	}
@@ -99,7 +99,7 @@ func TestHostsAndModes(t *testing.T) {
 // are ready, then https for every instance, kept across a restart where
 // the stored choice is given to the certificates manager again.
 func TestHTTPSBecomesReady(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, true)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, true)
 	res, err := e.box.Setup(context.Background(), box.Request{Code: e.box.SetupCode(), Household: "The Smiths", Member: "alice",
 		HTTPS: box.Choice{Mode: box.ModeLAN}})
 	if err != nil {
@@ -123,7 +123,7 @@ func TestHTTPSBecomesReady(t *testing.T) {
 	e.box.Close()
 	e.certs.Set(box.Status{State: box.StateReady})
 	e.insts.Public().SetScheme("http")
-	e.open(t, config.Box{Name: "cozy"})
+	e.open(t, config.Box{SetupCode: true, Name: "cozy"})
 	if got := e.certs.Choices(); len(got) != 2 || got[1].Mode != box.ModeLAN || got[1].Names[0] != "cozy.local" {
 		t.Fatalf("choices after restart %+v", got)
 	}

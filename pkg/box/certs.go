@@ -80,7 +80,7 @@ type Certificates interface {
 // fields each needs (all required).
 var Providers = map[string][]string{
 	"desec":      {"token"},
-	"duckdns":    {"token"},
+	"duckdns":    {"api_token"},
 	"cloudflare": {"api_token"},
 	"ovh":        {"endpoint", "application_key", "application_secret", "consumer_key"},
 	"rfc2136":    {"server", "key_name", "key_alg", "key"},

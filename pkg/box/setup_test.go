@@ -15,7 +15,7 @@ import (
 func later() box.Choice { return box.Choice{Mode: box.ModeLater} }
 
 func TestSetupRefusesBadInput(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, true)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, true)
 	ok := func() box.Request {
 		return box.Request{Code: e.box.SetupCode(), Household: "The Smiths", Member: "alice", TZ: "Europe/Paris", HTTPS: later()}
 	}
@@ -46,7 +46,7 @@ func TestSetupRefusesBadInput(t *testing.T) {
 			r.HTTPS = box.Choice{Mode: box.ModeDomain, Domain: "smith.example", Provider: "ovh", Credentials: map[string]string{"endpoint": "ovh-eu"}}
 		}, box.ErrInvalid, "application_key"},
 		{"unknown credential", func(r *box.Request) {
-			r.HTTPS = box.Choice{Mode: box.ModeDomain, Domain: "smith.example", Provider: "duckdns", Credentials: map[string]string{"token": "t", "password": "p"}}
+			r.HTTPS = box.Choice{Mode: box.ModeDomain, Domain: "smith.example", Provider: "duckdns", Credentials: map[string]string{"api_token": "t", "password": "p"}}
 		}, box.ErrInvalid, "password"},
 	}
 	for _, c := range cases {
@@ -64,11 +64,32 @@ func TestSetupRefusesBadInput(t *testing.T) {
 	}
 }
 
+// TestFirstVisitorNeedsNoCode: without box.setup_code (the default: a
+// headless box has no screen to show a code on), the first visitor on
+// the LAN sets the box up, and only once.
+func TestFirstVisitorNeedsNoCode(t *testing.T) {
+	e := newEnv(t, config.Box{Name: "cozy"}, false)
+	if e.box.NeedsCode() {
+		t.Fatal("the code is asked for by default")
+	}
+	r := box.Request{Household: "The Smiths", Member: "alice", TZ: "Europe/Paris", HTTPS: later()}
+	if _, err := e.box.Setup(context.Background(), r); err != nil {
+		t.Fatalf("setup without a code: %v", err)
+	}
+	if e.box.SetupOpen() {
+		t.Fatal("the setup is still open")
+	}
+	r.Member = "mallory"
+	if _, err := e.box.Setup(context.Background(), r); !errors.Is(err, box.ErrClosed) {
+		t.Fatalf("a second setup: %v, want ErrClosed", err)
+	}
+}
+
 // TestSetupNothingHalfMade: when the instance cannot be created, or the
 // certificates manager refuses the choice, nothing stays (no household, no
 // instance) and the setup is still open.
 func TestSetupNothingHalfMade(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, true)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, true)
 	if _, err := e.insts.Create(context.Background(), instance.Options{Domain: "alice.smith.example"}); err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +127,7 @@ func TestSetupNothingHalfMade(t *testing.T) {
 // TestSetupOnce: of concurrent setups with the right code, one wins; then
 // the setup is closed.
 func TestSetupOnce(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, false)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, false)
 	code := e.box.SetupCode()
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
@@ -138,12 +159,12 @@ func TestSetupOnce(t *testing.T) {
 }
 
 func TestSetupNeedsCertificatesForHTTPS(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, false)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, false)
 	_, err := e.box.Setup(context.Background(), box.Request{Code: e.box.SetupCode(), Household: "Smiths", Member: "alice", HTTPS: box.Choice{Mode: box.ModeLAN}})
 	if !errors.Is(err, box.ErrNoCertificates) || len(e.insts.List()) != 0 {
 		t.Fatalf("LAN without certificates: %v", err)
 	}
-	lanOnly := newEnv(t, config.Box{Name: "cozy", HTTPS: config.BoxHTTPSLAN}, true)
+	lanOnly := newEnv(t, config.Box{SetupCode: true, Name: "cozy", HTTPS: config.BoxHTTPSLAN}, true)
 	_, err = lanOnly.box.Setup(context.Background(), box.Request{Code: lanOnly.box.SetupCode(), Household: "Smiths", Member: "alice", HTTPS: later()})
 	if !errors.Is(err, box.ErrInvalid) || !strings.Contains(err.Error(), `"lan" only`) {
 		t.Fatalf("later on a LAN-only box: %v", err)
@@ -153,7 +174,7 @@ func TestSetupNeedsCertificatesForHTTPS(t *testing.T) {
 // TestWrongCodesMakeANewOne: after ten wrong codes the code changes (and
 // is logged), so guessing starts over; the new code works, typed loosely.
 func TestWrongCodesMakeANewOne(t *testing.T) {
-	e := newEnv(t, config.Box{Name: "cozy"}, false)
+	e := newEnv(t, config.Box{SetupCode: true, Name: "cozy"}, false)
 	first := e.box.SetupCode()
 	for range 10 {
 		if _, err := e.box.Setup(context.Background(), box.Request{Code: "WRONGWRONG"}); !errors.Is(err, box.ErrBadCode) {

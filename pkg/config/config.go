@@ -102,6 +102,12 @@ type Box struct {
 	// HTTPS restricts how the box may get HTTPS: ask (the household
 	// chooses), domain, lan or later.
 	HTTPS string
+	// SetupCode makes the first-boot setup ask for the code the box
+	// prints on its console. Off by default: like Home Assistant's
+	// onboarding, the first visitor on the household's LAN sets the box
+	// up, as a headless box has no screen to show a code on. Turn it on
+	// where the LAN is shared with people who must not own the box.
+	SetupCode bool
 }
 
 // setting describes one key: its YAML path, flag, environment variable,
@@ -221,6 +227,7 @@ var settings = []setting{
 	{"mail.noreply_address", "mail-noreply-address", "mail address used for sending mail as a noreply (default: noreply@<instance domain>)", "", str(func(c *Config) *string { return &c.Mail.NoReplyAddress })},
 	{"mail.noreply_name", "mail-noreply-name", "mail name used for sending mail as a noreply", "My Cozy", str(func(c *Config) *string { return &c.Mail.NoReplyName })},
 	{"box.enabled", "box", "serve the household box's first-boot setup on <box.name>.local and the LAN addresses", "false", boolean(func(c *Config) *bool { return &c.Box.Enabled })},
+	{"box.setup_code", "box-setup-code", "ask for the setup code printed on the box's console before the first-boot setup (for a LAN shared with others)", "false", boolean(func(c *Config) *bool { return &c.Box.SetupCode })},
 	{"box.name", "box-name", "the box's LAN host name, without .local", "cozy", func(c *Config, v string) error {
 		if !validLabel(v) {
 			return fmt.Errorf("must be one DNS label (a-z, 0-9, -), not %q", v)

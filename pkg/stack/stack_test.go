@@ -151,7 +151,7 @@ func TestBox(t *testing.T) {
 		t.Fatal("a box without box.enabled")
 	}
 	certs := &boxtest.Certificates{}
-	st, err := stack.New(&config.Config{FsURL: dir, Scheme: "https", Box: config.Box{Enabled: true, Name: "cozy", HTTPS: config.BoxHTTPSAsk}}, m, nil, stack.WithCertificates(certs))
+	st, err := stack.New(&config.Config{FsURL: dir, Scheme: "https", Box: config.Box{Enabled: true, SetupCode: true, Name: "cozy", HTTPS: config.BoxHTTPSAsk}}, m, nil, stack.WithCertificates(certs))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ type boxEnv struct {
 func newBoxEnv(t *testing.T, withCerts bool, https string) *boxEnv {
 	t.Helper()
 	cfg := &config.Config{FsURL: t.TempDir(), Subdomains: config.SubdomainsFlat,
-		Box: config.Box{Enabled: true, Name: "cozy", HTTPS: https}}
+		Box: config.Box{Enabled: true, SetupCode: true, Name: "cozy", HTTPS: https}}
 	mgr := webtest.Instances(t, cfg.FsURL)
 	var opts []stack.Option
 	e := &boxEnv{}

@@ -58,6 +58,7 @@ type pageData struct {
 	Name      string
 	Modes     []string
 	Providers []provider
+	NeedsCode bool // the setup code field is shown (box.setup_code)
 }
 
 type provider struct {
@@ -74,7 +75,7 @@ func (h *Handler) page(c *gin.Context) error {
 	if !h.Box.SetupOpen() {
 		return h.toInstance(c)
 	}
-	d := pageData{Name: h.Box.Name(), Modes: h.Box.Modes()}
+	d := pageData{Name: h.Box.Name(), Modes: h.Box.Modes(), NeedsCode: h.Box.NeedsCode()}
 	for name, fields := range box.Providers {
 		d.Providers = append(d.Providers, provider{Name: name, Fields: fields})
 	}

@@ -64,7 +64,7 @@ document.addEventListener("DOMContentLoaded", function () {
     const chosen = form.querySelector("input[name=mode]:checked");
     if (!chosen) return fail("Choose how the box gets HTTPS.");
     const body = {
-      code: $("code").value, household: $("household").value, member: $("member").value,
+      code: $("code") ? $("code").value : "", household: $("household").value, member: $("member").value,
       email: $("email").value, tz: $("tz").value, locale: $("locale").value,
       https: { mode: chosen.value },
     };
