@@ -45,7 +45,7 @@ type names struct {
 func namesOf(host string, list []Instance) names {
 	var n names
 	n.instances = len(list)
-	seen := map[string]bool{strings.ToLower(host): true}
+	seen := map[string]bool{strings.ToLower(host) + ".local": true}
 	for _, inst := range list {
 		for _, h := range append([]string{inst.Domain}, inst.AppHosts...) {
 			h = hostOnly(h)
