@@ -233,7 +233,7 @@ func dig(t *testing.T, args ...string) []string {
 // waitFor polls cond until it holds, failing the test after 15 s. It waits
 // for the network (probes, announcements), not for the code under test to
 // be scheduled.
-func waitFor(t *testing.T, what string, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {

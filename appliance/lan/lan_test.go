@@ -208,7 +208,10 @@ func TestLANWithAvahi(t *testing.T) {
 		waitFor(t, "the mDNS responder to answer the new address", has("@"+boxV4.String(), "-p", "5353", "cozy.local"))
 		ip(t, "addr", "del", extra+"/24", "dev", boxIf)
 		removed = true
-		waitFor(t, "the LAN DNS server to drop the address", func() bool { return !has("@" + boxV4.String(), "cozy.local")() })
+		waitFor(t, "the LAN DNS server to drop the address", func() bool { return !has("@"+boxV4.String(), "cozy.local")() })
+		// The goodbye reaches avahi, which drops the address a second
+		// later (RFC 6762 §10.1), from the cache avahi-resolve answers from.
+		waitFor(t, "avahi to drop the address", func() bool { return c.resolve(t, "cozy.local") == boxV4.String() })
 	})
 	t.Run("second box", func(t *testing.T) {
 		// Another box named cozy joins the link: it ends as cozy-2.local,

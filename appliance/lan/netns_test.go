@@ -16,14 +16,14 @@ import (
 // second box is this binary once more, in its own namespace
 // (TestSecondBoxHelper). Without root or ip the link tests skip.
 const (
-	envRole   = "LAN_TEST_ROLE"   // "box" or "box2" in the re-executed binaries
-	envPeer   = "LAN_TEST_PEER"   // the client namespace's name
-	envBox2   = "LAN_TEST_BOX2"   // the second box's namespace's name
-	boxIf     = "box0"            // the box's interface, in both boxes
-	bridgeIf  = "br0"             // the client's interface
-	boxPrefix = "192.0.2.0/24"    // the LAN
-	box6Net   = "2001:db8::/64"   // its IPv6 prefix
-	upstreamA = "203.0.113.7"     // what the test resolver answers
+	envRole   = "LAN_TEST_ROLE"    // "box" or "box2" in the re-executed binaries
+	envPeer   = "LAN_TEST_PEER"    // the client namespace's name
+	envBox2   = "LAN_TEST_BOX2"    // the second box's namespace's name
+	boxIf     = "box0"             // the box's interface, in both boxes
+	bridgeIf  = "br0"              // the client's interface
+	boxPrefix = "192.0.2.0/24"     // the LAN
+	box6Net   = "2001:db8::/64"    // its IPv6 prefix
+	upstreamA = "203.0.113.7"      // what the test resolver answers
 	forwarded = "www.example.test" // a name only the test resolver knows
 )
 
