@@ -251,6 +251,29 @@ func TestLANWithAvahi(t *testing.T) {
 			t.Errorf("avahi-browse after the rename: %q", got)
 		}
 	})
+	t.Run("many names", func(t *testing.T) {
+		// 20 instances of 10 apps: the probes and announcements take many
+		// packets, which avahi reads.
+		for i := range 20 {
+			inst := Instance{Domain: fmt.Sprintf("user%02d.local", i)}
+			for j := range 10 {
+				inst.AppHosts = append(inst.AppHosts, fmt.Sprintf("user%02d-app%d.local", i, j))
+			}
+			dir.add(inst)
+		}
+		if err := s.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		waitClaimed(t, s, "user00", "user00-app0", "user19", "user19-app9")
+		for _, n := range []string{"user00-app0.local", "user19-app9.local", "user07-app3.local"} {
+			if got := c.resolve(t, n); got != boxV4.String() {
+				t.Errorf("%s: %q", n, got)
+			}
+		}
+		if got := c.getent(t, "user11-app5.local"); got != boxV4.String() {
+			t.Errorf("getent user11-app5.local: %q", got)
+		}
+	})
 }
 
 // TestSecondBoxHelper is the second box of TestLANWithAvahi, run in its own
