@@ -21,7 +21,7 @@ type client struct {
 	bus string // DBUS_SYSTEM_BUS_ADDRESS for the avahi tools
 }
 
-// clientTools are the programs the client runs (Debian packages dbus,
+// clientTools are the programs the client runs (Debian packages dbus-daemon,
 // avahi-daemon, avahi-utils, libc-bin, dnsutils, util-linux).
 var clientTools = []string{"dbus-daemon", "avahi-daemon", "avahi-resolve", "avahi-browse", "getent", "dig", "unshare"}
 
