@@ -25,6 +25,8 @@
 //   - The LAN DNS server answers the wanted names and the claimed ones with
 //     every LAN address of the box (link-local IPv6 left out), whatever
 //     interface the question came on.
+//   - The DNS server's default upstreams are read from /etc/resolv.conf
+//     once, at Start.
 //   - Interfaces are chosen by name (Config.Interfaces) or, by default, as
 //     every interface that is up, multicast-capable, not loopback and not
 //     point-to-point, with at least one address.
