@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -19,8 +20,14 @@ import (
 // forwards the rest. Zero values get the defaults named on each field.
 type Config struct {
 	// Addr is the listen address for both UDP and TCP, e.g. ":53". With port
-	// 0 the system picks one port, the same for both.
+	// 0 the system picks one port, the same for both. Unused when PacketConn
+	// and Listener are set.
 	Addr string
+	// PacketConn and Listener, when both set, are sockets opened elsewhere
+	// (passed by systemd: cozy-dns.socket), served instead of Addr. The
+	// server closes them on Close.
+	PacketConn net.PacketConn
+	Listener   net.Listener
 	// Names are the box's own names ("cozy.local", "example.org",
 	// "*.example.org"), answered with Addrs.
 	Names []string
@@ -64,17 +71,25 @@ type Server struct {
 	ln      net.Listener
 	ctx     context.Context
 	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	once    sync.Once
+	// allowedClients is cfg.AllowedClients, replaced by SetAllowedClients.
+	allowedClients atomic.Pointer[[]netip.Prefix]
+	wg             sync.WaitGroup
+	once           sync.Once
 }
 
 // Start listens on cfg.Addr (UDP and TCP) and serves until Close. ctx bounds
 // the upstream queries in flight: when it ends they are abandoned.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg = withDefaults(cfg)
-	pc, ln, err := listen(cfg.Addr)
-	if err != nil {
-		return nil, err
+	pc, ln := cfg.PacketConn, cfg.Listener
+	if pc == nil || ln == nil {
+		if pc != nil || ln != nil {
+			return nil, errors.New("landns: PacketConn and Listener go together")
+		}
+		var err error
+		if pc, ln, err = listen(cfg.Addr); err != nil {
+			return nil, err
+		}
 	}
 	s := &Server{
 		cfg:     cfg,
@@ -87,6 +102,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.ctx, s.cancel = context.WithCancel(ctx)
 	s.local.set(cfg.Names, cfg.Addrs)
+	s.allowedClients.Store(&cfg.AllowedClients)
 	s.udp = &dns.Server{PacketConn: pc, Handler: s}
 	s.tcp = &dns.Server{Listener: ln, Handler: s}
 	for _, srv := range []*dns.Server{s.udp, s.tcp} {
@@ -170,6 +186,13 @@ func (s *Server) SetRecords(names []string, addrs []netip.Addr) {
 	s.local.set(names, addrs)
 }
 
+// SetAllowedClients replaces the client prefixes served (all when empty),
+// when the LAN's prefixes change.
+func (s *Server) SetAllowedClients(prefixes []netip.Prefix) {
+	prefixes = slices.Clone(prefixes)
+	s.allowedClients.Store(&prefixes)
+}
+
 // Close stops both listeners, abandons upstream queries and waits for the
 // serving goroutines.
 func (s *Server) Close() error {
@@ -229,10 +252,11 @@ func (s *Server) resolve(req *dns.Msg, client netip.Addr) *dns.Msg {
 
 // allowed tells whether client may use the server.
 func (s *Server) allowed(client netip.Addr) bool {
-	if len(s.cfg.AllowedClients) == 0 {
+	allowed := *s.allowedClients.Load()
+	if len(allowed) == 0 {
 		return true
 	}
-	for _, p := range s.cfg.AllowedClients {
+	for _, p := range allowed {
 		if p.Contains(client) {
 			return true
 		}

@@ -116,6 +116,42 @@ func TestServerAllowedClients(t *testing.T) {
 	if resp := ask(t, "udp", s.Addr(), "cozy.local.", dns.TypeA); resp.Rcode != dns.RcodeRefused {
 		t.Fatalf("client outside the LAN prefixes: %v", dns.RcodeToString[resp.Rcode])
 	}
+	// The LAN prefixes follow SetAllowedClients (the test client is loopback).
+	s.SetAllowedClients([]netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")})
+	if resp := ask(t, "udp", s.Addr(), "cozy.local.", dns.TypeA); resp.Rcode != dns.RcodeSuccess {
+		t.Fatalf("client inside the new prefixes: %v", dns.RcodeToString[resp.Rcode])
+	}
+}
+
+// TestServerOnGivenSockets serves on sockets opened by the caller, as
+// systemd passes them, and closes them on Close.
+func TestServerOnGivenSockets(t *testing.T) {
+	pc, ln, err := listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Start(context.Background(), Config{PacketConn: pc, Listener: ln, Names: []string{"cozy.local"},
+		Addrs: []netip.Addr{netip.MustParseAddr("192.168.1.20")}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Addr() != pc.LocalAddr().String() {
+		t.Fatalf("serves on %s, not on the given %s", s.Addr(), pc.LocalAddr())
+	}
+	for _, network := range []string{"udp", "tcp"} {
+		if got := rrAddr(ask(t, network, s.Addr(), "cozy.local.", dns.TypeA).Answer[0]); got != "192.168.1.20" {
+			t.Fatalf("%s: %s", network, got)
+		}
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ln.Accept(); err == nil {
+		t.Fatal("the given listener is still open after Close")
+	}
+	if _, err := Start(context.Background(), Config{PacketConn: pc}); err == nil {
+		t.Fatal("a PacketConn without Listener was accepted")
+	}
 }
 
 func TestServerTruncatesOverUDP(t *testing.T) {

@@ -27,6 +27,9 @@
 //     box name is. No service subtypes, no multiple instances per type.
 //   - A renamed app name gets a "-N" suffix too (alice-drive → alice-drive-2);
 //     the caller reads the claimed names with Claimed or Config.OnClaim.
+//   - What the responder multicasts goes in packets of one Ethernet frame
+//     at most, each name's records together (a box with 20 instances of 10
+//     apps announces some 27 kB); unicast answers are not split.
 //   - No rate limit on probing after many conflicts (RFC 6762 §8.1 asks for a
 //     5 s pause after 15 conflicts in 10 s), and no re-announcement beyond the
 //     two of §8.3.

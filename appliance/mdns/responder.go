@@ -522,17 +522,20 @@ func (r *Responder) publish() {
 	r.mu.Unlock()
 }
 
-// send multicasts m to the chosen groups.
+// send multicasts m to the chosen groups, in as many packets as it takes
+// (see split).
 func (r *Responder) send(m *dns.Msg, v4, v6 bool) {
 	if len(m.Answer)+len(m.Question)+len(m.Extra) == 0 {
 		return
 	}
-	b, err := m.Pack()
-	if err != nil {
-		r.log.Warn("mdns pack", "err", err)
-		return
-	}
-	if err := r.conn.multicast(b, v4, v6); err != nil {
-		r.log.Debug("mdns multicast", "err", fmt.Errorf("send: %w", err))
+	for _, part := range split(m, maxPacket) {
+		b, err := part.Pack()
+		if err != nil {
+			r.log.Warn("mdns pack", "err", err)
+			return
+		}
+		if err := r.conn.multicast(b, v4, v6); err != nil {
+			r.log.Debug("mdns multicast", "err", fmt.Errorf("send: %w", err))
+		}
 	}
 }

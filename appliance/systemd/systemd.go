@@ -6,6 +6,7 @@ package systemd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -13,11 +14,19 @@ import (
 
 	"github.com/coreos/go-systemd/v22/activation"
 	"github.com/coreos/go-systemd/v22/daemon"
+	"golang.org/x/sys/unix"
 )
 
 // Ready tells systemd that the server serves, with a status line.
 func Ready(status string) error {
 	_, err := daemon.SdNotify(false, daemon.SdNotifyReady+"\nSTATUS="+status)
+	return err
+}
+
+// Status sets the status line systemctl status shows (STATUS=), e.g. the
+// box's claimed name after an mDNS conflict.
+func Status(status string) error {
+	_, err := daemon.SdNotify(false, "STATUS="+status)
 	return err
 }
 
@@ -69,12 +78,78 @@ func Listen(activated map[string][]net.Listener, name, addr string) (net.Listene
 	return ln, nil
 }
 
-// Activated returns the sockets passed by systemd, keyed by name; empty
-// outside socket activation.
+// Activated returns the stream sockets passed by systemd, keyed by name;
+// empty outside socket activation. It drops the datagram ones (the LAN DNS
+// server's): a server that runs that uses ActivatedSockets instead. Either
+// may be called once only: systemd's variables are consumed.
 func Activated() (map[string][]net.Listener, error) {
-	ls, err := activation.ListenersWithNames()
+	s, err := ActivatedSockets()
 	if err != nil {
-		return nil, fmt.Errorf("socket activation: %w", err)
+		return nil, err
 	}
-	return ls, nil
+	for _, pcs := range s.PacketConns {
+		for _, pc := range pcs {
+			pc.Close()
+		}
+	}
+	return s.Listeners, nil
+}
+
+// Sockets are the sockets systemd passed, keyed by their
+// FileDescriptorName: stream listeners, and datagram sockets (cozy-dns.socket
+// passes one of each under "dns").
+type Sockets struct {
+	Listeners   map[string][]net.Listener
+	PacketConns map[string][]net.PacketConn
+}
+
+// ActivatedSockets returns every socket passed by systemd (empty maps
+// outside socket activation). A descriptor that is neither a listening
+// stream socket nor a datagram socket is an error.
+func ActivatedSockets() (*Sockets, error) {
+	s := &Sockets{Listeners: map[string][]net.Listener{}, PacketConns: map[string][]net.PacketConn{}}
+	var errs []error
+	for name, files := range activation.FilesWithNames() {
+		for _, f := range files {
+			typ, err := unix.GetsockoptInt(int(f.Fd()), unix.SOL_SOCKET, unix.SO_TYPE)
+			switch {
+			case err != nil:
+				errs = append(errs, fmt.Errorf("socket activation: %s: %w", name, err))
+			case typ == unix.SOCK_DGRAM:
+				pc, err := net.FilePacketConn(f)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("socket activation: %s: %w", name, err))
+					break
+				}
+				s.PacketConns[name] = append(s.PacketConns[name], pc)
+			default:
+				ln, err := net.FileListener(f)
+				if err != nil {
+					errs = append(errs, fmt.Errorf("socket activation: %s: %w", name, err))
+					break
+				}
+				s.Listeners[name] = append(s.Listeners[name], ln)
+			}
+			f.Close() // net dup'ed it
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes every socket in s (those the server did not take).
+func (s *Sockets) Close() {
+	for _, ls := range s.Listeners {
+		for _, l := range ls {
+			l.Close()
+		}
+	}
+	for _, pcs := range s.PacketConns {
+		for _, pc := range pcs {
+			pc.Close()
+		}
+	}
 }
