@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -96,7 +97,16 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	// The services are built once, here; a configuration error stops the
 	// start instead of answering 500s later. They stop (and wait for
 	// their background work) after the listeners, before the instances.
-	st, err := stack.New(cfg, instances, log)
+	var opts []stack.Option
+	var boxRT *boxRuntime
+	if cfg.Box.Enabled {
+		if boxRT, err = openBoxCerts(dataDir, log); err != nil {
+			return err
+		}
+		defer boxRT.Close() // after the stack: the box's state reads the certificates
+		opts = append(opts, stack.WithCertificates(boxRT.certs))
+	}
+	st, err := stack.New(cfg, instances, log, opts...)
 	if err != nil {
 		return err
 	}
@@ -107,24 +117,45 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	}
 	st.Resume(ctx) // triggers and queued jobs of every instance run again
 
-	activated, err := systemd.Activated()
+	sockets, err := systemd.ActivatedSockets()
 	if err != nil {
 		return err
 	}
-	publicLn, err := systemd.Listen(activated, "http", cfg.ServerAddr())
+	defer sockets.Close() // those not taken (a disabled LAN DNS)
+	publicLn, err := systemd.Listen(sockets.Listeners, "http", cfg.ServerAddr())
 	if err != nil {
 		return err
 	}
-	adminLn, err := systemd.Listen(activated, "admin", cfg.AdminAddr())
+	adminLn, err := systemd.Listen(sockets.Listeners, "admin", cfg.AdminAddr())
 	if err != nil {
 		publicLn.Close()
 		return err
 	}
-	public := newHTTPServer(srv.Handler(), log)
-	adminSrv := newHTTPServer(srv.AdminHandler(), log)
-	errc := make(chan error, 2)
-	go func() { errc <- public.Serve(publicLn) }()
-	go func() { errc <- adminSrv.Serve(adminLn) }()
+	servers := []*http.Server{newHTTPServer(srv.Handler(), log), newHTTPServer(srv.AdminHandler(), log)}
+	listeners := []net.Listener{publicLn, adminLn}
+	if boxRT != nil {
+		// HTTPS serves whatever certificates the household's choice got
+		// (none yet: handshakes fail until then, HTTP stays open).
+		ln, err := systemd.Listen(sockets.Listeners, "https", cfg.BoxHTTPSAddr())
+		if err != nil {
+			publicLn.Close()
+			adminLn.Close()
+			return err
+		}
+		servers = append(servers, newHTTPServer(srv.Handler(), log))
+		listeners = append(listeners, tls.NewListener(ln, boxRT.certs.TLSConfig()))
+		if err := boxRT.startLAN(ctx, st, sockets); err != nil {
+			for _, l := range listeners {
+				l.Close()
+			}
+			return err
+		}
+		defer boxRT.stopLAN()
+	}
+	errc := make(chan error, len(servers))
+	for i := range servers {
+		go func() { errc <- servers[i].Serve(listeners[i]) }()
+	}
 
 	log.Info("cozy is ready", "public", publicLn.Addr().String(), "admin", adminLn.Addr().String(),
 		"instances", len(instances.List()), "startup", time.Since(start).Round(time.Microsecond))
@@ -147,9 +178,11 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	_ = systemd.Stopping()
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
 	defer cancel()
-	errPublic := public.Shutdown(shutdownCtx)
-	errAdmin := adminSrv.Shutdown(shutdownCtx)
-	if err := errors.Join(errPublic, errAdmin); err != nil {
+	var errs []error
+	for _, s := range servers {
+		errs = append(errs, s.Shutdown(shutdownCtx))
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("graceful stop: %w", err)
 	}
 	log.Info("stopped")

@@ -36,6 +36,7 @@ type server struct {
 	cmd        *exec.Cmd
 	public     string // 127.0.0.1:port
 	admin      string
+	https      string // the box's HTTPS listener, if passed
 	notify     *net.UnixConn
 	readyAfter time.Duration
 	dir        string
@@ -53,14 +54,37 @@ func listener(t testing.TB) (*net.TCPListener, *os.File) {
 	return ln.(*net.TCPListener), f
 }
 
-// startServer runs `cozy serve` on sockets it inherits (LISTEN_FDS), and
-// waits for READY=1 on NOTIFY_SOCKET.
+// startServer runs `cozy serve --dev` on sockets it inherits (LISTEN_FDS),
+// and waits for READY=1 on NOTIFY_SOCKET.
 func startServer(t testing.TB, dir string, env ...string) *server {
+	t.Helper()
+	return startServerWith(t, dir, serveOptions{env: env,
+		args: []string{"--dev", "--dev-domain", "dev.localhost"}})
+}
+
+// serveOptions are the arguments of a `cozy serve` child beyond its data
+// directory and sockets.
+type serveOptions struct {
+	args  []string
+	env   []string
+	https bool // pass a third socket, "https"
+}
+
+// startServerWith runs `cozy serve` with opts on sockets it inherits.
+func startServerWith(t testing.TB, dir string, opts serveOptions) *server {
 	t.Helper()
 	pub, pubFile := listener(t)
 	adm, admFile := listener(t)
 	defer pub.Close()
 	defer adm.Close()
+	files := []*os.File{pubFile, admFile}
+	names := "http:admin"
+	var httpsAddr string
+	if opts.https {
+		tls, tlsFile := listener(t)
+		defer tls.Close()
+		files, names, httpsAddr = append(files, tlsFile), names+":https", tls.Addr().String()
+	}
 	sock := filepath.Join(dir, "notify.sock")
 	os.Remove(sock)
 	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sock, Net: "unixgram"})
@@ -69,11 +93,12 @@ func startServer(t testing.TB, dir string, env ...string) *server {
 	}
 	self, _ := os.Executable()
 	// sh's $$ survives exec: LISTEN_PID must be the server's own pid.
-	cmd := exec.Command("/bin/sh", "-c", `LISTEN_PID=$$ exec "$0" "$@"`, self, "serve", "--dev",
-		"--fs-url", "file://"+filepath.Join(dir, "data"), "--dev-domain", "dev.localhost")
-	cmd.Env = append([]string{"COZY_TEST_AS_MAIN=1", "LISTEN_FDS=2", "LISTEN_FDNAMES=http:admin",
-		"NOTIFY_SOCKET=" + sock, "HOME=" + dir, "PATH=" + os.Getenv("PATH")}, env...)
-	cmd.ExtraFiles = []*os.File{pubFile, admFile}
+	args := append([]string{"-c", `LISTEN_PID=$$ exec "$0" "$@"`, self, "serve",
+		"--fs-url", "file://" + filepath.Join(dir, "data")}, opts.args...)
+	cmd := exec.Command("/bin/sh", args...)
+	cmd.Env = append([]string{"COZY_TEST_AS_MAIN=1", fmt.Sprintf("LISTEN_FDS=%d", len(files)), "LISTEN_FDNAMES=" + names,
+		"NOTIFY_SOCKET=" + sock, "HOME=" + dir, "PATH=" + os.Getenv("PATH")}, opts.env...)
+	cmd.ExtraFiles = files
 	cmd.Dir = dir
 	logFile, _ := os.Create(filepath.Join(dir, "serve.log"))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
@@ -81,9 +106,10 @@ func startServer(t testing.TB, dir string, env ...string) *server {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	pubFile.Close()
-	admFile.Close()
-	s := &server{cmd: cmd, public: pub.Addr().String(), admin: adm.Addr().String(), notify: notify, dir: dir}
+	for _, f := range files {
+		f.Close()
+	}
+	s := &server{cmd: cmd, public: pub.Addr().String(), admin: adm.Addr().String(), https: httpsAddr, notify: notify, dir: dir}
 	t.Cleanup(func() {
 		if cmd.ProcessState == nil {
 			cmd.Process.Kill()
@@ -91,9 +117,14 @@ func startServer(t testing.TB, dir string, env ...string) *server {
 		}
 		notify.Close()
 	})
-	msg := s.readNotify(t, 20*time.Second)
-	if !strings.Contains(msg, "READY=1") {
-		t.Fatalf("first notification %q; log:\n%s", msg, s.log())
+	for {
+		msg := s.readNotify(t, 20*time.Second)
+		if strings.Contains(msg, "READY=1") {
+			break
+		}
+		if !strings.Contains(msg, "STATUS=") { // the box tells its name first
+			t.Fatalf("notification %q; log:\n%s", msg, s.log())
+		}
 	}
 	s.readyAfter = time.Since(start)
 	return s

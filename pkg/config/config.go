@@ -108,6 +108,12 @@ type Box struct {
 	// up, as a headless box has no screen to show a code on. Turn it on
 	// where the LAN is shared with people who must not own the box.
 	SetupCode bool
+	// HTTPSPort is where the box serves HTTPS on Host when systemd
+	// passes no "https" socket (cozy-https.socket passes 443).
+	HTTPSPort int
+	// Interfaces are the LAN interfaces the box is named on (mDNS); none
+	// means every suitable one.
+	Interfaces []string
 }
 
 // setting describes one key: its YAML path, flag, environment variable,
@@ -235,6 +241,16 @@ var settings = []setting{
 		c.Box.Name = v
 		return nil
 	}},
+	{"box.interfaces", "box-interfaces", "comma-separated LAN interfaces the box answers mDNS on (default: every suitable one)", "", func(c *Config, v string) error {
+		c.Box.Interfaces = nil
+		for _, n := range strings.Split(v, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				c.Box.Interfaces = append(c.Box.Interfaces, n)
+			}
+		}
+		return nil
+	}},
+	{"box.https_port", "box-https-port", "the box's HTTPS port on host, unless systemd passes an https socket", "443", integer(func(c *Config) *int { return &c.Box.HTTPSPort })},
 	{"box.https", "box-https", "how the box gets HTTPS: ask (the setup page offers every way), domain, lan or later", BoxHTTPSAsk, func(c *Config, v string) error {
 		switch v {
 		case BoxHTTPSAsk, BoxHTTPSDomain, BoxHTTPSLAN, BoxHTTPSLater:
@@ -439,6 +455,9 @@ func (c *Config) DataDir() (string, error) {
 
 // ServerAddr is the public listener's address.
 func (c *Config) ServerAddr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
+
+// BoxHTTPSAddr is the box's HTTPS listener's address.
+func (c *Config) BoxHTTPSAddr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Box.HTTPSPort)) }
 
 // AdminAddr is the admin listener's address.
 func (c *Config) AdminAddr() string { return net.JoinHostPort(c.AdminHost, strconv.Itoa(c.AdminPort)) }

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -214,19 +215,19 @@ func TestBoxSettings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Box != (config.Box{Name: "cozy", HTTPS: config.BoxHTTPSAsk}) {
+	if !reflect.DeepEqual(c.Box, config.Box{Name: "cozy", HTTPS: config.BoxHTTPSAsk, HTTPSPort: 443}) {
 		t.Fatalf("box defaults: %+v", c.Box)
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "cozy.yaml")
-	if err := os.WriteFile(file, []byte("box:\n  enabled: true\n  name: maison\n  https: lan\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("box:\n  enabled: true\n  name: maison\n  https: lan\n  setup_code: true\n  https_port: 8443\n  interfaces: eth0, wlan0\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c, err = config.Load(nil, func(k string) string { return map[string]string{"COZY_CONFIG": file}[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Box != (config.Box{Enabled: true, Name: "maison", HTTPS: config.BoxHTTPSLAN}) {
+	if !reflect.DeepEqual(c.Box, config.Box{Enabled: true, Name: "maison", HTTPS: config.BoxHTTPSLAN, SetupCode: true, HTTPSPort: 8443, Interfaces: []string{"eth0", "wlan0"}}) {
 		t.Fatalf("box from file: %+v", c.Box)
 	}
 	for _, bad := range []map[string]string{

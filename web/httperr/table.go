@@ -8,6 +8,7 @@ import (
 	"net/url"
 
 	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/box"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/mail"
@@ -60,6 +61,13 @@ var table = []entry{
 	{instance.ErrInvalidDomain, http.StatusUnprocessableEntity, ""},
 	{instance.ErrInvalid, http.StatusUnprocessableEntity, ""},
 	{instance.ErrClosed, http.StatusServiceUnavailable, ""},
+
+	// The household box's first-boot setup.
+	{box.ErrClosed, http.StatusConflict, ""},
+	{box.ErrBadCode, http.StatusForbidden, ""},
+	{box.ErrInvalid, http.StatusUnprocessableEntity, ""},
+	{box.ErrNoCertificates, http.StatusUnprocessableEntity, ""},
+	{box.ErrHTTPS, http.StatusUnprocessableEntity, ""},
 
 	// Documents.
 	{store.ErrNotFound, http.StatusNotFound, "not_found"},

@@ -2,7 +2,6 @@ package setup
 
 import (
 	"embed"
-	"errors"
 	"html/template"
 	"io/fs"
 	"log/slog"
@@ -152,29 +151,10 @@ func (h *Handler) setup(c *gin.Context) error {
 		Email: b.Email, Locale: b.Locale, TZ: b.TZ, Port: port,
 		HTTPS: box.Choice{Mode: b.HTTPS.Mode, Domain: b.HTTPS.Domain, Provider: b.HTTPS.Provider, Credentials: b.HTTPS.Credentials}})
 	if err != nil {
-		return boxError(err)
+		return err
 	}
 	return jsonNoStore(c, http.StatusCreated, setupAnswer{Household: res.Household.Name, Instance: res.Instance.URL(),
 		Registration: auth.RegistrationURL(res.Instance), HTTPS: h.Box.HTTPS(), Mode: res.Household.HTTPS.Mode})
-}
-
-// boxError gives the box's errors their status.
-func boxError(err error) error {
-	for _, e := range []struct {
-		err    error
-		status int
-	}{
-		{box.ErrClosed, http.StatusConflict},
-		{box.ErrBadCode, http.StatusForbidden},
-		{box.ErrInvalid, http.StatusUnprocessableEntity},
-		{box.ErrNoCertificates, http.StatusUnprocessableEntity},
-		{box.ErrHTTPS, http.StatusUnprocessableEntity},
-	} {
-		if errors.Is(err, e.err) {
-			return httperr.New(e.status, err.Error())
-		}
-	}
-	return err // instance errors: the table knows them
 }
 
 // progressAnswer is GET /box/https: the certificates' progress, without
