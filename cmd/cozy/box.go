@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"github.com/cozypi/cozy/appliance/lan"
 	"github.com/cozypi/cozy/appliance/systemd"
 	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/stack"
 )
 
@@ -42,13 +45,25 @@ const boxRefresh = 30 * time.Second
 
 // openBoxCerts opens the box's certificate store (certs.db in the data
 // directory) and the switch the setup drives; nothing runs until a choice.
-func openBoxCerts(dataDir string, log *slog.Logger) (*boxRuntime, error) {
+func openBoxCerts(dataDir string, cfg config.BoxACME, log *slog.Logger) (*boxRuntime, error) {
+	acme := certs.ACME{CA: cfg.CA, Email: cfg.Email, Resolvers: cfg.Resolvers}
+	if cfg.RootFile != "" {
+		pem, err := os.ReadFile(cfg.RootFile)
+		if err != nil {
+			return nil, fmt.Errorf("box.acme.root_file: %w", err)
+		}
+		acme.TrustedRoots = x509.NewCertPool()
+		if !acme.TrustedRoots.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("box.acme.root_file %s: no PEM certificate", cfg.RootFile)
+		}
+	}
 	store, err := certstore.Open(filepath.Join(dataDir, "certs.db"), certstore.Options{Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("box certificates: %w", err)
 	}
 	b := &boxRuntime{log: log, store: store}
 	b.certs = &certs.Switch{
+		ACME:     acme,
 		Storage:  store,
 		LANAddrs: lanAddrs,
 		Logger:   log,

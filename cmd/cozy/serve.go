@@ -100,7 +100,7 @@ func serve(ctx context.Context, cfg *config.Config) error {
 	var opts []stack.Option
 	var boxRT *boxRuntime
 	if cfg.Box.Enabled {
-		if boxRT, err = openBoxCerts(dataDir, log); err != nil {
+		if boxRT, err = openBoxCerts(dataDir, cfg.Box.ACME, log); err != nil {
 			return err
 		}
 		defer boxRT.Close() // after the stack: the box's state reads the certificates

@@ -114,6 +114,22 @@ type Box struct {
 	// Interfaces are the LAN interfaces the box is named on (mDNS); none
 	// means every suitable one.
 	Interfaces []string
+	// ACME is the certificate authority of the domain way to HTTPS.
+	ACME BoxACME
+}
+
+// BoxACME is the ACME CA the box gets its domain's certificates from.
+type BoxACME struct {
+	// CA is its directory URL ("": Let's Encrypt's production one).
+	CA string
+	// Email is the account's contact address ("": none).
+	Email string
+	// RootFile is a PEM file of roots to trust for the CA's own HTTPS
+	// ("": the system's), for a private or test CA.
+	RootFile string
+	// Resolvers are the DNS servers ("host:port") asked for the zone and
+	// the challenge's propagation ("": the system's).
+	Resolvers []string
 }
 
 // setting describes one key: its YAML path, flag, environment variable,
@@ -247,6 +263,22 @@ var settings = []setting{
 			if n = strings.TrimSpace(n); n != "" {
 				c.Box.Interfaces = append(c.Box.Interfaces, n)
 			}
+		}
+		return nil
+	}},
+	{"box.acme.ca", "box-acme-ca", "the ACME directory URL of the domain way to HTTPS (default: Let's Encrypt)", "", str(func(c *Config) *string { return &c.Box.ACME.CA })},
+	{"box.acme.email", "box-acme-email", "the ACME account's contact address", "", str(func(c *Config) *string { return &c.Box.ACME.Email })},
+	{"box.acme.root_file", "box-acme-root-file", "PEM roots to trust for the ACME CA's HTTPS (a private CA)", "", str(func(c *Config) *string { return &c.Box.ACME.RootFile })},
+	{"box.acme.resolvers", "box-acme-resolvers", "comma-separated DNS servers (host:port) for the DNS-01 challenge checks", "", func(c *Config, v string) error {
+		c.Box.ACME.Resolvers = nil
+		for _, r := range strings.Split(v, ",") {
+			if r = strings.TrimSpace(r); r == "" {
+				continue
+			}
+			if _, _, err := net.SplitHostPort(r); err != nil {
+				return fmt.Errorf("resolver %q is not host:port", r)
+			}
+			c.Box.ACME.Resolvers = append(c.Box.ACME.Resolvers, r)
 		}
 		return nil
 	}},

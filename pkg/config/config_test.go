@@ -220,14 +220,15 @@ func TestBoxSettings(t *testing.T) {
 	}
 	dir := t.TempDir()
 	file := filepath.Join(dir, "cozy.yaml")
-	if err := os.WriteFile(file, []byte("box:\n  enabled: true\n  name: maison\n  https: lan\n  setup_code: true\n  https_port: 8443\n  interfaces: eth0, wlan0\n"), 0o600); err != nil {
+	if err := os.WriteFile(file, []byte("box:\n  enabled: true\n  name: maison\n  https: lan\n  setup_code: true\n  https_port: 8443\n  interfaces: eth0, wlan0\n  acme:\n    ca: https://acme.example/dir\n    resolvers: 192.0.2.53:53\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	c, err = config.Load(nil, func(k string) string { return map[string]string{"COZY_CONFIG": file}[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c.Box, config.Box{Enabled: true, Name: "maison", HTTPS: config.BoxHTTPSLAN, SetupCode: true, HTTPSPort: 8443, Interfaces: []string{"eth0", "wlan0"}}) {
+	if !reflect.DeepEqual(c.Box, config.Box{Enabled: true, Name: "maison", HTTPS: config.BoxHTTPSLAN, SetupCode: true, HTTPSPort: 8443, Interfaces: []string{"eth0", "wlan0"},
+		ACME: config.BoxACME{CA: "https://acme.example/dir", Resolvers: []string{"192.0.2.53:53"}}}) {
 		t.Fatalf("box from file: %+v", c.Box)
 	}
 	for _, bad := range []map[string]string{
