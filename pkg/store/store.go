@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 
 	"github.com/cozypi/cozy/pkg/mango"
@@ -17,6 +18,9 @@ type Store interface {
 	Doctypes(ctx context.Context) ([]string, error)
 	// Events returns the bus on which committed writes are published.
 	Events() *Bus
+	// AttachmentBytes returns the bytes of attachment contents kept beside
+	// the documents (each distinct content counted once), for disk usage.
+	AttachmentBytes() int64
 	// Close releases the store. Pending writes are finished first.
 	Close() error
 }
@@ -78,6 +82,17 @@ type DB interface {
 	Find(ctx context.Context, q mango.Query) (FindResult, error)
 	// CopyDesign copies a design document to another id (COPY /_design/x).
 	CopyDesign(ctx context.Context, from, rev, to string) (Result, error)
+
+	// OpenAttachment opens the content of attachment name of revision rev
+	// of a document (rev empty: the winner). The caller closes it.
+	OpenAttachment(ctx context.Context, id, rev, name string) (Attachment, io.ReadSeekCloser, error)
+	// PutAttachment writes a new revision on top of rev (empty: a new
+	// document) with attachment name set to the content read from r,
+	// which is streamed to storage, never held whole in memory.
+	PutAttachment(ctx context.Context, id, rev, name, contentType string, r io.Reader) (Result, error)
+	// DeleteAttachment writes a new revision on top of rev without
+	// attachment name.
+	DeleteAttachment(ctx context.Context, id, rev, name string) (Result, error)
 }
 
 // ViewEngine is the seam for JavaScript map/reduce views (design documents

@@ -27,7 +27,15 @@
 // refused while decoding); _local documents are at most 64 KiB each and
 // 1000 per doctype (see store.MaxLocalSize and store.MaxLocalDocs).
 //
-// Limits: one catch-all route owns /data/*; attachments are stored inline
-// only; _changes has no eventsource feed and a longpoll or continuous feed
+// Attachments: GET/HEAD/PUT/DELETE /data/:doctype/:id/:name (a name may
+// hold "/"), inline base64 on write (_bulk_docs, PUT), stubs on read, data
+// inlined with attachments=true or atts_since (GET, open_revs, _bulk_get).
+// A raw PUT is streamed to storage (AttachmentLimit, 413 past it); reading
+// an attachment needs GET on its document's revision, writing PUT on the
+// document (POST to create it).
+//
+// Limits: one catch-all route owns /data/*; inlined attachment data is
+// built in memory (attachments=true on a document of large attachments
+// costs their size, as base64); _changes has no eventsource feed and a longpoll or continuous feed
 // lasts at most an hour.
 package data

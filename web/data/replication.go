@@ -102,8 +102,8 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
 	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
 		return err
 	}
-	var revs, latest bool
-	if err := boolParams(c, map[string]*bool{"revs": &revs, "latest": &latest}); err != nil {
+	var revs, latest, atts bool
+	if err := boolParams(c, map[string]*bool{"revs": &revs, "latest": &latest, "attachments": &atts}); err != nil {
 		return err
 	}
 	raw, err := body(c, h.limit())
@@ -115,18 +115,38 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
 		return err
 	}
 	reqs := make([]store.BulkGetRequest, len(req.docs))
+	since := make([]inlineOptions, len(req.docs))
+	anySince := false
 	for i, d := range req.docs {
-		if err := json.Unmarshal(d, &reqs[i]); err != nil {
+		var r struct {
+			store.BulkGetRequest
+			AttsSince []string `json:"atts_since"`
+		}
+		if err := json.Unmarshal(d, &r); err != nil {
 			return store.BadRequest("invalid JSON body: %v", err)
 		}
+		reqs[i] = r.BulkGetRequest
+		since[i] = inlineOptions{all: atts, attsSince: r.AttsSince}
+		anySince = anySince || len(r.AttsSince) > 0
 	}
 	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
 	}
-	res, err := db.BulkGet(c.Request.Context(), reqs, revs, latest)
+	ctx := c.Request.Context()
+	res, err := db.BulkGet(ctx, reqs, revs || anySince, latest)
 	if err != nil {
 		return err
+	}
+	for i := range res {
+		for _, d := range res[i].Docs {
+			if d.OK == nil {
+				continue
+			}
+			if d.OK.Body, err = inline(ctx, db, d.OK.Body, since[i], revs); err != nil {
+				return err
+			}
+		}
 	}
 	readable, err := h.readable(c, doctype)
 	if err != nil {

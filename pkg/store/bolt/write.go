@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -21,6 +22,12 @@ type edit struct {
 	deleted  bool
 	newEdits bool
 	err      error // set when the request is invalid: reported, not applied
+	// Attachments (attach.go): body.Fields is without "_attachments" when
+	// hasAtts, whose entries are atts; op is a PutAttachment or
+	// DeleteAttachment on the parent's body.
+	hasAtts bool
+	atts    []attIn
+	op      *attOp
 }
 
 // txState carries the per-transaction counters and caches of one doctype.
@@ -33,6 +40,9 @@ type txState struct {
 	views              []*liveView
 	viewsLoaded        bool
 	events             []store.Event
+	blobs              *bbolt.Bucket        // the _blobs bucket
+	pinned             map[string]*blobInfo // blobs written for this write
+	dropped            []string             // blobs no longer referenced
 }
 
 func (st *txState) save() error {
@@ -143,9 +153,27 @@ func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool
 }
 
 // write applies edits in one batched transaction and publishes the events.
+// Inline attachment data is stored first (pinned until the write is over).
 func (d *DB) write(ctx context.Context, edits []edit) ([]store.Result, error) {
+	keys, err := d.prepareAttachments(edits)
+	defer d.s.blobs.unpin(keys)
+	if err != nil {
+		return nil, err
+	}
+	pinned := map[string]*blobInfo{}
+	for _, e := range edits {
+		for _, in := range e.atts {
+			if in.blob != nil {
+				pinned[in.blob.key] = in.blob
+			}
+		}
+		if e.op != nil && e.op.blob != nil {
+			pinned[e.op.blob.key] = e.op.blob
+		}
+	}
 	var results []store.Result
-	err := d.update(ctx, func(st *txState) error {
+	err = d.update(ctx, func(st *txState) error {
+		st.pinned = pinned
 		results = make([]store.Result, len(edits))
 		for i, e := range edits {
 			res, err := d.applyEdit(st, e)
@@ -184,23 +212,26 @@ func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 		return err
 	}
 	var events []store.Event
+	var dropped []string
 	err := d.s.batch(func(tx *bbolt.Tx) error {
-		events = nil
+		events, dropped = nil, nil
 		b, err := d.create(tx)
 		if err != nil {
 			return err
 		}
 		seq := getU64(b.info, "seq")
-		st := &txState{b: b, start: seq, seq: seq, docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted")}
+		st := &txState{b: b, start: seq, seq: seq, docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted"),
+			blobs: tx.Bucket(blobBucket)}
 		if err := fn(st); err != nil {
 			return err
 		}
-		events = st.events
+		events, dropped = st.events, st.dropped
 		return st.save()
 	})
 	if err != nil {
 		return mapErr(err)
 	}
+	d.s.blobs.collect(dropped)
 	if len(events) > 0 {
 		d.s.notify(d.doctype)
 	}
@@ -228,6 +259,10 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		}
 	}
 	existed := rec != nil
+	var before map[string]bool
+	if existed {
+		before = rec.blobKeys()
+	}
 	var oldWinner revtree.Leaf
 	var oldBody []byte
 	if existed {
@@ -259,6 +294,15 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 			}
 			parent = p
 		}
+		var from []revtree.Rev
+		if !parent.IsZero() {
+			from = []revtree.Rev{parent}
+		}
+		fields, err := attFields(&e, rec, from, parent.Pos+1)
+		if err != nil {
+			return docErr(res, err)
+		}
+		e.body.Fields = fields
 		newRev = revtree.Rev{Pos: parent.Pos + 1, Hash: revtree.NewRevHash(e.deleted, parent, e.body.Fields)}
 		path := revtree.Path{Start: newRev.Pos, IDs: []string{newRev.Hash}, Deleted: e.deleted}
 		if !parent.IsZero() {
@@ -289,6 +333,14 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		path.Deleted = e.deleted
 		newRev = path.Leaf()
 		res.Rev = newRev.String()
+		if rec.tree.Has(newRev) {
+			return res, nil // already known: nothing to do, as CouchDB
+		}
+		fields, err := attFields(&e, rec, path.Revs()[1:], newRev.Pos)
+		if err != nil {
+			return docErr(res, err)
+		}
+		e.body.Fields = fields
 		added, err := rec.tree.Merge(path)
 		if err != nil {
 			res.Err = store.BadRequest("%v", err)
@@ -309,6 +361,9 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		delete(rec.bodies, r)
 	}
 	newWinner, newBody := rec.winner()
+	if err := st.updateRefs(before, rec.blobKeys()); err != nil {
+		return res, err
+	}
 
 	// Counters.
 	switch {
@@ -368,4 +423,15 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		Doctype: d.doctype, Verb: store.VerbFor(oldDoc, newWinner.Deleted), Doc: newDoc, OldDoc: oldDoc, Seq: st.seq,
 	})
 	return res, nil
+}
+
+// docErr puts a document's error (a *store.Error) in its result; any other
+// error is a failure of the write.
+func docErr(res store.Result, err error) (store.Result, error) {
+	var se *store.Error
+	if errors.As(err, &se) {
+		res.Err = se
+		return res, nil
+	}
+	return res, err
 }
