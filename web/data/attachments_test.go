@@ -1,8 +1,18 @@
 package data_test
 
 import (
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/metrics"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/web/webtest"
 )
@@ -17,5 +27,154 @@ func TestPouchDBAttachments(t *testing.T) {
 		Env: []string{"COZY_URL=" + e.URL(), "COZY_TOKEN=" + e.Token(t, "io.cozy.test"), "COZY_DOCTYPE=io.cozy.test"}}.Run(t)
 	if !strings.Contains(string(out), `"ok":true`) {
 		t.Fatalf("pouchdb attachments printed no result:\n%s", out)
+	}
+}
+
+// patternReader yields n deterministic pseudo-random bytes without
+// holding them.
+type patternReader struct {
+	n, off int64
+	x      uint64
+}
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	if p.off >= p.n {
+		return 0, io.EOF
+	}
+	if rest := p.n - p.off; int64(len(b)) > rest {
+		b = b[:rest]
+	}
+	for i := range b {
+		p.x = p.x*6364136223846793005 + 1442695040888963407
+		b[i] = byte(p.x >> 56)
+	}
+	p.off += int64(len(b))
+	return len(b), nil
+}
+
+// memSampler samples the process's resident size and Go heap until
+// stopped, keeping the peaks.
+type memSampler struct {
+	stop              chan struct{}
+	done              chan struct{}
+	peakRSS, peakHeap uint64
+}
+
+// readRSS returns the resident size of the process.
+func readRSS() (uint64, error) {
+	b, err := os.ReadFile("/proc/self/statm")
+	if err != nil {
+		return 0, err
+	}
+	var size, res uint64
+	if _, err := fmt.Sscan(string(b), &size, &res); err != nil {
+		return 0, err
+	}
+	return res * uint64(os.Getpagesize()), nil
+}
+
+func startSampler() *memSampler {
+	s := &memSampler{stop: make(chan struct{}), done: make(chan struct{})}
+	samples := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	go func() {
+		defer close(s.done)
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if r, err := readRSS(); err == nil {
+				s.peakRSS = max(s.peakRSS, r)
+			}
+			metrics.Read(samples)
+			s.peakHeap = max(s.peakHeap, samples[0].Value.Uint64())
+			select {
+			case <-s.stop:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return s
+}
+
+func (s *memSampler) end() { close(s.stop); <-s.done }
+
+// TestAttachmentLargeRoundTrip PUTs a 100 MiB attachment as a raw body
+// and GETs it back, both streamed: the server's resident size and heap
+// stay flat (the whole test process is measured, client included).
+func TestAttachmentLargeRoundTrip(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes and reads 100 MiB; skipped under -short")
+	}
+	const size = 100 << 20
+	e := setup(t, 0)
+	runtime.GC()
+	base, err := readRSS()
+	if err != nil {
+		t.Skipf("no resident size to measure: %v", err)
+	}
+	var heapBase [1]metrics.Sample
+	heapBase[0].Name = "/memory/classes/heap/objects:bytes"
+	metrics.Read(heapBase[:])
+	mem := startSampler()
+
+	src := &patternReader{n: size, x: 42}
+	sum := md5.New()
+	req, err := http.NewRequest(http.MethodPut, e.URL()+"/data/io.cozy.test/big/video.bin", io.TeeReader(src, sum))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.ContentLength = size
+	req.Header.Set("Authorization", "Bearer "+e.tok)
+	req.Header.Set("Content-Type", "video/mp4")
+	start := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT: %d %s", res.StatusCode, out)
+	}
+	putTime := time.Since(start)
+	digest := "md5-" + base64.StdEncoding.EncodeToString(sum.Sum(nil))
+
+	start = time.Now()
+	req, _ = http.NewRequest(http.MethodGet, e.URL()+"/data/io.cozy.test/big/video.bin", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tok)
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := md5.New()
+	n, err := io.Copy(got, res.Body)
+	res.Body.Close()
+	if err != nil || n != size || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET: %d, %d bytes, %v", res.StatusCode, n, err)
+	}
+	getTime := time.Since(start)
+	mem.end()
+	if g := "md5-" + base64.StdEncoding.EncodeToString(got.Sum(nil)); g != digest || res.Header.Get("Etag") != `"`+digest+`"` {
+		t.Fatalf("content digest %s, etag %s, want %s", g, res.Header.Get("Etag"), digest)
+	}
+	var doc struct {
+		Atts map[string]struct {
+			Length int64  `json:"length"`
+			Digest string `json:"digest"`
+		} `json:"_attachments"`
+	}
+	if err := json.Unmarshal([]byte(e.must(t, http.StatusOK, "GET", "/data/io.cozy.test/big", "")), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if a := doc.Atts["video.bin"]; a.Length != size || a.Digest != digest {
+		t.Fatalf("stub %+v", a)
+	}
+	rssGrowth := int64(mem.peakRSS) - int64(base)
+	heapGrowth := int64(mem.peakHeap) - int64(heapBase[0].Value.Uint64())
+	t.Logf("100 MiB attachment: PUT %v, GET %v; peak RSS %.1f MiB (+%.1f MiB over the %.1f MiB before), peak heap objects +%.1f MiB",
+		putTime.Round(time.Millisecond), getTime.Round(time.Millisecond), float64(mem.peakRSS)/(1<<20),
+		float64(rssGrowth)/(1<<20), float64(base)/(1<<20), float64(heapGrowth)/(1<<20))
+	if rssGrowth > 32<<20 || heapGrowth > 16<<20 {
+		t.Fatalf("memory is not flat: RSS +%d MiB, heap +%d MiB for a %d MiB attachment", rssGrowth>>20, heapGrowth>>20, size>>20)
 	}
 }
