@@ -178,3 +178,49 @@ func TestAttachmentLargeRoundTrip(t *testing.T) {
 		t.Fatalf("memory is not flat: RSS +%d MiB, heap +%d MiB for a %d MiB attachment", rssGrowth>>20, heapGrowth>>20, size>>20)
 	}
 }
+
+// The attachment routes: permissions as the document's, CouchDB's
+// statuses, HEAD and Range, and inline _bulk_docs data served.
+func TestAttachmentRoutes(t *testing.T) {
+	e := setup(t, 0)
+	res, body := e.Do(t, nil, "PUT", "/data/io.cozy.test/mine/a%2Fb.txt", e.tok, "hello world", map[string]string{"Content-Type": "text/plain"})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("PUT: %d %s", res.StatusCode, body)
+	}
+	rev := object(t, body)["rev"].(string)
+	bulk := e.must(t, http.StatusCreated, "POST", "/data/io.cozy.test/_bulk_docs",
+		`{"docs":[{"_id":"other","_attachments":{"x.bin":{"content_type":"application/x-b","data":"`+base64.StdEncoding.EncodeToString([]byte("other"))+`"}}}]}`)
+	if !strings.Contains(bulk, `"ok":true`) {
+		t.Fatal(bulk)
+	}
+	one := e.Token(t, "io.cozy.test:ALL:mine")
+	ro := e.Token(t, "io.cozy.test:GET")
+	e.Run(t, []webtest.Scenario{
+		{Name: "get", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{"hello world"}, ExpectedHeaders: map[string]string{"Content-Type": "text/plain", "Etag": `"md5-XrY7u+Ae7tCTyyK7j1rNww=="`}},
+		{Name: "get with a slash in the name", Method: "GET", URL: "/data/io.cozy.test/mine/a/b.txt", Token: e.tok, ExpectedStatus: 200},
+		{Name: "get with rev", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 200},
+		{Name: "range", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: e.tok, Headers: map[string]string{"Range": "bytes=6-"},
+			ExpectedStatus: 206, ExpectedContent: []string{"world"}, NotExpectedContent: []string{"hello"}},
+		{Name: "head", Method: "HEAD", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: e.tok, ExpectedStatus: 200,
+			ExpectedHeaders: map[string]string{"Content-Length": "11"}},
+		{Name: "inline from _bulk_docs", Method: "GET", URL: "/data/io.cozy.test/other/x.bin", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{"other"}, ExpectedHeaders: map[string]string{"Content-Type": "application/x-b"}},
+		{Name: "missing attachment", Method: "GET", URL: "/data/io.cozy.test/mine/nope", Token: e.tok, ExpectedStatus: 404},
+		{Name: "missing document", Method: "GET", URL: "/data/io.cozy.test/nope/a", Token: e.tok, ExpectedStatus: 404},
+		{Name: "unknown rev", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=9-abc", Token: e.tok, ExpectedStatus: 404},
+		{Name: "id-restricted token reads its document", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: one, ExpectedStatus: 200},
+		{Name: "id-restricted token, another document", Method: "GET", URL: "/data/io.cozy.test/other/x.bin", Token: one, ExpectedStatus: 403},
+		{Name: "read-only token cannot write", Method: "PUT", URL: "/data/io.cozy.test/mine/c?rev=" + rev, Body: "x", Token: ro, ExpectedStatus: 403},
+		{Name: "id-restricted token, write elsewhere", Method: "PUT", URL: "/data/io.cozy.test/other/c", Body: "x", Token: one, ExpectedStatus: 403},
+		{Name: "put without rev on an existing document", Method: "PUT", URL: "/data/io.cozy.test/mine/c", Body: "x", Token: e.tok, ExpectedStatus: 409},
+		{Name: "name starting with _", Method: "PUT", URL: "/data/io.cozy.test/mine/_c?rev=" + rev, Body: "x", Token: e.tok, ExpectedStatus: 400},
+		{Name: "delete without rev", Method: "DELETE", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: e.tok, ExpectedStatus: 400},
+		{Name: "delete a missing attachment", Method: "DELETE", URL: "/data/io.cozy.test/mine/nope?rev=" + rev, Token: e.tok, ExpectedStatus: 404},
+		{Name: "delete", Method: "DELETE", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"rev":"2-`}, ExpectedEvents: map[string]int{"UPDATED io.cozy.test": 1}},
+		{Name: "gone after delete", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: e.tok, ExpectedStatus: 404},
+		{Name: "an old revision's body is not kept", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 404},
+	})
+}
+
