@@ -223,4 +223,3 @@ func TestAttachmentRoutes(t *testing.T) {
 		{Name: "an old revision's body is not kept", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 404},
 	})
 }
-
