@@ -93,6 +93,18 @@ type DB interface {
 	// DeleteAttachment writes a new revision on top of rev without
 	// attachment name.
 	DeleteAttachment(ctx context.Context, id, rev, name string) (Result, error)
+	// StageAttachment stores the content read from r (streamed) for a
+	// following Put whose "_attachments" entry {"follows": true} names it
+	// (PutOptions.Staged: multipart/related writes). release must be
+	// called once that Put is over; a content no write references is then
+	// removed.
+	StageAttachment(ctx context.Context, r io.Reader) (s Staged, release func(), err error)
+}
+
+// Staged is an attachment content stored ahead of its write.
+type Staged struct {
+	Digest string // "md5-<base64>"
+	Length int64
 }
 
 // ViewEngine is the seam for JavaScript map/reduce views (design documents
@@ -156,6 +168,9 @@ type PutOptions struct {
 	// NoNewEdits selects replication mode (new_edits=false): the revision in
 	// the body is stored as is and merged with its "_revisions" history.
 	NoNewEdits bool
+	// Staged are the contents of the "_attachments" entries marked
+	// {"follows": true}, by attachment name (see DB.StageAttachment).
+	Staged map[string]Staged
 }
 
 // Result is the outcome of writing one document. Err is nil on success; in

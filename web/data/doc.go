@@ -30,7 +30,9 @@
 // Attachments: GET/HEAD/PUT/DELETE /data/:doctype/:id/:name (a name may
 // hold "/"), inline base64 on write (_bulk_docs, PUT), stubs on read, data
 // inlined with attachments=true or atts_since (GET, open_revs, _bulk_get).
-// A raw PUT is streamed to storage (AttachmentLimit, 413 past it); reading
+// multipart/related PUTs (attachments that "follow", streamed to
+// storage) and open_revs answered as multipart/mixed (Accept) are
+// CouchDB's. A raw PUT is streamed to storage (AttachmentLimit, 413 past it); reading
 // an attachment needs GET on its document's revision, writing PUT on the
 // document (POST to create it).
 //

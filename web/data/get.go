@@ -97,6 +97,9 @@ func (h *Handler) openRevs(c *gin.Context, db store.DB, doctype, id, param strin
 	if err != nil {
 		return err
 	}
+	if acceptsMultipart(c, "multipart/mixed") {
+		return writeRevsMultipart(c, db, list, revs, readable, inl, keepRevisions)
+	}
 	out := make([]gin.H, 0, len(list))
 	for _, r := range list {
 		switch {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -113,7 +114,14 @@ func (d *DB) prepareAttachments(edits []edit) ([]string, error) {
 				in.att.Digest, in.att.Length = info.digest, info.length
 			case en.Stub:
 			case en.Follows:
-				e.err = store.BadRequest("Attachment %s follows, but the request is not multipart", name)
+				st, ok := e.staged[name]
+				info, pinned := d.s.blobs.pinned(st.Digest)
+				if !ok || !pinned {
+					e.err = store.BadRequest("Attachment %s follows, but its content was not sent", name)
+					break
+				}
+				in.blob = &info
+				in.att.Digest, in.att.Length = info.digest, info.length
 			default:
 				e.err = store.BadRequest("Invalid attachment %s: neither data nor stub", name)
 			}
@@ -392,6 +400,20 @@ func (d *DB) PutAttachment(ctx context.Context, id, rev, name, contentType strin
 	}
 	defer d.s.blobs.unpin([]string{info.key})
 	return d.writeOp(ctx, id, rev, &attOp{name: name, contentType: contentType, blob: &info})
+}
+
+// StageAttachment stores r as a pinned blob for a following Put.
+func (d *DB) StageAttachment(ctx context.Context, r io.Reader) (store.Staged, func(), error) {
+	if err := ctx.Err(); err != nil {
+		return store.Staged{}, nil, err
+	}
+	info, err := d.s.blobs.write(r)
+	if err != nil {
+		return store.Staged{}, nil, err
+	}
+	var once sync.Once
+	release := func() { once.Do(func() { d.s.blobs.unpin([]string{info.key}) }) }
+	return store.Staged{Digest: info.digest, Length: info.length}, release, nil
 }
 
 // DeleteAttachment writes a revision on top of rev without the attachment.

@@ -58,8 +58,9 @@ type blobs struct {
 }
 
 type blobPin struct {
-	n   int
-	sha [sha256.Size]byte
+	n      int
+	sha    [sha256.Size]byte
+	length int64
 }
 
 // errCollision is a content whose MD5 equals another stored content's.
@@ -176,7 +177,7 @@ func (b *blobs) write(r io.Reader) (blobInfo, error) {
 			return info, errCollision
 		}
 		if ok { // the same content is already stored
-			b.pins[info.key] = &blobPin{n: 1, sha: info.sha}
+			b.pins[info.key] = &blobPin{n: 1, sha: info.sha, length: info.length}
 			os.Remove(tmp)
 			done = true
 			return info, nil
@@ -195,8 +196,23 @@ func (b *blobs) write(r io.Reader) (blobInfo, error) {
 		return info, err
 	}
 	b.size.Add(n)
-	b.pins[info.key] = &blobPin{n: 1, sha: info.sha}
+	b.pins[info.key] = &blobPin{n: 1, sha: info.sha, length: info.length}
 	return info, nil
+}
+
+// pinned returns the description of a pinned blob (a staged content).
+func (b *blobs) pinned(digest string) (blobInfo, bool) {
+	key, ok := keyOf(digest)
+	if !ok {
+		return blobInfo{}, false
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	p := b.pins[key]
+	if p == nil {
+		return blobInfo{}, false
+	}
+	return blobInfo{key: key, digest: digest, sha: p.sha, length: p.length}, true
 }
 
 func syncDir(dir string) error {

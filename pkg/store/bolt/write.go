@@ -28,6 +28,7 @@ type edit struct {
 	hasAtts bool
 	atts    []attIn
 	op      *attOp
+	staged  map[string]store.Staged
 }
 
 // txState carries the per-transaction counters and caches of one doctype.
@@ -106,6 +107,7 @@ func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
 // Put writes one document.
 func (d *DB) Put(ctx context.Context, doc store.Doc, opts store.PutOptions) (store.Result, error) {
 	e := makeEdit(doc.Body, doc.ID, doc.Rev, doc.Deleted, !opts.NoNewEdits)
+	e.staged = opts.Staged
 	res, err := d.write(ctx, []edit{e})
 	if err != nil {
 		return store.Result{ID: e.id}, err
