@@ -295,3 +295,16 @@ func sinceCutoff(body json.RawMessage, since []string) int {
 	}
 	return cutoff
 }
+
+// designAttachment serves the attachments of a design document: the
+// verb is checked on the whole doctype, as for the design document.
+func (h *Handler) designAttachment(c *gin.Context, doctype, id, name string, m string) error {
+	verb := permission.PUT
+	if m == http.MethodGet || m == http.MethodHead {
+		verb = permission.GET
+	}
+	if err := h.Auth.RequireData(c, verb, doctype, nil); err != nil {
+		return err
+	}
+	return h.attachment(c, route{doctype: doctype, id: id, att: name}, m)
+}

@@ -223,3 +223,22 @@ func TestAttachmentRoutes(t *testing.T) {
 		{Name: "an old revision's body is not kept", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 404},
 	})
 }
+
+// Design documents and documents created by POST carry attachments too.
+func TestAttachmentsOfDesignAndPostedDocs(t *testing.T) {
+	e := setup(t, 0)
+	data := base64.StdEncoding.EncodeToString([]byte("ddoc content"))
+	e.must(t, http.StatusOK, "PUT", "/data/io.cozy.test/_design/d", `{"_attachments":{"f.js":{"content_type":"text/javascript","data":"`+data+`"}}}`)
+	if got := e.must(t, http.StatusOK, "GET", "/data/io.cozy.test/_design/d/f.js", ""); got != "ddoc content" {
+		t.Fatalf("design attachment: %q", got)
+	}
+	out := e.must(t, http.StatusCreated, "POST", "/data/io.cozy.test/", `{"_attachments":{"p":{"data":"`+data+`"}}}`)
+	id := object(t, out)["id"].(string)
+	if got := e.must(t, http.StatusOK, "GET", "/data/io.cozy.test/"+id+"/p", ""); got != "ddoc content" {
+		t.Fatalf("posted attachment: %q", got)
+	}
+	ro := e.Token(t, "io.cozy.test:GET:"+id)
+	if res, _ := e.Do(t, nil, "GET", "/data/io.cozy.test/_design/d/f.js", ro, "", nil); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("design attachment with an id-restricted token: %d", res.StatusCode)
+	}
+}
