@@ -85,7 +85,7 @@ func (h *Handler) createDoc(c *gin.Context, doctype string) error {
 		if k == "_id" {
 			return store.BadRequest("Cannot create a document with _id")
 		}
-		if strings.HasPrefix(k, "_") && k != "_attachments" {
+		if strings.HasPrefix(k, "_") && k != "_attachments" && !strings.HasPrefix(k, "_replication_") {
 			return store.DocValidation("Bad special document member: %s", k)
 		}
 	}

@@ -97,8 +97,13 @@ func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
 		e.id, e.err = id, err
 		return e
 	}
+	local := strings.HasPrefix(id, store.LocalPrefix)
+	if p.RevisionsErr != nil && !local {
+		e.id, e.err = id, p.RevisionsErr
+		return e
+	}
 	e.id, e.rev, e.deleted = id, rev, deleted || p.Deleted
-	if !newEdits && e.rev == "" && p.Revisions == nil && !strings.HasPrefix(id, store.LocalPrefix) {
+	if !newEdits && e.rev == "" && p.Revisions == nil && !local {
 		e.err = store.BadRequest("Document rev is required with new_edits=false")
 	}
 	return e
@@ -138,13 +143,17 @@ func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool
 	if len(docs) == 0 {
 		return d.write(ctx, nil) // creates the database, as every write does
 	}
+	all := make([]edit, len(docs))
+	for i, raw := range docs {
+		all[i] = makeEdit(raw, "", "", false, newEdits)
+		var se *store.Error
+		if errors.As(all[i].err, &se) && se.Code == "illegal_docid" {
+			return nil, se // the whole request is refused, as CouchDB does
+		}
+	}
 	results := make([]store.Result, 0, len(docs))
 	for start := 0; start < len(docs); start += BulkChunk {
-		chunk := docs[start:min(start+BulkChunk, len(docs))]
-		edits := make([]edit, len(chunk))
-		for i, raw := range chunk {
-			edits[i] = makeEdit(raw, "", "", false, newEdits)
-		}
+		edits := all[start:min(start+BulkChunk, len(docs))]
 		res, err := d.write(ctx, edits)
 		if err != nil {
 			return nil, err
@@ -287,7 +296,11 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		} else {
 			p, err := revtree.ParseRev(e.rev)
 			if err != nil {
-				res.Err = store.BadRequest("Invalid rev format")
+				if revShaped(e.rev) { // "N-x_y": no such leaf, as CouchDB answers
+					res.Err = store.Conflict()
+				} else {
+					res.Err = store.BadRequest("Invalid rev format")
+				}
 				return res, nil
 			}
 			if !existed || !rec.tree.IsLeaf(p) {
@@ -319,11 +332,7 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 	} else {
 		var path revtree.Path
 		if e.body.Revisions != nil {
-			path = *e.body.Revisions
-			if e.rev != "" && path.Leaf().String() != e.rev {
-				res.Err = store.BadRequest("_rev %s does not match _revisions", e.rev)
-				return res, nil
-			}
+			path = *e.body.Revisions // it wins over a different _rev, as in CouchDB
 		} else {
 			r, err := revtree.ParseRev(e.rev)
 			if err != nil {
@@ -436,4 +445,20 @@ func docErr(res store.Result, err error) (store.Result, error) {
 		return res, nil
 	}
 	return res, err
+}
+
+// revShaped reports whether rev looks like a revision ("N-hash" with a
+// positive N and a non-empty hash) even though its hash has characters
+// revisions never hold.
+func revShaped(rev string) bool {
+	pos, hash, ok := strings.Cut(rev, "-")
+	if !ok || hash == "" || pos == "" || pos[0] == '0' {
+		return false
+	}
+	for _, c := range pos {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
