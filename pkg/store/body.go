@@ -25,10 +25,10 @@ const (
 // ParsedBody is a document body split into CouchDB's special members and the
 // user fields.
 type ParsedBody struct {
-	ID        string          // "_id", "" when absent
-	Rev       string          // "_rev", "" when absent
-	Deleted   bool            // "_deleted"
-	Revisions *revtree.Path   // "_revisions", nil when absent or invalid
+	ID        string        // "_id", "" when absent
+	Rev       string        // "_rev", "" when absent
+	Deleted   bool          // "_deleted"
+	Revisions *revtree.Path // "_revisions", nil when absent or invalid
 	// RevisionsErr is set when "_revisions" is malformed: an error for a
 	// document, ignored for a _local one (whose id the body may not hold).
 	RevisionsErr error
