@@ -93,6 +93,19 @@ type DB interface {
 	// DeleteAttachment writes a new revision on top of rev without
 	// attachment name.
 	DeleteAttachment(ctx context.Context, id, rev, name string) (Result, error)
+	// Compact drops the bodies of the revisions that updates replaced
+	// (kept until then, as CouchDB keeps them) and the attachment
+	// contents only they referenced.
+	Compact(ctx context.Context) error
+	// Purge removes the given leaf revisions of documents (and their
+	// ancestors no other leaf shares) as if they had never existed; it
+	// returns the revisions purged, by document.
+	Purge(ctx context.Context, revs map[string][]string) (map[string][]string, error)
+	// RevsLimit returns how many revisions of each branch documents keep;
+	// SetRevsLimit changes it (_revs_limit).
+	RevsLimit(ctx context.Context) (int, error)
+	SetRevsLimit(ctx context.Context, n int) error
+
 	// StageAttachment stores the content read from r (streamed) for a
 	// following Put whose "_attachments" entry {"follows": true} names it
 	// (PutOptions.Staged: multipart/related writes). release must be

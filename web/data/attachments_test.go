@@ -220,7 +220,9 @@ func TestAttachmentRoutes(t *testing.T) {
 		{Name: "delete", Method: "DELETE", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 200,
 			ExpectedContent: []string{`"rev":"2-`}, ExpectedEvents: map[string]int{"UPDATED io.cozy.test": 1}},
 		{Name: "gone after delete", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt", Token: e.tok, ExpectedStatus: 404},
-		{Name: "an old revision's body is not kept", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 404},
+		{Name: "the replaced revision keeps it until compaction", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 200},
+		{Name: "compact", Method: "POST", URL: "/data/io.cozy.test/_compact", Token: e.tok, ExpectedStatus: 202},
+		{Name: "gone after compaction", Method: "GET", URL: "/data/io.cozy.test/mine/a%2Fb.txt?rev=" + rev, Token: e.tok, ExpectedStatus: 404},
 	})
 }
 

@@ -164,6 +164,10 @@ func (h *Handler) specials() map[specialRoute]func(*gin.Context, string) error {
 		{"_bulk_get", http.MethodPost}:           h.bulkGet,
 		{"_bulk_docs", http.MethodPost}:          h.bulkDocs,
 		{"_ensure_full_commit", http.MethodPost}: h.ensureFullCommit,
+		{"_compact", http.MethodPost}:            h.compact,
+		{"_purge", http.MethodPost}:              h.purge,
+		{"_revs_limit", http.MethodGet}:          h.revsLimit,
+		{"_revs_limit", http.MethodPut}:          h.setRevsLimit,
 	}
 }
 

@@ -36,6 +36,10 @@
 // an attachment needs GET on its document's revision, writing PUT on the
 // document (POST to create it).
 //
+// Revisions: a replaced revision stays readable (?rev=, open_revs) until
+// POST _compact (POST on the whole doctype); _purge needs DELETE on the
+// whole doctype, _revs_limit GET or PUT.
+//
 // Limits: one catch-all route owns /data/*; inlined attachment data is
 // built in memory (attachments=true on a document of large attachments
 // costs their size, as base64); _changes has no eventsource feed and a longpoll or continuous feed

@@ -116,17 +116,30 @@ func TestAttachmentsInlineStubsAndDedup(t *testing.T) {
 	if stubs["f.txt"].Revpos != 1 || stubs["f.txt"].Digest != digestOf("hello") {
 		t.Fatalf("stub after update: %s", doc.Body)
 	}
-	// An update without _attachments drops it; b still holds the content.
+	// An update without _attachments drops it from the new revision; the
+	// replaced ones keep it until compaction; b still holds the content.
 	put(t, db, "a", rev2, `{"x":3}`)
 	if _, _, err := db.OpenAttachment(ctx, "a", "", "f.txt"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("dropped attachment: %v", err)
 	}
+	if _, got := readAtt(t, db, "a", rev2, "f.txt"); got != "hello" {
+		t.Fatalf("replaced revision before compaction: %q", got)
+	}
 	if _, got := readAtt(t, db, "b", "", "g"); got != "hello" {
 		t.Fatal(got)
 	}
-	// Deleting b frees the content.
+	// Deleting b, then compacting, frees the content.
 	if _, err := db.Delete(ctx, "b", revB); err != nil {
 		t.Fatal(err)
+	}
+	if n := len(blobFiles(t, s)); n != 1 {
+		t.Fatalf("freed before compaction: %d files", n)
+	}
+	if err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.OpenAttachment(ctx, "a", rev2, "f.txt"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("replaced revision after compaction: %v", err)
 	}
 	if n := len(blobFiles(t, s)); n != 0 || s.AttachmentBytes() != 0 {
 		t.Fatalf("after the last reference: %d files, %d bytes", n, s.AttachmentBytes())
@@ -192,8 +205,11 @@ func TestPutDeleteAttachment(t *testing.T) {
 	if stubs, _ := store.Stubs(doc.Body); len(stubs) != 1 || doc.Rev != res3.Rev {
 		t.Fatalf("after delete: %s", doc.Body)
 	}
+	if err := db.Compact(ctx); err != nil {
+		t.Fatal(err)
+	}
 	if len(blobFiles(t, s)) != 1 {
-		t.Fatalf("the deleted content is still stored")
+		t.Fatalf("the deleted content is still stored after compaction")
 	}
 	checkNoOrphanBlobs(t, s)
 }

@@ -328,7 +328,6 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 			res.Err = store.Conflict()
 			return res, nil
 		}
-		delete(rec.bodies, parent)
 	} else {
 		var path revtree.Path
 		if e.body.Revisions != nil {
@@ -360,17 +359,17 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		if !added {
 			return res, nil // already known: nothing to do, as CouchDB
 		}
-		for r := range rec.bodies {
-			if !rec.tree.IsLeaf(r) {
-				delete(rec.bodies, r)
-			}
-		}
 	}
 	res.Rev = newRev.String()
 	rec.bodies[newRev] = e.body.Fields
-	for _, r := range rec.tree.Stem(revtree.DefaultRevsLimit) {
+	limit, err := st.revsLimit()
+	if err != nil {
+		return res, err
+	}
+	for _, r := range rec.tree.Stem(limit) {
 		delete(rec.bodies, r)
 	}
+	rec.pruneBodies(KeptRevisions)
 	newWinner, newBody := rec.winner()
 	if err := st.updateRefs(before, rec.blobKeys()); err != nil {
 		return res, err
