@@ -51,6 +51,10 @@ type DB interface {
 	// one document are reported in its Result; the error return is for
 	// failures of the whole request.
 	BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]Result, error)
+	// BulkDocsStaged is BulkDocs where staged[i] (when staged is not nil)
+	// holds the contents of the attachments of docs[i] that follow (see
+	// StageAttachment): a _bulk_docs too large to hold is streamed so.
+	BulkDocsStaged(ctx context.Context, docs []json.RawMessage, staged []map[string]Staged, newEdits bool) ([]Result, error)
 	// BulkGet fetches several documents / revisions (_bulk_get).
 	BulkGet(ctx context.Context, reqs []BulkGetRequest, revs, latest bool) ([]BulkGetResult, error)
 	// RevsDiff reports, per id, the revisions this database lacks.

@@ -21,8 +21,12 @@
 // Reserved doctypes are refused and read-only ones cannot be written
 // (permission.CheckData*).
 //
-// Bodies: every JSON body is bounded (Handler.BodyLimit, 413) and must be
-// valid text (no invalid UTF-8, no lone surrogate escape: 400). _bulk_docs
+// Bodies: every JSON body is bounded (Handler.BodyLimit, 413), except
+// that a _bulk_docs larger than it is streamed: its attachment data goes
+// to storage as it is read, and only the documents without it must fit
+// (bulkstream.go; PouchDB pushes photos inline, 100 documents a
+// request). Bodies must be valid text (no invalid UTF-8, no lone
+// surrogate escape: 400). _bulk_docs
 // and _bulk_get name at most 10000 documents (CouchDB's defaults, 413,
 // refused while decoding); _local documents are at most 64 KiB each and
 // 1000 per doctype (see store.MaxLocalSize and store.MaxLocalDocs).

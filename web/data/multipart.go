@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/store"
+	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
@@ -126,10 +127,11 @@ func bodyErr(err error) error {
 		return request.Err(err)
 	}
 	var se *store.Error
-	if errors.As(err, &se) {
+	var he *httperr.Error
+	if errors.As(err, &se) || errors.As(err, &he) {
 		return err
 	}
-	return store.BadRequest("multipart/related: %v", err)
+	return store.BadRequest("cannot read the request body: %v", err)
 }
 
 // followingNames lists the attachments of a document marked {"follows":

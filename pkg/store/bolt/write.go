@@ -140,12 +140,21 @@ const BulkChunk = 250
 // committed. A failure of the storage or a cancelled ctx stops the bulk:
 // the chunks committed before stay.
 func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]store.Result, error) {
+	return d.BulkDocsStaged(ctx, docs, nil, newEdits)
+}
+
+// BulkDocsStaged is BulkDocs with the staged contents of the attachments
+// that follow, per document.
+func (d *DB) BulkDocsStaged(ctx context.Context, docs []json.RawMessage, staged []map[string]store.Staged, newEdits bool) ([]store.Result, error) {
 	if len(docs) == 0 {
 		return d.write(ctx, nil) // creates the database, as every write does
 	}
 	all := make([]edit, len(docs))
 	for i, raw := range docs {
 		all[i] = makeEdit(raw, "", "", false, newEdits)
+		if i < len(staged) {
+			all[i].staged = staged[i]
+		}
 		var se *store.Error
 		if errors.As(all[i].err, &se) && se.Code == "illegal_docid" {
 			return nil, se // the whole request is refused, as CouchDB does

@@ -161,6 +161,20 @@ await step('a further pull succeeds and writes nothing', async () => {
   assert.ok((await fresh.getAttachment('photo/1', 'img.jpg')).equals(photo));
 });
 
+await step('a push of photos larger than the JSON body limit (streamed)', async () => {
+  const big = Array.from({ length: 3 }, () => crypto.randomBytes(7 * 1024 * 1024));
+  await A.bulkDocs(big.map((data, i) => ({ _id: `big-${i}`, _attachments: { 'p.jpg': { content_type: 'image/jpeg', data } } })));
+  const res = await A.replicate.to(remote());
+  assert.equal(res.ok, true);
+  assert.equal(res.docs_written, 3);
+  const fresh = local('d');
+  const pull = await fresh.replicate.from(remote());
+  assert.equal(pull.ok, true);
+  for (let i = 0; i < 3; i++) {
+    assert.ok((await fresh.getAttachment(`big-${i}`, 'p.jpg')).equals(big[i]));
+  }
+});
+
 await step('attachments=true and _bulk_get inline the data', async () => {
   const doc = await api('GET', '/photo%2F1?attachments=true');
   assert.equal(doc.status, 200);
