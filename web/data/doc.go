@@ -5,7 +5,8 @@
 // _local checkpoints).
 //
 // Answers are plain CouchDB JSON; errors are {"error","reason"}. Update
-// sequences are rendered as strings (clients treat them as opaque).
+// sequences are rendered as CouchDB's opaque "N-..." strings and read
+// back as given or as the bare number N.
 //
 // Permissions: every route checks the request's permission, including the
 // server root GET /data/ (any valid token). Reading, creating, updating or
