@@ -172,6 +172,10 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 	if err != nil {
 		return err
 	}
+	var inl inlineOptions
+	if inl.all, err = boolParam(c, "attachments"); err != nil {
+		return err
+	}
 	rows := make([]allDocsRow, 0, len(res.Rows))
 	for _, r := range res.Rows {
 		row := allDocsRow{ID: r.ID, Key: r.ID}
@@ -183,7 +187,11 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 			if o.IncludeDocs {
 				row.Doc = json.RawMessage("null")
 				if r.Doc != nil {
-					row.Doc = project(r.Doc, fields)
+					doc, err := inline(c.Request.Context(), db, r.Doc, inl, true)
+					if err != nil {
+						return err
+					}
+					row.Doc = project(doc, fields)
 				}
 			}
 		}

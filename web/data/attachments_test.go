@@ -304,3 +304,21 @@ func TestBulkDocsLargeInlineMemory(t *testing.T) {
 		t.Fatalf("memory is not flat: RSS +%d MiB, heap +%d MiB", rssGrowth>>20, heapGrowth>>20)
 	}
 }
+
+// _changes and _all_docs inline the attachments of their documents with
+// attachments=true (and include_docs), as PouchDB's http adapter asks.
+func TestAttachmentsInlinedInListings(t *testing.T) {
+	e := setup(t, 0)
+	data := base64.StdEncoding.EncodeToString([]byte("listed"))
+	e.must(t, http.StatusOK, "PUT", "/data/io.cozy.test/l", `{"_attachments":{"a":{"data":"`+data+`"}}}`)
+	e.Run(t, []webtest.Scenario{
+		{Name: "changes", Method: "GET", URL: "/data/io.cozy.test/_changes?include_docs=true&attachments=true", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"data":"` + data + `"`}},
+		{Name: "changes without attachments", Method: "GET", URL: "/data/io.cozy.test/_changes?include_docs=true", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"stub":true`}, NotExpectedContent: []string{`"data"`}},
+		{Name: "all_docs", Method: "GET", URL: "/data/io.cozy.test/_all_docs?include_docs=true&attachments=true", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"data":"` + data + `"`}},
+		{Name: "all_docs without attachments", Method: "GET", URL: "/data/io.cozy.test/_all_docs?include_docs=true", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"stub":true`}},
+	})
+}
