@@ -49,7 +49,9 @@ var _ store.Store = (*Store)(nil)
 const (
 	metaBucket    = "_meta"
 	formatKey     = "format"
-	formatVersion = 1
+	// formatVersion 2: attachment contents are blobs (version 1 kept
+	// inline data in the bodies; Open converts them, see migrate.go).
+	formatVersion = 2
 )
 
 // Open opens or creates the store file at path.
@@ -62,6 +64,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	var format uint64
 	err = db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
 		if err != nil {
@@ -71,11 +74,13 @@ func Open(path string, opts Options) (*Store, error) {
 			return err
 		}
 		if v := b.Get([]byte(formatKey)); v != nil {
-			if binary.BigEndian.Uint64(v) != formatVersion {
-				return fmt.Errorf("unsupported format version %d", binary.BigEndian.Uint64(v))
+			format = binary.BigEndian.Uint64(v)
+			if format != formatVersion && format != 1 {
+				return fmt.Errorf("unsupported format version %d", format)
 			}
 			return nil
 		}
+		format = formatVersion
 		return b.Put([]byte(formatKey), u64(formatVersion))
 	})
 	if err != nil {
@@ -97,6 +102,12 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := s.blobs.sweep(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if format == 1 {
+		if err := s.migrateInlineAttachments(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
 	}
 	return s, nil
 }
