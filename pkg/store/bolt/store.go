@@ -47,8 +47,8 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 const (
-	metaBucket    = "_meta"
-	formatKey     = "format"
+	metaBucket = "_meta"
+	formatKey  = "format"
 	// formatVersion 2: attachment contents are blobs (version 1 kept
 	// inline data in the bodies; Open converts them, see migrate.go).
 	formatVersion = 2
