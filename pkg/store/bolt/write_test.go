@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -278,25 +277,5 @@ func TestBulkDocsEmptyCreates(t *testing.T) {
 	}
 	if _, err := db.Info(ctx); err != nil {
 		t.Fatalf("Info: %v", err)
-	}
-}
-
-// Replaced revisions keep their bodies until compaction, at most
-// KeptRevisions of them per document.
-func TestKeptRevisionsBounded(t *testing.T) {
-	ctx := context.Background()
-	db := openTest(t).DB("io.cozy.notes")
-	var revs []string
-	rev := ""
-	for i := 0; i < KeptRevisions+5; i++ {
-		rev = put(t, db, "d", rev, `{"i":`+strconv.Itoa(i)+`}`)
-		revs = append(revs, rev)
-	}
-	for i, r := range revs {
-		_, err := db.Get(ctx, "d", store.GetOptions{Rev: r})
-		kept := i >= len(revs)-1-KeptRevisions
-		if kept != (err == nil) {
-			t.Errorf("revision %d (%s): kept %v, err %v", i, r, kept, err)
-		}
 	}
 }
