@@ -47,7 +47,12 @@ type bulkScanner struct {
 	out   *bytes.Buffer
 	held  int64 // bytes of documents held
 	limit int64 // bound of held
+	depth int   // nesting of the value being read
 }
+
+// maxDepth bounds the nesting of values (encoding/json's bound): the
+// reader recurses, and a body of brackets alone holds nothing.
+const maxDepth = 10000
 
 var errSyntax = errors.New("invalid JSON")
 
@@ -134,6 +139,10 @@ func (s *bulkScanner) value(c byte) error {
 		_, err := s.str()
 		return err
 	case c == '{' || c == '[':
+		if s.depth++; s.depth > maxDepth {
+			return fmt.Errorf("%w: exceeded max depth", errSyntax)
+		}
+		defer func() { s.depth-- }()
 		close := byte('}')
 		if c == '[' {
 			close = ']'

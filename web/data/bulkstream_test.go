@@ -58,3 +58,17 @@ func TestBulkDocsStreamed(t *testing.T) {
 		}
 	}
 }
+
+// A streamed body nested beyond any document is refused, not recursed
+// into without bound.
+func TestBulkDocsStreamedDepth(t *testing.T) {
+	e := setup(t, 4096)
+	body := `{"x":` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `,"docs":[]}`
+	if code, out := e.send(t, "POST", "/data/io.cozy.test/_bulk_docs", body); code != http.StatusBadRequest {
+		t.Fatalf("%d %s", code, out)
+	}
+	body = `{"x":` + strings.Repeat("[", 5000) + strings.Repeat("]", 5000) + `,"docs":[]}`
+	if code, out := e.send(t, "POST", "/data/io.cozy.test/_bulk_docs", body); code != http.StatusCreated {
+		t.Fatalf("%d %s", code, out)
+	}
+}
