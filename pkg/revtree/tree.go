@@ -382,3 +382,41 @@ func (t *Tree) Equal(o *Tree) bool {
 }
 
 var errCorrupt = errors.New("revtree: corrupt encoding")
+
+// Purge removes the leaves among revs and those of their ancestors that
+// no other leaf descends from, as CouchDB's _purge does. It returns the
+// leaves purged (revisions of revs that are not leaves are left alone)
+// and every revision removed.
+func (t *Tree) Purge(revs []Rev) (purged, removed []Rev) {
+	drop := map[Rev]bool{}
+	for _, r := range revs {
+		if t.IsLeaf(r) && !drop[r] {
+			drop[r] = true
+			purged = append(purged, r)
+		}
+	}
+	if len(purged) == 0 {
+		return nil, nil
+	}
+	keep := map[Rev]bool{}
+	for _, l := range t.Leaves() {
+		if drop[l.Rev] {
+			continue
+		}
+		for cur := l.Rev; !cur.IsZero() && !keep[cur]; cur = t.nodes[cur].parent {
+			keep[cur] = true
+		}
+	}
+	for _, l := range purged {
+		for cur := l; !cur.IsZero() && !keep[cur]; {
+			parent := t.nodes[cur].parent
+			if _, ok := t.nodes[cur]; !ok {
+				break
+			}
+			delete(t.nodes, cur)
+			removed = append(removed, cur)
+			cur = parent
+		}
+	}
+	return purged, removed
+}

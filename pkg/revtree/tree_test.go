@@ -295,3 +295,26 @@ func BenchmarkMergeLongHistory(b *testing.B) {
 		tr.Winner()
 	}
 }
+
+func TestPurge(t *testing.T) {
+	tr := New()
+	for _, p := range []Path{
+		{Start: 3, IDs: []string{"c", "b", "a"}},
+		{Start: 3, IDs: []string{"x", "y", "a"}},
+	} {
+		if _, err := tr.Merge(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	purged, removed := tr.Purge([]Rev{{Pos: 3, Hash: "x"}, {Pos: 2, Hash: "b"}, {Pos: 9, Hash: "z"}})
+	if len(purged) != 1 || purged[0] != (Rev{Pos: 3, Hash: "x"}) || len(removed) != 2 {
+		t.Fatalf("purged %v removed %v", purged, removed)
+	}
+	if tr.Len() != 3 || !tr.Has(Rev{Pos: 1, Hash: "a"}) || tr.Has(Rev{Pos: 2, Hash: "y"}) {
+		t.Fatalf("tree after purge: %v", tr.Revisions())
+	}
+	tr.Purge([]Rev{{Pos: 3, Hash: "c"}})
+	if tr.Len() != 0 {
+		t.Fatalf("tree after purging its last leaf: %v", tr.Revisions())
+	}
+}

@@ -25,11 +25,21 @@ const (
 // ParsedBody is a document body split into CouchDB's special members and the
 // user fields.
 type ParsedBody struct {
-	ID        string          // "_id", "" when absent
-	Rev       string          // "_rev", "" when absent
-	Deleted   bool            // "_deleted"
-	Revisions *revtree.Path   // "_revisions", nil when absent
-	Fields    json.RawMessage // compact JSON object of the other members (with _attachments), never nil
+	ID        string        // "_id", "" when absent
+	Rev       string        // "_rev", "" when absent
+	Deleted   bool          // "_deleted"
+	Revisions *revtree.Path // "_revisions", nil when absent or invalid
+	// RevisionsErr is set when "_revisions" is malformed: an error for a
+	// document, ignored for a _local one (whose id the body may not hold).
+	RevisionsErr error
+	Fields       json.RawMessage // compact JSON object of the other members (with _attachments), never nil
+}
+
+// keptSpecial reports whether a top-level member starting with "_" is kept
+// among the fields: _attachments, and CouchDB's _replication_* members
+// (the state the replicator writes in its documents).
+func keptSpecial(key string) bool {
+	return key == "_attachments" || strings.HasPrefix(key, "_replication_")
 }
 
 // ignoredSpecial are special members CouchDB accepts on input and drops.
@@ -68,7 +78,7 @@ func ParseBody(raw []byte) (ParsedBody, error) {
 			return p, BadRequest("invalid JSON: duplicate member %q", key)
 		}
 		seen[key] = true
-		if strings.HasPrefix(key, "_") && key != "_attachments" {
+		if strings.HasPrefix(key, "_") && !keptSpecial(key) {
 			if err := p.special(key, val); err != nil {
 				return p, err
 			}
@@ -100,7 +110,7 @@ func (p *ParsedBody) special(key string, val json.RawMessage) error {
 	switch key {
 	case "_id":
 		if err := json.Unmarshal(val, &p.ID); err != nil {
-			return DocValidation("Document id must be a string")
+			return illegalID("Document id must be a string")
 		}
 		if err := CheckID(p.ID); err != nil {
 			return err
@@ -118,10 +128,12 @@ func (p *ParsedBody) special(key string, val json.RawMessage) error {
 	case "_revisions":
 		var path revtree.Path
 		if err := json.Unmarshal(val, &path); err != nil {
-			return DocValidation("_revisions: %v", err)
+			p.RevisionsErr = DocValidation("_revisions: %v", err)
+			return nil
 		}
 		if err := path.Validate(); err != nil {
-			return BadRequest("_revisions: %v", err)
+			p.RevisionsErr = BadRequest("_revisions: %v", err)
+			return nil
 		}
 		p.Revisions = &path
 	default:

@@ -27,11 +27,11 @@ func TestParseBody(t *testing.T) {
 		{name: "truncated", in: `{"a":1`, code: "bad_request"},
 		{name: "trailing", in: `{"a":1} {}`, code: "bad_request"},
 		{name: "duplicate", in: `{"a":1,"a":2}`, code: "bad_request"},
-		{name: "bad id type", in: `{"_id":1}`, code: "doc_validation"},
+		{name: "bad id type", in: `{"_id":1}`, code: "illegal_docid"},
+		{name: "replication members kept", in: `{"_replication_state":"completed","_replication_id":"r"}`, fields: `{"_replication_state":"completed","_replication_id":"r"}`},
 		{name: "bad id", in: `{"_id":"_foo"}`, code: "illegal_docid"},
 		{name: "NUL in id", in: `{"_id":"a\u0000b"}`, code: "illegal_docid"},
 		{name: "bad deleted", in: `{"_deleted":"yes"}`, code: "doc_validation"},
-		{name: "bad revisions", in: `{"_revisions":{"start":1,"ids":["a","b"]}}`, code: "bad_request"},
 		{name: "empty", in: ``, code: "bad_request"},
 	}
 	for _, tt := range tests {
@@ -50,6 +50,15 @@ func TestParseBody(t *testing.T) {
 				t.Errorf("got %+v fields %s", p, p.Fields)
 			}
 		})
+	}
+}
+
+// A malformed _revisions is reported apart: an error for documents, but
+// ignored for _local ones (PouchDB sends {"start":0} with them).
+func TestParseBodyBadRevisions(t *testing.T) {
+	p, err := ParseBody([]byte(`{"_revisions":{"start":1,"ids":["a","b"]}}`))
+	if err != nil || p.Revisions != nil || AsError(p.RevisionsErr).Code != "bad_request" {
+		t.Fatalf("%+v %v", p, err)
 	}
 }
 

@@ -44,6 +44,15 @@
 // JavaScript map/reduce views are not implemented (GoViews cover the stack's
 // own needs): design documents holding
 // them are stored and replicated, and ViewEngine is the seam where an engine
-// can later be plugged in. Attachments are stored inline in the body as
-// received (no stubs, no multipart).
+// can later be plugged in.
+//
+// # Attachments
+//
+// As CouchDB: "_attachments" entries are inline base64 "data" or stubs on
+// write, stubs ({"content_type","revpos","digest","length","stub":true},
+// digest "md5-<base64>") on read. Contents are kept apart from the
+// documents (the bbolt backend keeps them as files, deduplicated by
+// digest), read and written as streams with OpenAttachment and
+// PutAttachment. Inlining data on reads (attachments=true) is the HTTP
+// layer's, with OpenAttachment.
 package store

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"time"
 
 	"github.com/cozypi/cozy/pkg/mango"
@@ -17,6 +18,9 @@ type Store interface {
 	Doctypes(ctx context.Context) ([]string, error)
 	// Events returns the bus on which committed writes are published.
 	Events() *Bus
+	// AttachmentBytes returns the bytes of attachment contents kept beside
+	// the documents (each distinct content counted once), for disk usage.
+	AttachmentBytes() int64
 	// Close releases the store. Pending writes are finished first.
 	Close() error
 }
@@ -47,6 +51,10 @@ type DB interface {
 	// one document are reported in its Result; the error return is for
 	// failures of the whole request.
 	BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]Result, error)
+	// BulkDocsStaged is BulkDocs where staged[i] (when staged is not nil)
+	// holds the contents of the attachments of docs[i] that follow (see
+	// StageAttachment): a _bulk_docs too large to hold is streamed so.
+	BulkDocsStaged(ctx context.Context, docs []json.RawMessage, staged []map[string]Staged, newEdits bool) ([]Result, error)
 	// BulkGet fetches several documents / revisions (_bulk_get).
 	BulkGet(ctx context.Context, reqs []BulkGetRequest, revs, latest bool) ([]BulkGetResult, error)
 	// RevsDiff reports, per id, the revisions this database lacks.
@@ -78,6 +86,42 @@ type DB interface {
 	Find(ctx context.Context, q mango.Query) (FindResult, error)
 	// CopyDesign copies a design document to another id (COPY /_design/x).
 	CopyDesign(ctx context.Context, from, rev, to string) (Result, error)
+
+	// OpenAttachment opens the content of attachment name of revision rev
+	// of a document (rev empty: the winner). The caller closes it.
+	OpenAttachment(ctx context.Context, id, rev, name string) (Attachment, io.ReadSeekCloser, error)
+	// PutAttachment writes a new revision on top of rev (empty: a new
+	// document) with attachment name set to the content read from r,
+	// which is streamed to storage, never held whole in memory.
+	PutAttachment(ctx context.Context, id, rev, name, contentType string, r io.Reader) (Result, error)
+	// DeleteAttachment writes a new revision on top of rev without
+	// attachment name.
+	DeleteAttachment(ctx context.Context, id, rev, name string) (Result, error)
+	// Compact drops the bodies of the revisions that updates replaced
+	// (kept until then, as CouchDB keeps them) and the attachment
+	// contents only they referenced.
+	Compact(ctx context.Context) error
+	// Purge removes the given leaf revisions of documents (and their
+	// ancestors no other leaf shares) as if they had never existed; it
+	// returns the revisions purged, by document.
+	Purge(ctx context.Context, revs map[string][]string) (map[string][]string, error)
+	// RevsLimit returns how many revisions of each branch documents keep;
+	// SetRevsLimit changes it (_revs_limit).
+	RevsLimit(ctx context.Context) (int, error)
+	SetRevsLimit(ctx context.Context, n int) error
+
+	// StageAttachment stores the content read from r (streamed) for a
+	// following Put whose "_attachments" entry {"follows": true} names it
+	// (PutOptions.Staged: multipart/related writes). release must be
+	// called once that Put is over; a content no write references is then
+	// removed.
+	StageAttachment(ctx context.Context, r io.Reader) (s Staged, release func(), err error)
+}
+
+// Staged is an attachment content stored ahead of its write.
+type Staged struct {
+	Digest string // "md5-<base64>"
+	Length int64
 }
 
 // ViewEngine is the seam for JavaScript map/reduce views (design documents
@@ -141,6 +185,9 @@ type PutOptions struct {
 	// NoNewEdits selects replication mode (new_edits=false): the revision in
 	// the body is stored as is and merged with its "_revisions" history.
 	NoNewEdits bool
+	// Staged are the contents of the "_attachments" entries marked
+	// {"follows": true}, by attachment name (see DB.StageAttachment).
+	Staged map[string]Staged
 }
 
 // Result is the outcome of writing one document. Err is nil on success; in

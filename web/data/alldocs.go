@@ -58,8 +58,8 @@ func (h *Handler) allDocsOptions(c *gin.Context) (store.AllDocsOptions, []string
 	if err != nil {
 		return o, nil, err
 	}
-	if key != nil {
-		o.Keys = []string{*key}
+	if key != nil { // a range of one key: a missing or deleted one gives no row
+		o.StartKey, o.EndKey, o.InclusiveEnd = key, key, true
 	}
 	if v, ok := c.GetQuery("keys"); ok {
 		if err := json.Unmarshal([]byte(v), &o.Keys); err != nil {
@@ -105,6 +105,13 @@ func (h *Handler) allDocsOptions(c *gin.Context) (store.AllDocsOptions, []string
 			o.Keys = req.Keys
 		}
 	}
+	if key != nil && o.Keys != nil {
+		return o, nil, &store.Error{Kind: store.ErrBadRequest, Code: "query_parse_error",
+			Reason: "`keys` is incompatible with `key`, `start_key` and `end_key`"}
+	}
+	if key != nil && c.Query("inclusive_end") == "false" {
+		o.Limit = -2 // an empty range
+	}
 	return o, fields, nil
 }
 
@@ -149,8 +156,24 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 	if err != nil {
 		return err
 	}
+	updateSeq, err := boolParam(c, "update_seq")
+	if err != nil {
+		return err
+	}
+	var seq uint64
+	if updateSeq { // read first: the listing is at least as recent
+		info, err := db.Info(c.Request.Context())
+		if err != nil {
+			return err
+		}
+		seq = info.UpdateSeq
+	}
 	res, err := allDocs(c.Request.Context(), db, o)
 	if err != nil {
+		return err
+	}
+	var inl inlineOptions
+	if inl.all, err = boolParam(c, "attachments"); err != nil {
 		return err
 	}
 	rows := make([]allDocsRow, 0, len(res.Rows))
@@ -164,17 +187,26 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 			if o.IncludeDocs {
 				row.Doc = json.RawMessage("null")
 				if r.Doc != nil {
-					row.Doc = project(r.Doc, fields)
+					doc, err := inline(c.Request.Context(), db, r.Doc, inl, true)
+					if err != nil {
+						return err
+					}
+					row.Doc = project(doc, fields)
 				}
 			}
 		}
 		rows = append(rows, row)
 	}
-	c.JSON(http.StatusOK, gin.H{"total_rows": res.TotalRows, "offset": res.Offset, "rows": rows})
+	out := gin.H{"total_rows": res.TotalRows, "offset": res.Offset, "rows": rows}
+	if updateSeq {
+		out["update_seq"] = seqString(seq)
+	}
+	c.JSON(http.StatusOK, out)
 	return nil
 }
 
-// allDocs runs _all_docs; an explicit limit=0 (o.Limit < 0) only counts.
+// allDocs runs _all_docs; an explicit limit=0 or an empty key range
+// (o.Limit < 0) only counts.
 func allDocs(ctx context.Context, db store.DB, o store.AllDocsOptions) (store.AllDocsResult, error) {
 	if o.Limit >= 0 {
 		return db.AllDocs(ctx, o)

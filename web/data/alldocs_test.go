@@ -3,6 +3,7 @@ package data_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"testing"
 
 	"github.com/cozypi/cozy/web/webtest"
@@ -76,4 +77,30 @@ func TestNormalDocs(t *testing.T) {
 		t.Fatalf("pages gave %v", seen)
 	}
 	e.Run(t, []webtest.Scenario{{Name: "bad bookmark", Method: "GET", URL: "/data/io.cozy.test/_normal_docs?bookmark=!!", Token: e.tok, ExpectedStatus: 400}})
+}
+
+// CouchDB's details of _all_docs: key is a range of one key (no row for a
+// missing or deleted id, unlike keys), key with keys is refused, and
+// update_seq=true adds the sequence.
+func TestAllDocsKeyAndUpdateSeq(t *testing.T) {
+	e := setup(t, 0)
+	e.must(t, http.StatusOK, "PUT", "/data/io.cozy.test/k1", `{"a":1}`)
+	rev := object(t, e.must(t, http.StatusOK, "PUT", "/data/io.cozy.test/gone", `{"a":2}`))["rev"].(string)
+	e.must(t, http.StatusOK, "DELETE", "/data/io.cozy.test/gone?rev="+rev, "")
+	e.Run(t, []webtest.Scenario{
+		{Name: "key", Method: "GET", URL: `/data/io.cozy.test/_all_docs?key="k1"&include_docs=true`, Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"rows":[{"id":"k1","key":"k1"`, `"a":1`}},
+		{Name: "missing key", Method: "GET", URL: `/data/io.cozy.test/_all_docs?key="nope"`, Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"rows":[]`}},
+		{Name: "deleted key", Method: "GET", URL: `/data/io.cozy.test/_all_docs?key="gone"`, Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"rows":[]`}},
+		{Name: "deleted in keys", Method: "POST", URL: `/data/io.cozy.test/_all_docs`, Body: `{"keys":["gone","nope"]}`, Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"id":"gone"`, `"deleted":true`, `{"key":"nope","error":"not_found"}`}},
+		{Name: "key with keys", Method: "POST", URL: `/data/io.cozy.test/_all_docs?key="k1"`, Body: `{"keys":["k1"]}`, Token: e.tok, ExpectedStatus: 400,
+			ExpectedContent: []string{`"error":"query_parse_error"`}},
+		{Name: "update_seq", Method: "GET", URL: `/data/io.cozy.test/_all_docs?update_seq=true`, Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"update_seq":"3-`}},
+		{Name: "no update_seq by default", Method: "GET", URL: `/data/io.cozy.test/_all_docs`, Token: e.tok, ExpectedStatus: 200,
+			NotExpectedContent: []string{`update_seq`}},
+	})
 }

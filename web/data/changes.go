@@ -25,6 +25,7 @@ type changesRequest struct {
 	feed      string
 	heartbeat time.Duration
 	timeout   time.Duration
+	inline    inlineOptions // attachments=true with include_docs
 }
 
 type changeRev struct {
@@ -146,6 +147,11 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 	default:
 		return r, store.BadRequest("filter %q is not supported (_doc_ids or _selector)", name)
 	}
+	if r.opts.IncludeDocs {
+		if r.inline.all, err = boolParam(c, "attachments"); err != nil {
+			return r, err
+		}
+	}
 	since := c.Query("since")
 	if since == "now" {
 		info, err := db.Info(c.Request.Context())
@@ -173,7 +179,7 @@ func (h *Handler) changes(c *gin.Context, doctype string) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.Changes(c.Request.Context(), req.opts)
+	res, err := changesOf(c.Request.Context(), db, req)
 	if err != nil {
 		return err
 	}
@@ -238,7 +244,7 @@ func (h *Handler) longpoll(c *gin.Context, db store.DB, req changesRequest, res 
 			break
 		}
 		req.opts.Since = res.LastSeq
-		next, err := db.Changes(ctx, req.opts)
+		next, err := changesOf(ctx, db, req)
 		if err != nil {
 			h.Log.ErrorContext(ctx, "changes longpoll", "err", err)
 			return
@@ -289,7 +295,7 @@ func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest, re
 		if req.opts.Limit > 0 {
 			req.opts.Limit = left
 		}
-		next, err := db.Changes(ctx, req.opts)
+		next, err := changesOf(ctx, db, req)
 		if err != nil {
 			h.Log.ErrorContext(ctx, "changes continuous", "err", err)
 			return
@@ -302,4 +308,21 @@ func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest, re
 	b, _ := json.Marshal(gin.H{"last_seq": seqString(res.LastSeq)})
 	c.Writer.Write(append(b, '\n'))
 	c.Writer.Flush()
+}
+
+// changesOf reads the changes of req, with the attachments of the
+// documents inlined when asked.
+func changesOf(ctx context.Context, db store.DB, req changesRequest) (store.ChangesResult, error) {
+	res, err := db.Changes(ctx, req.opts)
+	if err != nil || !req.inline.active() {
+		return res, err
+	}
+	for i := range res.Results {
+		if doc := res.Results[i].Doc; doc != nil {
+			if res.Results[i].Doc, err = inline(ctx, db, doc, req.inline, true); err != nil {
+				return res, err
+			}
+		}
+	}
+	return res, nil
 }

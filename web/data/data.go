@@ -23,6 +23,9 @@ type Handler struct {
 	Log       *slog.Logger
 	// BodyLimit bounds JSON request bodies, in bytes (<= 0: DefaultBodyLimit).
 	BodyLimit int64
+	// AttachmentLimit bounds the body of a raw attachment PUT, in bytes
+	// (<= 0: DefaultAttachmentLimit).
+	AttachmentLimit int64
 	// Relationships, when set, serves the references of documents
 	// (/data/:doctype/:id/relationships/references); nil answers 404.
 	Relationships RelationshipsHandler
@@ -39,6 +42,7 @@ type route struct {
 	doctype string
 	special string // "_all_docs", "_local", "_design", ... or "" for a document
 	id      string // document id, local id or design name
+	att     string // attachment name (/data/:doctype/:id/:att, may hold "/")
 	extra   []string
 }
 
@@ -73,16 +77,19 @@ func parsePath(escaped string) (route, bool) {
 	case strings.HasPrefix(first, "_"):
 		rt.special, rt.extra = first, segs[2:]
 	default:
-		if len(segs) != 2 {
-			return route{}, false
-		}
 		rt.id = first
+		if len(segs) > 2 {
+			rt.att = strings.Join(segs[2:], "/")
+		}
 	}
 	return rt, true
 }
 
 func (h *Handler) dispatch(c *gin.Context) error {
-	if doctype, id, ok := referencesPath(c.Request.URL.EscapedPath()); ok && h.Relationships != nil {
+	if doctype, id, ok := referencesPath(c.Request.URL.EscapedPath()); ok {
+		if h.Relationships == nil { // not an attachment named "relationships/references"
+			return errMissing
+		}
 		h.Relationships.References(c, doctype, id)
 		return nil
 	}
@@ -98,6 +105,8 @@ func (h *Handler) dispatch(c *gin.Context) error {
 		return h.allDoctypes(c)
 	case rt.special == "" && rt.id == "":
 		return h.database(c, rt, m)
+	case rt.special == "" && rt.att != "":
+		return h.attachment(c, rt, m)
 	case rt.special == "":
 		return h.document(c, rt, m)
 	case rt.special == "_local":
@@ -155,6 +164,10 @@ func (h *Handler) specials() map[specialRoute]func(*gin.Context, string) error {
 		{"_bulk_get", http.MethodPost}:           h.bulkGet,
 		{"_bulk_docs", http.MethodPost}:          h.bulkDocs,
 		{"_ensure_full_commit", http.MethodPost}: h.ensureFullCommit,
+		{"_compact", http.MethodPost}:            h.compact,
+		{"_purge", http.MethodPost}:              h.purge,
+		{"_revs_limit", http.MethodGet}:          h.revsLimit,
+		{"_revs_limit", http.MethodPut}:          h.setRevsLimit,
 	}
 }
 

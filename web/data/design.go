@@ -16,7 +16,7 @@ func (h *Handler) design(c *gin.Context, rt route, m string) error {
 	id := store.DesignPrefix + rt.id
 	copyRoute := len(rt.extra) == 1 && rt.extra[0] == "copy"
 	if len(rt.extra) > 0 && !copyRoute {
-		return errMissing
+		return h.designAttachment(c, rt.doctype, id, strings.Join(rt.extra, "/"), m)
 	}
 	var verb permission.Verb
 	var serve func(c *gin.Context, doctype, id string) error

@@ -5,7 +5,8 @@
 // _local checkpoints).
 //
 // Answers are plain CouchDB JSON; errors are {"error","reason"}. Update
-// sequences are rendered as strings (clients treat them as opaque).
+// sequences are rendered as CouchDB's opaque "N-..." strings and read
+// back as given or as the bare number N.
 //
 // Permissions: every route checks the request's permission, including the
 // server root GET /data/ (any valid token). Reading, creating, updating or
@@ -21,13 +22,31 @@
 // Reserved doctypes are refused and read-only ones cannot be written
 // (permission.CheckData*).
 //
-// Bodies: every JSON body is bounded (Handler.BodyLimit, 413) and must be
-// valid text (no invalid UTF-8, no lone surrogate escape: 400). _bulk_docs
+// Bodies: every JSON body is bounded (Handler.BodyLimit, 413), except
+// that a _bulk_docs larger than it is streamed: its attachment data goes
+// to storage as it is read, and only the documents without it must fit
+// (bulkstream.go; PouchDB pushes photos inline, 100 documents a
+// request). Bodies must be valid text (no invalid UTF-8, no lone
+// surrogate escape: 400). _bulk_docs
 // and _bulk_get name at most 10000 documents (CouchDB's defaults, 413,
 // refused while decoding); _local documents are at most 64 KiB each and
 // 1000 per doctype (see store.MaxLocalSize and store.MaxLocalDocs).
 //
-// Limits: one catch-all route owns /data/*; attachments are stored inline
-// only; _changes has no eventsource feed and a longpoll or continuous feed
+// Attachments: GET/HEAD/PUT/DELETE /data/:doctype/:id/:name (a name may
+// hold "/"), inline base64 on write (_bulk_docs, PUT), stubs on read, data
+// inlined with attachments=true or atts_since (GET, open_revs, _bulk_get).
+// multipart/related PUTs (attachments that "follow", streamed to
+// storage) and open_revs answered as multipart/mixed (Accept) are
+// CouchDB's. A raw PUT is streamed to storage (AttachmentLimit, 413 past it); reading
+// an attachment needs GET on its document's revision, writing PUT on the
+// document (POST to create it).
+//
+// Revisions: a replaced revision stays readable (?rev=, open_revs) until
+// POST _compact (POST on the whole doctype); _purge needs DELETE on the
+// whole doctype, _revs_limit GET or PUT.
+//
+// Limits: one catch-all route owns /data/*; inlined attachment data is
+// built in memory (attachments=true on a document of large attachments
+// costs their size, as base64); _changes has no eventsource feed and a longpoll or continuous feed
 // lasts at most an hour.
 package data

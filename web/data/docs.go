@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/ident"
@@ -84,7 +85,7 @@ func (h *Handler) createDoc(c *gin.Context, doctype string) error {
 		if k == "_id" {
 			return store.BadRequest("Cannot create a document with _id")
 		}
-		if strings.HasPrefix(k, "_") {
+		if strings.HasPrefix(k, "_") && k != "_attachments" && !strings.HasPrefix(k, "_replication_") {
 			return store.DocValidation("Bad special document member: %s", k)
 		}
 	}
@@ -113,10 +114,19 @@ func (h *Handler) putDoc(c *gin.Context, doctype, id string) error {
 	if err := store.CheckID(id); err != nil {
 		return err
 	}
+	if isMultipartRelated(c) {
+		return h.putMultipart(c, doctype, id)
+	}
 	raw, err := body(c, h.limit())
 	if err != nil {
 		return err
 	}
+	return h.putDocBody(c, doctype, id, raw, nil)
+}
+
+// putDocBody is the write of putDoc once the document is read; staged are
+// the contents of its attachments that follow (multipart/related).
+func (h *Handler) putDocBody(c *gin.Context, doctype, id string, raw []byte, staged map[string]store.Staged) error {
 	doc, m, err := parseDoc(raw)
 	if err != nil {
 		return err
@@ -150,7 +160,13 @@ func (h *Handler) putDoc(c *gin.Context, doctype, id string) error {
 	if err := h.Auth.RequireData(c, verb, doctype, m); err != nil {
 		return err
 	}
-	res, err := db.Put(ctx, store.Doc{ID: id, Rev: parsed.Rev, Body: doc}, store.PutOptions{})
+	newEdits := true
+	if v := c.Query("new_edits"); v != "" {
+		if newEdits, err = strconv.ParseBool(v); err != nil {
+			return store.BadRequest("query parameter new_edits must be true or false")
+		}
+	}
+	res, err := db.Put(ctx, store.Doc{ID: id, Rev: parsed.Rev, Body: doc}, store.PutOptions{Staged: staged, NoNewEdits: !newEdits})
 	if err != nil {
 		return err
 	}

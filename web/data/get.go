@@ -30,12 +30,18 @@ func (h *Handler) getDoc(c *gin.Context, doctype, id string) error {
 	if err != nil {
 		return err
 	}
+	inl, err := readInlineOptions(c)
+	if err != nil {
+		return err
+	}
 	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
 	}
+	askedRevs := opts.Revs
+	opts.Revs = opts.Revs || len(inl.attsSince) > 0 // atts_since is read from the history
 	if openRevs, has := c.GetQuery("open_revs"); has {
-		return h.openRevs(c, db, doctype, id, openRevs, opts)
+		return h.openRevs(c, db, doctype, id, openRevs, opts, inl, askedRevs)
 	}
 	doc, err := db.Get(c.Request.Context(), id, opts)
 	if err != nil {
@@ -48,8 +54,11 @@ func (h *Handler) getDoc(c *gin.Context, doctype, id string) error {
 	if err := h.Auth.RequireData(c, permission.GET, doctype, m); err != nil {
 		return err
 	}
-	body := doc.Body
-	if !opts.Revs && opts.Rev == "" {
+	body, err := inline(c.Request.Context(), db, doc.Body, inl, askedRevs)
+	if err != nil {
+		return err
+	}
+	if !askedRevs && opts.Rev == "" {
 		body = withType(body, doctype)
 	}
 	c.Header("Etag", `"`+doc.Rev+`"`)
@@ -62,7 +71,7 @@ func (h *Handler) getDoc(c *gin.Context, doctype, id string) error {
 // revision the token may not read (a conflict outside its selector) is
 // then left out of "all", and answered as a missing revision when the
 // client named it: either way the answer tells nothing of it.
-func (h *Handler) openRevs(c *gin.Context, db store.DB, doctype, id, param string, opts store.GetOptions) error {
+func (h *Handler) openRevs(c *gin.Context, db store.DB, doctype, id, param string, opts store.GetOptions, inl inlineOptions, keepRevisions bool) error {
 	var revs []string
 	if param != "all" {
 		if err := json.Unmarshal([]byte(param), &revs); err != nil {
@@ -88,13 +97,20 @@ func (h *Handler) openRevs(c *gin.Context, db store.DB, doctype, id, param strin
 	if err != nil {
 		return err
 	}
+	if acceptsMultipart(c, "multipart/mixed") {
+		return writeRevsMultipart(c, db, list, revs, readable, inl, keepRevisions)
+	}
 	out := make([]gin.H, 0, len(list))
 	for _, r := range list {
 		switch {
 		case r.OK == nil:
 			out = append(out, gin.H{"missing": r.Missing})
 		case readable(r.OK.Body):
-			out = append(out, gin.H{"ok": r.OK.Body})
+			body, err := inline(ctx, db, r.OK.Body, inl, keepRevisions)
+			if err != nil {
+				return err
+			}
+			out = append(out, gin.H{"ok": body})
 		case slices.Contains(revs, r.OK.Rev):
 			out = append(out, gin.H{"missing": r.OK.Rev})
 		}

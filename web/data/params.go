@@ -1,6 +1,8 @@
 package data
 
 import (
+	"encoding/base64"
+	"encoding/binary"
 	"strconv"
 	"strings"
 
@@ -8,8 +10,15 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// seqString renders an update sequence as clients see it.
-func seqString(seq uint64) string { return strconv.FormatUint(seq, 10) }
+// seqString renders an update sequence as CouchDB 2+ does: an opaque
+// string "N-..." whose number N is the sequence. Clients send it back as
+// is (or the number alone) and parseSeq reads N; the suffix only encodes
+// N again, so equal sequences render equal strings.
+func seqString(seq uint64) string {
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], seq)
+	return strconv.FormatUint(seq, 10) + "-g1" + base64.RawURLEncoding.EncodeToString(b[:])
+}
 
 // parseSeq reads a sequence sent back by a client: digits, optionally
 // followed by "-..." (CouchDB's opaque form), or a JSON string or number.

@@ -2,10 +2,12 @@ package data
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/store"
+	"github.com/cozypi/cozy/web/request"
 	"github.com/gin-gonic/gin"
 )
 
@@ -102,8 +104,8 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
 	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
 		return err
 	}
-	var revs, latest bool
-	if err := boolParams(c, map[string]*bool{"revs": &revs, "latest": &latest}); err != nil {
+	var revs, latest, atts bool
+	if err := boolParams(c, map[string]*bool{"revs": &revs, "latest": &latest, "attachments": &atts}); err != nil {
 		return err
 	}
 	raw, err := body(c, h.limit())
@@ -115,18 +117,38 @@ func (h *Handler) bulkGet(c *gin.Context, doctype string) error {
 		return err
 	}
 	reqs := make([]store.BulkGetRequest, len(req.docs))
+	since := make([]inlineOptions, len(req.docs))
+	anySince := false
 	for i, d := range req.docs {
-		if err := json.Unmarshal(d, &reqs[i]); err != nil {
+		var r struct {
+			store.BulkGetRequest
+			AttsSince []string `json:"atts_since"`
+		}
+		if err := json.Unmarshal(d, &r); err != nil {
 			return store.BadRequest("invalid JSON body: %v", err)
 		}
+		reqs[i] = r.BulkGetRequest
+		since[i] = inlineOptions{all: atts, attsSince: r.AttsSince}
+		anySince = anySince || len(r.AttsSince) > 0
 	}
 	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
 	}
-	res, err := db.BulkGet(c.Request.Context(), reqs, revs, latest)
+	ctx := c.Request.Context()
+	res, err := db.BulkGet(ctx, reqs, revs || anySince, latest)
 	if err != nil {
 		return err
+	}
+	for i := range res {
+		for _, d := range res[i].Docs {
+			if d.OK == nil {
+				continue
+			}
+			if d.OK.Body, err = inline(ctx, db, d.OK.Body, since[i], revs); err != nil {
+				return err
+			}
+		}
 	}
 	readable, err := h.readable(c, doctype)
 	if err != nil {
@@ -170,23 +192,42 @@ func (h *Handler) bulkDocs(c *gin.Context, doctype string) error {
 	if err := h.Auth.RequireData(c, permission.POST, doctype, nil); err != nil {
 		return err
 	}
-	raw, err := body(c, h.limit())
+	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
 	}
-	req, err := decodeBulk(raw, MaxBulkDocs, "max_bulk_docs_count_exceeded")
-	if err != nil {
-		return err
+	var req bulkRequest
+	var staged []map[string]store.Staged
+	if c.Request.ContentLength > h.limit() { // attachments inline: streamed
+		limit := h.attachmentLimit()
+		if c.Request.ContentLength > limit {
+			return request.TooLarge(limit)
+		}
+		request.Limit(c, limit)
+		sb, err := readBulkStream(c.Request.Context(), db, c.Request.Body, h.limit())
+		defer sb.release()
+		if errors.Is(err, errSyntax) {
+			return store.BadRequest("invalid JSON body: %v", err)
+		}
+		if err != nil {
+			return bodyErr(err)
+		}
+		req = bulkRequest{docs: sb.docs, hasDocs: sb.hasDocs, newEdits: sb.newEdits}
+		staged = sb.staged
+	} else {
+		raw, err := body(c, h.limit())
+		if err != nil {
+			return err
+		}
+		if req, err = decodeBulk(raw, MaxBulkDocs, "max_bulk_docs_count_exceeded"); err != nil {
+			return err
+		}
 	}
 	if !req.hasDocs {
 		return store.BadRequest("POST body must include a `docs` parameter")
 	}
 	newEdits := req.newEdits == nil || *req.newEdits
-	db, err := h.db(c, doctype)
-	if err != nil {
-		return err
-	}
-	res, err := db.BulkDocs(c.Request.Context(), req.docs, newEdits)
+	res, err := db.BulkDocsStaged(c.Request.Context(), req.docs, staged, newEdits)
 	if err != nil {
 		return err
 	}

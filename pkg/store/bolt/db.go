@@ -115,14 +115,21 @@ func (d *DB) Destroy(ctx context.Context) error {
 	if d.invalid != nil {
 		return d.invalid
 	}
+	var dropped []string
 	err := d.s.db.Update(func(tx *bbolt.Tx) error {
-		if tx.Bucket(d.name) == nil {
+		root := tx.Bucket(d.name)
+		if root == nil {
 			return missingDB()
+		}
+		var err error
+		if dropped, err = destroyRefs(tx, root); err != nil {
+			return err
 		}
 		return tx.DeleteBucket(d.name)
 	})
 	if err == nil {
 		d.s.notify(d.doctype)
+		d.s.blobs.collect(dropped)
 	}
 	return mapErr(err)
 }

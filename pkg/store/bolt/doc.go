@@ -9,7 +9,7 @@
 // with a letter, so they cannot clash with the "_meta" bucket). A doctype
 // bucket holds:
 //
-//	info     "seq", "docs", "deleted" -> 8-byte big-endian counters
+//	info     "seq", "docs", "deleted", "revs_limit" -> 8-byte big-endian counters
 //	docs     doc id -> record: current seq, revision tree, leaf bodies
 //	seqs     8-byte big-endian seq -> doc id (only each doc's latest seq)
 //	local    _local id (without prefix) -> revision number + body
@@ -18,8 +18,13 @@
 //	gviews   Go view name -> bucket of (collated key array ++ doc id) -> [key, id]
 //	gviewmeta Go view name -> 8-byte seq up to which it is maintained ++ version
 //
-// Only leaf bodies are kept, as CouchDB keeps after compaction; revision
-// trees are stemmed to 1000 revisions per branch. Keys in "docs" are the raw
+// The top-level "_blobs" bucket counts the references to each attachment
+// content (see blobs.go).
+//
+// Leaf bodies are kept, and the bodies of replaced revisions until
+// Compact (at most KeptRevisions per document, see compact.go); revision
+// trees are stemmed to the database's _revs_limit (1000 by default).
+// Attachment contents are files beside the bbolt file (blobs.go). Keys in "docs" are the raw
 // UTF-8 ids, so _all_docs is in raw (code point) order, as CouchDB's is.
 //
 // # Writes

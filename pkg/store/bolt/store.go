@@ -23,6 +23,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Bus receives events; nil means a new bus (see Store.Events).
 	Bus *store.Bus
+	// AttachmentsDir holds the attachment contents; "" means the store
+	// file's path followed by ".attachments".
+	AttachmentsDir string
 }
 
 // Store is a bbolt-backed store.Store for one instance.
@@ -33,6 +36,7 @@ type Store struct {
 	path string
 
 	commit committer
+	blobs  *blobs
 
 	mu      sync.Mutex
 	waiters map[string]chan struct{}  // doctype -> closed on the next commit
@@ -43,9 +47,11 @@ type Store struct {
 var _ store.Store = (*Store)(nil)
 
 const (
-	metaBucket    = "_meta"
-	formatKey     = "format"
-	formatVersion = 1
+	metaBucket = "_meta"
+	formatKey  = "format"
+	// formatVersion 2: attachment contents are blobs (version 1 kept
+	// inline data in the bodies; Open converts them, see migrate.go).
+	formatVersion = 2
 )
 
 // Open opens or creates the store file at path.
@@ -58,17 +64,23 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	var format uint64
 	err = db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
 		if err != nil {
 			return err
 		}
+		if _, err := tx.CreateBucketIfNotExists(blobBucket); err != nil {
+			return err
+		}
 		if v := b.Get([]byte(formatKey)); v != nil {
-			if binary.BigEndian.Uint64(v) != formatVersion {
-				return fmt.Errorf("unsupported format version %d", binary.BigEndian.Uint64(v))
+			format = binary.BigEndian.Uint64(v)
+			if format != formatVersion && format != 1 {
+				return fmt.Errorf("unsupported format version %d", format)
 			}
 			return nil
 		}
+		format = formatVersion
 		return b.Put([]byte(formatKey), u64(formatVersion))
 	})
 	if err != nil {
@@ -81,6 +93,21 @@ func Open(path string, opts Options) (*Store, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	dir := opts.AttachmentsDir
+	if dir == "" {
+		dir = path + ".attachments"
+	}
+	s.blobs = &blobs{dir: dir, log: s.log, db: db, pins: map[string]*blobPin{}}
+	if err := s.blobs.sweep(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	if format == 1 {
+		if err := s.migrateInlineAttachments(); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
 	}
 	return s, nil
 }
@@ -96,7 +123,7 @@ func (s *Store) Doctypes(ctx context.Context) ([]string, error) {
 	var out []string
 	err := s.db.View(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
-			if string(name) != metaBucket {
+			if n := string(name); n != metaBucket && n != string(blobBucket) {
 				out = append(out, string(name))
 			}
 			return nil
@@ -110,6 +137,9 @@ func (s *Store) Doctypes(ctx context.Context) ([]string, error) {
 
 // Events returns the store's event bus.
 func (s *Store) Events() *store.Bus { return s.bus }
+
+// AttachmentBytes returns the bytes of the attachment contents on disk.
+func (s *Store) AttachmentBytes() int64 { return s.blobs.size.Load() }
 
 // Path returns the file path of the store.
 func (s *Store) Path() string { return s.path }

@@ -3,6 +3,7 @@ package bolt
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -21,6 +22,13 @@ type edit struct {
 	deleted  bool
 	newEdits bool
 	err      error // set when the request is invalid: reported, not applied
+	// Attachments (attach.go): body.Fields is without "_attachments" when
+	// hasAtts, whose entries are atts; op is a PutAttachment or
+	// DeleteAttachment on the parent's body.
+	hasAtts bool
+	atts    []attIn
+	op      *attOp
+	staged  map[string]store.Staged
 }
 
 // txState carries the per-transaction counters and caches of one doctype.
@@ -33,6 +41,9 @@ type txState struct {
 	views              []*liveView
 	viewsLoaded        bool
 	events             []store.Event
+	blobs              *bbolt.Bucket        // the _blobs bucket
+	pinned             map[string]*blobInfo // blobs written for this write
+	dropped            []string             // blobs no longer referenced
 }
 
 func (st *txState) save() error {
@@ -86,8 +97,13 @@ func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
 		e.id, e.err = id, err
 		return e
 	}
+	local := strings.HasPrefix(id, store.LocalPrefix)
+	if p.RevisionsErr != nil && !local {
+		e.id, e.err = id, p.RevisionsErr
+		return e
+	}
 	e.id, e.rev, e.deleted = id, rev, deleted || p.Deleted
-	if !newEdits && e.rev == "" && p.Revisions == nil && !strings.HasPrefix(id, store.LocalPrefix) {
+	if !newEdits && e.rev == "" && p.Revisions == nil && !local {
 		e.err = store.BadRequest("Document rev is required with new_edits=false")
 	}
 	return e
@@ -96,6 +112,7 @@ func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
 // Put writes one document.
 func (d *DB) Put(ctx context.Context, doc store.Doc, opts store.PutOptions) (store.Result, error) {
 	e := makeEdit(doc.Body, doc.ID, doc.Rev, doc.Deleted, !opts.NoNewEdits)
+	e.staged = opts.Staged
 	res, err := d.write(ctx, []edit{e})
 	if err != nil {
 		return store.Result{ID: e.id}, err
@@ -123,16 +140,29 @@ const BulkChunk = 250
 // committed. A failure of the storage or a cancelled ctx stops the bulk:
 // the chunks committed before stay.
 func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool) ([]store.Result, error) {
+	return d.BulkDocsStaged(ctx, docs, nil, newEdits)
+}
+
+// BulkDocsStaged is BulkDocs with the staged contents of the attachments
+// that follow, per document.
+func (d *DB) BulkDocsStaged(ctx context.Context, docs []json.RawMessage, staged []map[string]store.Staged, newEdits bool) ([]store.Result, error) {
 	if len(docs) == 0 {
 		return d.write(ctx, nil) // creates the database, as every write does
 	}
+	all := make([]edit, len(docs))
+	for i, raw := range docs {
+		all[i] = makeEdit(raw, "", "", false, newEdits)
+		if i < len(staged) {
+			all[i].staged = staged[i]
+		}
+		var se *store.Error
+		if errors.As(all[i].err, &se) && se.Code == "illegal_docid" {
+			return nil, se // the whole request is refused, as CouchDB does
+		}
+	}
 	results := make([]store.Result, 0, len(docs))
 	for start := 0; start < len(docs); start += BulkChunk {
-		chunk := docs[start:min(start+BulkChunk, len(docs))]
-		edits := make([]edit, len(chunk))
-		for i, raw := range chunk {
-			edits[i] = makeEdit(raw, "", "", false, newEdits)
-		}
+		edits := all[start:min(start+BulkChunk, len(docs))]
 		res, err := d.write(ctx, edits)
 		if err != nil {
 			return nil, err
@@ -143,9 +173,27 @@ func (d *DB) BulkDocs(ctx context.Context, docs []json.RawMessage, newEdits bool
 }
 
 // write applies edits in one batched transaction and publishes the events.
+// Inline attachment data is stored first (pinned until the write is over).
 func (d *DB) write(ctx context.Context, edits []edit) ([]store.Result, error) {
+	keys, err := d.prepareAttachments(edits)
+	defer d.s.blobs.unpin(keys)
+	if err != nil {
+		return nil, err
+	}
+	pinned := map[string]*blobInfo{}
+	for _, e := range edits {
+		for _, in := range e.atts {
+			if in.blob != nil {
+				pinned[in.blob.key] = in.blob
+			}
+		}
+		if e.op != nil && e.op.blob != nil {
+			pinned[e.op.blob.key] = e.op.blob
+		}
+	}
 	var results []store.Result
-	err := d.update(ctx, func(st *txState) error {
+	err = d.update(ctx, func(st *txState) error {
+		st.pinned = pinned
 		results = make([]store.Result, len(edits))
 		for i, e := range edits {
 			res, err := d.applyEdit(st, e)
@@ -184,23 +232,26 @@ func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 		return err
 	}
 	var events []store.Event
+	var dropped []string
 	err := d.s.batch(func(tx *bbolt.Tx) error {
-		events = nil
+		events, dropped = nil, nil
 		b, err := d.create(tx)
 		if err != nil {
 			return err
 		}
 		seq := getU64(b.info, "seq")
-		st := &txState{b: b, start: seq, seq: seq, docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted")}
+		st := &txState{b: b, start: seq, seq: seq, docs: getU64(b.info, "docs"), deleted: getU64(b.info, "deleted"),
+			blobs: tx.Bucket(blobBucket)}
 		if err := fn(st); err != nil {
 			return err
 		}
-		events = st.events
+		events, dropped = st.events, st.dropped
 		return st.save()
 	})
 	if err != nil {
 		return mapErr(err)
 	}
+	d.s.blobs.collect(dropped)
 	if len(events) > 0 {
 		d.s.notify(d.doctype)
 	}
@@ -228,6 +279,10 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		}
 	}
 	existed := rec != nil
+	var before map[string]bool
+	if existed {
+		before = rec.blobKeys()
+	}
 	var oldWinner revtree.Leaf
 	var oldBody []byte
 	if existed {
@@ -250,7 +305,11 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		} else {
 			p, err := revtree.ParseRev(e.rev)
 			if err != nil {
-				res.Err = store.BadRequest("Invalid rev format")
+				if revShaped(e.rev) { // "N-x_y": no such leaf, as CouchDB answers
+					res.Err = store.Conflict()
+				} else {
+					res.Err = store.BadRequest("Invalid rev format")
+				}
 				return res, nil
 			}
 			if !existed || !rec.tree.IsLeaf(p) {
@@ -259,6 +318,15 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 			}
 			parent = p
 		}
+		var from []revtree.Rev
+		if !parent.IsZero() {
+			from = []revtree.Rev{parent}
+		}
+		fields, err := attFields(&e, rec, from, parent.Pos+1)
+		if err != nil {
+			return docErr(res, err)
+		}
+		e.body.Fields = fields
 		newRev = revtree.Rev{Pos: parent.Pos + 1, Hash: revtree.NewRevHash(e.deleted, parent, e.body.Fields)}
 		path := revtree.Path{Start: newRev.Pos, IDs: []string{newRev.Hash}, Deleted: e.deleted}
 		if !parent.IsZero() {
@@ -269,15 +337,10 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 			res.Err = store.Conflict()
 			return res, nil
 		}
-		delete(rec.bodies, parent)
 	} else {
 		var path revtree.Path
 		if e.body.Revisions != nil {
-			path = *e.body.Revisions
-			if e.rev != "" && path.Leaf().String() != e.rev {
-				res.Err = store.BadRequest("_rev %s does not match _revisions", e.rev)
-				return res, nil
-			}
+			path = *e.body.Revisions // it wins over a different _rev, as in CouchDB
 		} else {
 			r, err := revtree.ParseRev(e.rev)
 			if err != nil {
@@ -289,6 +352,14 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		path.Deleted = e.deleted
 		newRev = path.Leaf()
 		res.Rev = newRev.String()
+		if rec.tree.Has(newRev) {
+			return res, nil // already known: nothing to do, as CouchDB
+		}
+		fields, err := attFields(&e, rec, path.Revs()[1:], newRev.Pos)
+		if err != nil {
+			return docErr(res, err)
+		}
+		e.body.Fields = fields
 		added, err := rec.tree.Merge(path)
 		if err != nil {
 			res.Err = store.BadRequest("%v", err)
@@ -297,18 +368,21 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		if !added {
 			return res, nil // already known: nothing to do, as CouchDB
 		}
-		for r := range rec.bodies {
-			if !rec.tree.IsLeaf(r) {
-				delete(rec.bodies, r)
-			}
-		}
 	}
 	res.Rev = newRev.String()
 	rec.bodies[newRev] = e.body.Fields
-	for _, r := range rec.tree.Stem(revtree.DefaultRevsLimit) {
+	limit, err := st.revsLimit()
+	if err != nil {
+		return res, err
+	}
+	for _, r := range rec.tree.Stem(limit) {
 		delete(rec.bodies, r)
 	}
+	rec.pruneBodies(KeptRevisions)
 	newWinner, newBody := rec.winner()
+	if err := st.updateRefs(before, rec.blobKeys()); err != nil {
+		return res, err
+	}
 
 	// Counters.
 	switch {
@@ -368,4 +442,31 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		Doctype: d.doctype, Verb: store.VerbFor(oldDoc, newWinner.Deleted), Doc: newDoc, OldDoc: oldDoc, Seq: st.seq,
 	})
 	return res, nil
+}
+
+// docErr puts a document's error (a *store.Error) in its result; any other
+// error is a failure of the write.
+func docErr(res store.Result, err error) (store.Result, error) {
+	var se *store.Error
+	if errors.As(err, &se) {
+		res.Err = se
+		return res, nil
+	}
+	return res, err
+}
+
+// revShaped reports whether rev looks like a revision ("N-hash" with a
+// positive N and a non-empty hash) even though its hash has characters
+// revisions never hold.
+func revShaped(rev string) bool {
+	pos, hash, ok := strings.Cut(rev, "-")
+	if !ok || hash == "" || pos == "" || pos[0] == '0' {
+		return false
+	}
+	for _, c := range pos {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }

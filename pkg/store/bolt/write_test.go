@@ -176,7 +176,6 @@ func TestReplicationMergesHistories(t *testing.T) {
 	for _, body := range []string{
 		`{"_id":"foo"}`,
 		`{"_id":"foo","_rev":"zz"}`,
-		`{"_id":"foo","_rev":"3-x","_revisions":{"start":3,"ids":["y","x"]}}`,
 		`{"_rev":"1-a"}`,
 	} {
 		if _, err := db.Put(ctx, store.Doc{Body: json.RawMessage(body)}, store.PutOptions{NoNewEdits: true}); !errors.Is(err, store.ErrBadRequest) {
