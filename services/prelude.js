@@ -241,6 +241,26 @@
     return function () { emitLog(level, formatArgs(arguments)); };
   }
 
+  // V8's Error.captureStackTrace, which Node libraries call in their
+  // error constructors: the stack is the current one, frames included.
+  if (typeof Error.captureStackTrace !== 'function') {
+    Object.defineProperty(Error, 'captureStackTrace', {
+      configurable: true, writable: true,
+      value: function captureStackTrace(obj) {
+        if (obj === null || typeof obj !== 'object' && typeof obj !== 'function') {
+          throw new TypeError('Error.captureStackTrace: the target must be an object');
+        }
+        var stack = new Error().stack;
+        var head = obj.name !== undefined || obj.message !== undefined ? String(obj.name || 'Error') + (obj.message ? ': ' + obj.message : '') : 'Error';
+        Object.defineProperty(obj, 'stack', {
+          configurable: true, writable: true,
+          value: head + String(stack).replace(/^[^\n]*/, ''),
+        });
+      },
+    });
+    Error.stackTraceLimit = 10;
+  }
+
   g.console = {
     log: logger('info'), info: logger('info'), dir: logger('info'),
     debug: logger('debug'), trace: logger('debug'),
