@@ -183,8 +183,12 @@ func (s *sandbox) do(client *http.Client, req *http.Request) (*fetchResult, erro
 		redirected: resp.Request.URL.String() != req.URL.String(),
 		body:       body,
 	}
+	// One pair per value: fetch's Headers joins them, the http module
+	// keeps Set-Cookie values apart as Node does.
 	for name, values := range resp.Header {
-		res.headers = append(res.headers, [2]string{strings.ToLower(name), strings.Join(values, ", ")})
+		for _, v := range values {
+			res.headers = append(res.headers, [2]string{strings.ToLower(name), v})
+		}
 	}
 	return res, nil
 }

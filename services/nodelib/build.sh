@@ -17,7 +17,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$here"
 NODE_PATH="$e2e/node_modules" "$e2e/node_modules/.bin/esbuild" src/index.js \
-	--bundle --platform=browser --format=cjs --target=es2017 --minify-whitespace --minify-syntax --legal-comments=none --charset=utf8 \
+	--bundle --platform=browser --format=cjs --target=es2017 --minify-whitespace --legal-comments=none --charset=utf8 \
 	--alias:stream=stream-browserify --alias:path=path-browserify --alias:zlib=browserify-zlib \
 	--alias:querystring=querystring-es3 --alias:timers=timers-browserify \
 	--metafile="$tmp/meta.json" --outfile="$tmp/nodelib.js" --log-level=warning
