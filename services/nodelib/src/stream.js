@@ -14,6 +14,12 @@ function promisify2(fn) {
   };
 }
 
+// In Node every stream is an instance of Stream (node-fetch tells a
+// stream body from other bodies by it); readable-stream's browser build
+// derives its classes from EventEmitter directly. Stream sits between.
+Object.setPrototypeOf(Stream.Readable.prototype, Stream.prototype);
+Object.setPrototypeOf(Stream.Writable.prototype, Stream.prototype);
+
 // Readable.from, which readable-stream leaves out of its browser build:
 // a readable stream (object mode by default) of an iterable's or async
 // iterable's values, pulled as the stream is read.

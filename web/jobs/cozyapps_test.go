@@ -1,0 +1,163 @@
+package jobs_test
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cozypi/cozy/web/webtest"
+)
+
+// cozyAppsFixtures returns the folder of the prebuilt Cozy apps (the
+// project's shared fixtures, beside the repository), or skips the test.
+func cozyAppsFixtures(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("COZY_APPS_FIXTURES")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "..", "shared", "fixtures", "cozy-apps")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "contacts.tar.gz")); err != nil {
+		t.Skipf("no Cozy apps fixtures at %s (set COZY_APPS_FIXTURES): %v", dir, err)
+	}
+	return dir
+}
+
+// untar extracts a .tar.gz of regular files and folders into dir.
+func untar(t *testing.T, archive, dir string) {
+	t.Helper()
+	f, err := os.Open(archive)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Clean(h.Name)
+		if name == "." || strings.HasPrefix(name, "..") || filepath.IsAbs(name) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(p, 0o755)
+		case tar.TypeReg:
+			if err = os.MkdirAll(filepath.Dir(p), 0o755); err == nil {
+				var out *os.File
+				if out, err = os.Create(p); err == nil {
+					_, err = io.Copy(out, tr)
+					if cerr := out.Close(); err == nil {
+						err = cerr
+					}
+				}
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// jobsOf returns the jobs of a trigger.
+func (e *jobsEnv) jobsOf(tok, triggerID string) []resource {
+	e.t.Helper()
+	var jobs struct{ Data []resource }
+	e.call("GET", "/jobs/triggers/"+triggerID+"/jobs", tok, "", &jobs)
+	return jobs.Data
+}
+
+// endedJob waits for a job of the trigger to end and returns it.
+func (e *jobsEnv) endedJob(tok, triggerID string) map[string]any {
+	e.t.Helper()
+	var ended map[string]any
+	webtest.WaitFor(e.t, 90*time.Second, "a job of trigger "+triggerID+" to end", func() bool {
+		for _, j := range e.jobsOf(tok, triggerID) {
+			if s := j.Attributes["state"]; s == "done" || s == "errored" {
+				ended = j.Attributes
+				return true
+			}
+		}
+		return false
+	})
+	return ended
+}
+
+// TestContactsServices installs the real Contacts app (the prebuilt
+// fixture, webpack bundles for Node) from its folder and runs its three
+// services as the job system does, on the events of their manifest: each
+// job ends done, and the work of keepIndexFullNameAndDisplayNameUpToDate
+// (the display name, full name and sort index of a new contact) is in the
+// data.
+func TestContactsServices(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the real Contacts services (several seconds each)")
+	}
+	fixtures := cozyAppsFixtures(t)
+	e := setup(t)
+	dir := filepath.Join(t.TempDir(), "contacts")
+	untar(t, filepath.Join(fixtures, "contacts.tar.gz"), dir)
+	tok := e.Token(t, "io.cozy.apps io.cozy.triggers io.cozy.jobs io.cozy.contacts")
+	if st := e.call("POST", "/apps/contacts?Source="+url.QueryEscape("file://"+dir), tok, "", nil); st != http.StatusAccepted {
+		t.Fatalf("install contacts: %d", st)
+	}
+	e.Server.Apps.Wait()
+	var trigs map[string]resource
+	wait(t, "the three triggers of the Contacts manifest", func() bool {
+		trigs = e.serviceTriggers(tok)
+		return len(trigs) == 3
+	})
+
+	var created struct {
+		ID string `json:"id"`
+	}
+	contact := `{"name":{"givenName":"Ada","familyName":"Lovelace"},"email":[{"address":"ada@example.com","primary":true}],"phone":[{"number":"+33 6 00 00 00 00","primary":true}]}`
+	if st := e.call("POST", "/data/io.cozy.contacts/", tok, contact, &created); st != http.StatusCreated {
+		t.Fatalf("create contact: %d", st)
+	}
+	for _, name := range []string{"keepIndexFullNameAndDisplayNameUpToDate", "autoDefineLabels"} {
+		job := e.endedJob(tok, trigs[name].ID)
+		t.Logf("%s: %s %v\nlogs %s", name, job["state"], job["error"], logsOf(job))
+		if job["state"] != "done" {
+			t.Errorf("%s ended %v: %v\nlogs %s", name, job["state"], job["error"], logsOf(job))
+		}
+	}
+	var doc map[string]any
+	if st := e.call("GET", "/data/io.cozy.contacts/"+created.ID, tok, "", &doc); st != http.StatusOK {
+		t.Fatalf("get contact: %d", st)
+	}
+	idx, _ := doc["indexes"].(map[string]any)
+	if doc["displayName"] != "Ada Lovelace" || doc["fullname"] != "Ada Lovelace" || idx == nil || !strings.HasPrefix(idx["byFamilyNameGivenNameEmailCozyUrl"].(string), "lovelaceada") {
+		t.Errorf("contact after the services: %v", doc)
+	}
+
+	var rev struct {
+		Rev string `json:"_rev"`
+	}
+	e.call("GET", "/data/io.cozy.contacts/"+created.ID, tok, "", &rev)
+	if st := e.call("DELETE", "/data/io.cozy.contacts/"+created.ID+"?rev="+rev.Rev, tok, "", nil); st != http.StatusOK {
+		t.Fatalf("delete contact: %d", st)
+	}
+	job := e.endedJob(tok, trigs["cleanRelatedContacts"].ID)
+	t.Logf("cleanRelatedContacts: %s %v\nlogs %s", job["state"], job["error"], logsOf(job))
+	if job["state"] != "done" {
+		t.Errorf("cleanRelatedContacts ended %v: %v\nlogs %s", job["state"], job["error"], logsOf(job))
+	}
+}
