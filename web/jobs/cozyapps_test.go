@@ -103,9 +103,11 @@ func (e *jobsEnv) endedJob(tok, triggerID string) map[string]any {
 // TestContactsServices installs the real Contacts app (the prebuilt
 // fixture, webpack bundles for Node) from its folder and runs its three
 // services as the job system does, on the events of their manifest: each
-// job ends done, and the work of keepIndexFullNameAndDisplayNameUpToDate
-// (the display name, full name and sort index of a new contact) is in the
-// data.
+// job ends done, and their work is in the data: the display name, full
+// name and sort index keepIndexFullNameAndDisplayNameUpToDate gives a new
+// contact, the relation to a deleted contact cleanRelatedContacts removes
+// (autoDefineLabels has nothing to label in these contacts; it reads them
+// all and ends done).
 func TestContactsServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real Contacts services (several seconds each)")
@@ -148,6 +150,20 @@ func TestContactsServices(t *testing.T) {
 		t.Errorf("contact after the services: %v", doc)
 	}
 
+	// A second contact related to the first: once its own services have
+	// run, deleting the first makes cleanRelatedContacts drop the relation.
+	var related struct {
+		ID string `json:"id"`
+	}
+	body := `{"name":{"givenName":"Charles","familyName":"Babbage"},"relationships":{"related":{"data":[{"_id":"` + created.ID + `","_type":"io.cozy.contacts","metadata":{"relationTypes":["friend"]}}]}}}`
+	if st := e.call("POST", "/data/io.cozy.contacts/", tok, body, &related); st != http.StatusCreated {
+		t.Fatalf("create related contact: %d", st)
+	}
+	webtest.WaitFor(t, 90*time.Second, "the services to index the related contact", func() bool {
+		var d map[string]any
+		e.call("GET", "/data/io.cozy.contacts/"+related.ID, tok, "", &d)
+		return d["displayName"] == "Charles Babbage"
+	})
 	var rev struct {
 		Rev string `json:"_rev"`
 	}
@@ -159,5 +175,18 @@ func TestContactsServices(t *testing.T) {
 	t.Logf("cleanRelatedContacts: %s %v\nlogs %s", job["state"], job["error"], logsOf(job))
 	if job["state"] != "done" {
 		t.Errorf("cleanRelatedContacts ended %v: %v\nlogs %s", job["state"], job["error"], logsOf(job))
+	}
+	var after struct {
+		Relationships struct {
+			Related struct {
+				Data []map[string]any `json:"data"`
+			} `json:"related"`
+		} `json:"relationships"`
+	}
+	if st := e.call("GET", "/data/io.cozy.contacts/"+related.ID, tok, "", &after); st != http.StatusOK {
+		t.Fatalf("get related contact: %d", st)
+	}
+	if n := len(after.Relationships.Related.Data); n != 0 {
+		t.Errorf("the related contact still has %d relation(s) to the deleted one: %v", n, after.Relationships.Related.Data)
 	}
 }
