@@ -1,6 +1,7 @@
 package services
 
 import (
+	"archive/tar"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -379,5 +380,73 @@ func TestNodelibIsCurrent(t *testing.T) {
 	want := "// stamp: " + hex.EncodeToString(h.Sum(nil))
 	if !strings.Contains(nodelibSource[:min(len(nodelibSource), 400)], want+"\n") {
 		t.Errorf("nodelib.js is stale: run services/nodelib/build.sh (want %q in its header)", want)
+	}
+}
+
+// BenchmarkSandboxNodelib runs a script that requires the heavier built-in
+// modules: child start plus nodelib's compile on first require.
+func BenchmarkSandboxNodelib(b *testing.B) {
+	var r Runner
+	spec := Spec{Name: "bench", Script: []byte(`for (const m of ["stream", "http", "https", "zlib", "crypto", "fs", "url", "util", "events", "path"]) require(m); console.log("ready")`)}
+	var rss int64
+	for b.Loop() {
+		res := r.Run(context.Background(), spec)
+		if res.Err != nil || len(res.Logs) != 1 {
+			b.Fatalf("%v %v", res.Err, res.Logs)
+		}
+		rss = max(rss, res.PeakRSS)
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+}
+
+// BenchmarkSandboxContactsService runs a real webpack service bundle for
+// Node (Contacts' keepIndexFullNameAndDisplayNameUpToDate, 1 MB) against
+// a loopback server, when the shared fixtures are beside the repository.
+func BenchmarkSandboxContactsService(b *testing.B) {
+	script := fixtureFile(b, "contacts.tar.gz", "services/keepIndexFullNameAndDisplayNameUpToDate.js")
+	cozy := newFakeCozy(b)
+	var r Runner
+	spec := Spec{Name: "keepIndex", Script: script, Env: cozy.env()}
+	var rss int64
+	for b.Loop() {
+		res := r.Run(context.Background(), spec)
+		if res.Err != nil && !errors.Is(res.Err, ErrExit) {
+			b.Fatalf("%v %q", res.Err, messages(res.Logs))
+		}
+		rss = max(rss, res.PeakRSS)
+	}
+	b.ReportMetric(float64(rss)/(1<<20), "peak-RSS-MiB")
+}
+
+// fixtureFile reads one file of a prebuilt Cozy app of the project's
+// shared fixtures (beside the repository), or skips.
+func fixtureFile(tb testing.TB, archive, name string) []byte {
+	tb.Helper()
+	dir := os.Getenv("COZY_APPS_FIXTURES")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "shared", "fixtures", "cozy-apps")
+	}
+	f, err := os.Open(filepath.Join(dir, archive))
+	if err != nil {
+		tb.Skipf("no Cozy apps fixtures (set COZY_APPS_FIXTURES): %v", err)
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			tb.Fatalf("%s in %s: %v", name, archive, err)
+		}
+		if filepath.Clean(h.Name) == name {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				tb.Fatal(err)
+			}
+			return b
+		}
 	}
 }
