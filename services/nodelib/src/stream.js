@@ -46,10 +46,10 @@ Stream.Readable.from = function from(iterable, opts) {
   return readable;
 };
 
-// pipeline is Node's, on finished (end-of-stream): readable-stream's own
-// hands its callback a stale value under goja (the last argument given to
-// pipeline instead of undefined, from its zero-argument once() calls), so
-// this one passes every argument explicitly.
+// pipeline is Node's, on finished (end-of-stream). readable-stream's own
+// meets a goja bug (see the README's limits): its `var error;`, captured by
+// closures in a function reading `arguments`, starts as one of pipeline's
+// arguments, which its callback then receives as the error.
 Stream.pipeline = function pipeline() {
   var streams = Array.prototype.slice.call(arguments);
   var callback = typeof streams[streams.length - 1] === 'function' ? streams.pop() : null;
