@@ -362,15 +362,16 @@ func TestNodeLimits(t *testing.T) {
 	}
 }
 
-// TestNodelibIsCurrent: nodelib.js was built from the sources and package
-// versions in the tree (run nodelib/build.sh after changing them).
+// TestNodelibIsCurrent: nodelib.js was built from the sources in the tree,
+// and the package versions it bundles (LICENSES.txt) are the ones
+// web/e2e/package-lock.json pins (run nodelib/build.sh after changing them).
 func TestNodelibIsCurrent(t *testing.T) {
 	srcs, err := filepath.Glob("nodelib/src/*.js")
 	if err != nil || len(srcs) == 0 {
 		t.Fatalf("sources: %v", err)
 	}
 	h := sha256.New()
-	for _, p := range append(srcs, "../web/e2e/package.json") {
+	for _, p := range srcs {
 		b, err := os.ReadFile(p)
 		if err != nil {
 			t.Fatal(err)
@@ -380,6 +381,44 @@ func TestNodelibIsCurrent(t *testing.T) {
 	want := "// stamp: " + hex.EncodeToString(h.Sum(nil))
 	if !strings.Contains(nodelibSource[:min(len(nodelibSource), 400)], want+"\n") {
 		t.Errorf("nodelib.js is stale: run services/nodelib/build.sh (want %q in its header)", want)
+	}
+
+	var lock struct {
+		Packages map[string]struct {
+			Version string `json:"version"`
+		} `json:"packages"`
+	}
+	b, err := os.ReadFile("../web/e2e/package-lock.json")
+	if err == nil {
+		err = json.Unmarshal(b, &lock)
+	}
+	if err != nil {
+		t.Fatalf("package-lock.json: %v", err)
+	}
+	locked := map[string]bool{}
+	for path, p := range lock.Packages {
+		if i := strings.LastIndex(path, "node_modules/"); i >= 0 {
+			locked[path[i+len("node_modules/"):]+"@"+p.Version] = true
+		}
+	}
+	licences, err := os.ReadFile("nodelib/LICENSES.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(licences), "\n") {
+		rest, ok := strings.CutPrefix(line, "==== ")
+		if !ok {
+			continue
+		}
+		n++
+		pkg, _, _ := strings.Cut(rest, " ")
+		if !locked[pkg] {
+			t.Errorf("nodelib bundles %s, which web/e2e/package-lock.json does not pin: run services/nodelib/build.sh", pkg)
+		}
+	}
+	if n < 20 {
+		t.Errorf("LICENSES.txt lists %d packages", n)
 	}
 }
 
