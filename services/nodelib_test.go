@@ -317,6 +317,7 @@ func TestNodePureModules(t *testing.T) {
 		{"buffer", `(() => { const { Buffer: B } = require("buffer"); const b = B.concat([B.from("ab"), B.alloc(2, 1)]); return [B === Buffer, B.isBuffer(b), b.readUInt32BE(0), b.toString("hex"), B.byteLength("é"), B.from("aGk=", "base64").toString()].join("|") })()`, "true|true|1633812737|61620101|2|hi"},
 		{"punycode", `require("punycode").toASCII("bücher.example")`, "xn--bcher-kva.example"},
 		{"process", `[process.version.startsWith("v"), process.platform, typeof process.versions.node, module.exports === exports, require.main === module].join("|")`, "true|linux|string|true|true"},
+		{"process clocks", `(() => { const t = process.hrtime(); const d = process.hrtime(t); return [t.length, d[0] >= 0 && d[1] >= 0, typeof process.hrtime.bigint(), process.uptime() >= 0, process.memoryUsage().heapUsed > 0].join("|") })()`, "2|true|bigint|true|true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -487,5 +488,18 @@ func fixtureFile(tb testing.TB, archive, name string) []byte {
 			}
 			return b
 		}
+	}
+}
+
+// TestProcessStreams: process.stdout, process.stderr and emitWarning write
+// into the job's log.
+func TestProcessStreams(t *testing.T) {
+	logs, end := runInProcess(t, `process.stdout.write("out line\n"); process.stderr.write(new TextEncoder().encode("err line")); process.emitWarning("careful", "DeprecationWarning")`)
+	if end.Status != statusOK {
+		t.Fatalf("end %+v", end)
+	}
+	want := "info out line\nerror err line\nwarning DeprecationWarning: careful"
+	if got := strings.Join(messages(logs), "\n"); got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -274,6 +274,26 @@
   g.atob = function atob(s) { return b64Decode(String(s)); };
   g.btoa = function btoa(s) { return b64Encode(String(s)); };
   g.queueMicrotask = queueMicrotask;
+  // process.stdout and process.stderr write into the job's log, one line
+  // per write (a trailing newline dropped), as info and error.
+  function stdStream(level, fd) {
+    return {
+      fd: fd, isTTY: false, writable: true,
+      write: function (chunk, enc, cb) {
+        if (typeof enc === 'function') { cb = enc; }
+        var text = typeof chunk === 'string' ? chunk : utf8Decode(toArrayBuffer(chunk) || utf8Encode(String(chunk)));
+        emitLog(level, text.replace(/\n$/, ''));
+        if (typeof cb === 'function') queueMicrotask(cb);
+        return true;
+      },
+    };
+  }
+  g.process.stdout = stdStream('info', 1);
+  g.process.stderr = stdStream('error', 2);
+  g.process.emitWarning = function emitWarning(warning, type) {
+    var msg = warning instanceof Error ? warning.name + ': ' + warning.message : (typeof type === 'string' ? type : 'Warning') + ': ' + String(warning);
+    emitLog('warning', msg);
+  };
   g.process.nextTick = function nextTick(fn) {
     var args = Array.prototype.slice.call(arguments, 1);
     queueMicrotask(() => fn.apply(undefined, args));

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/dop251/goja"
 	"github.com/dop251/goja_nodejs/require"
@@ -196,6 +198,43 @@ func (s *sandbox) setProcess(vm *goja.Runtime) {
 	release := vm.NewObject()
 	_ = release.Set("name", "node")
 	_ = proc.Set("release", release)
+	start := time.Now()
+	// hrtime and uptime on Go's monotonic clock, as Node's.
+	hrtime := func(call goja.FunctionCall) goja.Value {
+		d := time.Since(start)
+		sec, nsec := int64(d/time.Second), int64(d%time.Second)
+		if prev, ok := call.Argument(0).Export().([]any); ok && len(prev) == 2 {
+			ps, _ := prev[0].(int64)
+			pn, _ := prev[1].(int64)
+			sec, nsec = sec-ps, nsec-pn
+			if nsec < 0 {
+				sec, nsec = sec-1, nsec+int64(time.Second)
+			}
+		}
+		return vm.ToValue([]any{sec, nsec})
+	}
+	hr := vm.ToValue(hrtime).(*goja.Object)
+	_ = hr.Set("bigint", func(goja.FunctionCall) goja.Value {
+		v, err := vm.RunString(fmt.Sprintf("%dn", time.Since(start).Nanoseconds()))
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
+	_ = proc.Set("hrtime", hr)
+	_ = proc.Set("uptime", func(goja.FunctionCall) goja.Value { return vm.ToValue(time.Since(start).Seconds()) })
+	// memoryUsage reports the Go heap, which holds every JS value.
+	_ = proc.Set("memoryUsage", func(goja.FunctionCall) goja.Value {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		m := vm.NewObject()
+		_ = m.Set("rss", ms.Sys)
+		_ = m.Set("heapTotal", ms.HeapSys)
+		_ = m.Set("heapUsed", ms.HeapAlloc)
+		_ = m.Set("external", 0)
+		_ = m.Set("arrayBuffers", 0)
+		return m
+	})
 	_ = proc.Set("exit", func(call goja.FunctionCall) goja.Value {
 		code := 0
 		if a := call.Argument(0); !goja.IsUndefined(a) && !goja.IsNull(a) {
