@@ -10,11 +10,18 @@
 // console.* captured into the job's log, setTimeout/setInterval/setImmediate,
 // Promises and async/await, fetch (Go-backed, limited to Spec.AllowedOrigins),
 // Headers, Response, URL, URLSearchParams, Buffer, TextEncoder, TextDecoder,
-// atob, btoa and queueMicrotask.
+// atob, btoa and queueMicrotask; it runs as Node's main CommonJS module, and
+// require() gives out Node's built-in modules from nodelib/nodelib.js (the
+// browserify family's pure-JS modules bundled by nodelib/build.sh, and
+// adapters over Go for fs, http, https, crypto and os) so that webpack
+// builds for Node run unchanged. fs reaches only a scratch directory the
+// Runner creates for the run and removes after it; http and https go
+// through fetch's guarded client.
 //
-// What it does not get: the host environment, the filesystem, require() of
-// anything but the built-in buffer, url and util modules, child processes,
-// sockets, Intl, ES modules or top-level await.
+// What it does not get: the host environment, files outside its scratch
+// directory, require() of files or npm packages, child processes (the
+// child_process module throws), sockets (net, tls, dns), Intl, ES modules
+// or top-level await.
 //
 // Limits: the wall time (the child interrupts the script at the deadline and
 // the parent kills it a little later), a hard memory limit (RLIMIT_DATA set by

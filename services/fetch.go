@@ -55,8 +55,10 @@ type fetchResult struct {
 	body       []byte
 }
 
-// goFetch is the native half of fetch: (url, method, [[name, value]...],
-// body: string | ArrayBuffer | null) -> Promise of a plain response object.
+// goFetch is the native half of fetch and of the http module: (url,
+// method, [[name, value]...], body: string | ArrayBuffer | null, manual)
+// -> Promise of a plain response object. With manual true, redirects are
+// returned instead of followed, as Node's http does.
 // It runs on the loop goroutine; the request runs on its own goroutine.
 func (s *sandbox) goFetch(call goja.FunctionCall) goja.Value {
 	vm := s.vm
@@ -66,9 +68,13 @@ func (s *sandbox) goFetch(call goja.FunctionCall) goja.Value {
 		_ = reject(vm.NewTypeError("fetch: " + err.Error()))
 		return vm.ToValue(p)
 	}
+	client := s.client
+	if call.Argument(4).ToBoolean() {
+		client = s.manual
+	}
 	release := s.keepAlive()
 	s.helpers.Go(func() {
-		res, err := s.do(req)
+		res, err := s.do(client, req)
 		s.loop.RunOnLoop(func(vm *goja.Runtime) {
 			release()
 			if err != nil {
@@ -149,8 +155,8 @@ func (s *sandbox) buildRequest(vm *goja.Runtime, call goja.FunctionCall) (*http.
 }
 
 // do runs the request and reads the whole (capped) response.
-func (s *sandbox) do(req *http.Request) (*fetchResult, error) {
-	resp, err := s.client.Do(req)
+func (s *sandbox) do(client *http.Client, req *http.Request) (*fetchResult, error) {
+	resp, err := client.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
@@ -177,8 +183,12 @@ func (s *sandbox) do(req *http.Request) (*fetchResult, error) {
 		redirected: resp.Request.URL.String() != req.URL.String(),
 		body:       body,
 	}
+	// One pair per value: fetch's Headers joins them, the http module
+	// keeps Set-Cookie values apart as Node does.
 	for name, values := range resp.Header {
-		res.headers = append(res.headers, [2]string{strings.ToLower(name), strings.Join(values, ", ")})
+		for _, v := range values {
+			res.headers = append(res.headers, [2]string{strings.ToLower(name), v})
+		}
 	}
 	return res, nil
 }

@@ -241,6 +241,26 @@
     return function () { emitLog(level, formatArgs(arguments)); };
   }
 
+  // V8's Error.captureStackTrace, which Node libraries call in their
+  // error constructors: the stack is the current one, frames included.
+  if (typeof Error.captureStackTrace !== 'function') {
+    Object.defineProperty(Error, 'captureStackTrace', {
+      configurable: true, writable: true,
+      value: function captureStackTrace(obj) {
+        if (obj === null || typeof obj !== 'object' && typeof obj !== 'function') {
+          throw new TypeError('Error.captureStackTrace: the target must be an object');
+        }
+        var stack = new Error().stack;
+        var head = obj.name !== undefined || obj.message !== undefined ? String(obj.name || 'Error') + (obj.message ? ': ' + obj.message : '') : 'Error';
+        Object.defineProperty(obj, 'stack', {
+          configurable: true, writable: true,
+          value: head + String(stack).replace(/^[^\n]*/, ''),
+        });
+      },
+    });
+    Error.stackTraceLimit = 10;
+  }
+
   g.console = {
     log: logger('info'), info: logger('info'), dir: logger('info'),
     debug: logger('debug'), trace: logger('debug'),
@@ -254,6 +274,26 @@
   g.atob = function atob(s) { return b64Decode(String(s)); };
   g.btoa = function btoa(s) { return b64Encode(String(s)); };
   g.queueMicrotask = queueMicrotask;
+  // process.stdout and process.stderr write into the job's log, one line
+  // per write (a trailing newline dropped), as info and error.
+  function stdStream(level, fd) {
+    return {
+      fd: fd, isTTY: false, writable: true,
+      write: function (chunk, enc, cb) {
+        if (typeof enc === 'function') { cb = enc; }
+        var text = typeof chunk === 'string' ? chunk : utf8Decode(toArrayBuffer(chunk) || utf8Encode(String(chunk)));
+        emitLog(level, text.replace(/\n$/, ''));
+        if (typeof cb === 'function') queueMicrotask(cb);
+        return true;
+      },
+    };
+  }
+  g.process.stdout = stdStream('info', 1);
+  g.process.stderr = stdStream('error', 2);
+  g.process.emitWarning = function emitWarning(warning, type) {
+    var msg = warning instanceof Error ? warning.name + ': ' + warning.message : (typeof type === 'string' ? type : 'Warning') + ': ' + String(warning);
+    emitLog('warning', msg);
+  };
   g.process.nextTick = function nextTick(fn) {
     var args = Array.prototype.slice.call(arguments, 1);
     queueMicrotask(() => fn.apply(undefined, args));

@@ -41,6 +41,10 @@ type wireSpec struct {
 	MemoryBytes int64             `json:"memory"`
 	OutputBytes int64             `json:"output"`
 	Origins     []string          `json:"origins"`
+	// Scratch is the directory the fs module may use, created and removed
+	// by the parent; ScratchBytes caps what the run writes there.
+	Scratch      string `json:"scratch"`
+	ScratchBytes int64  `json:"scratchBytes"`
 }
 
 // frame is one line the child writes to its stdout: a log line or, last,

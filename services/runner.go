@@ -36,6 +36,10 @@ type Runner struct {
 	KillGrace time.Duration
 	// Logger receives one line per run. Nil means no logging.
 	Logger *slog.Logger
+	// ScratchDir is where each run's scratch directory (the only one the
+	// fs module reaches) is created, and removed after the run. Empty
+	// means os.TempDir().
+	ScratchDir string
 }
 
 // Run starts a child for spec, streams the spec to it, collects its logs
@@ -80,14 +84,32 @@ func (r *Runner) run(ctx context.Context, spec Spec) (res Result) {
 		res.Err = fmt.Errorf("sandbox: finding the executable: %w", err)
 		return res
 	}
+	// The scratch directory is the parent's: it is removed after the
+	// child is gone, however the child ended.
+	scratch, err := os.MkdirTemp(r.ScratchDir, "cozy-service-")
+	if err != nil {
+		res.Err = fmt.Errorf("sandbox: creating the scratch directory: %w", err)
+		return res
+	}
+	defer func() {
+		if err := os.RemoveAll(scratch); err != nil && r.Logger != nil {
+			r.Logger.Warn("sandbox: removing the scratch directory", "dir", scratch, "error", err)
+		}
+	}()
+	if scratch, err = filepath.Abs(scratch); err != nil {
+		res.Err = fmt.Errorf("sandbox: %w", err)
+		return res
+	}
 	payload, err := json.Marshal(wireSpec{
-		Name:        spec.Name,
-		Script:      spec.Script,
-		Env:         spec.Env.Map(),
-		Wall:        spec.Limits.Wall,
-		MemoryBytes: spec.Limits.MemoryBytes,
-		OutputBytes: spec.Limits.OutputBytes,
-		Origins:     spec.AllowedOrigins,
+		Name:         spec.Name,
+		Script:       spec.Script,
+		Env:          spec.Env.Map(),
+		Wall:         spec.Limits.Wall,
+		MemoryBytes:  spec.Limits.MemoryBytes,
+		OutputBytes:  spec.Limits.OutputBytes,
+		Origins:      spec.AllowedOrigins,
+		Scratch:      scratch,
+		ScratchBytes: spec.Limits.ScratchBytes,
 	})
 	if err != nil {
 		res.Err = fmt.Errorf("sandbox: encoding the spec: %w", err)

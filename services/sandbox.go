@@ -21,14 +21,6 @@ type haltSignal struct{}
 // exitSignal is the interrupt value used by process.exit.
 type exitSignal struct{ code int }
 
-// requireAllowed lists the only modules require() gives out: built-ins
-// implemented in Go that touch nothing outside the runtime.
-var requireAllowed = map[string]bool{
-	"buffer": true, "node:buffer": true,
-	"url": true, "node:url": true,
-	"util": true, "node:util": true,
-}
-
 // sandbox is one run of one script, inside the child process.
 type sandbox struct {
 	spec     wireSpec
@@ -37,6 +29,8 @@ type sandbox struct {
 	vm       *goja.Runtime // set on the loop goroutine, then read-only
 	ctx      context.Context
 	client   *http.Client
+	manual   *http.Client // the same, not following redirects (http module)
+	fs       *scratchFS
 	origins  originSet
 	cozyURL  string
 	watchdog bool // poll the Go heap against the memory limit
@@ -49,6 +43,8 @@ type sandbox struct {
 	halted string // statusTime, statusMemory or statusOutput, first wins
 
 	// Owned by the loop goroutine.
+	nodelib    *goja.Object          // module thunks, once loaded
+	modules    map[string]goja.Value // built-in modules already required
 	exited     bool
 	exitCode   int
 	failure    *ScriptError
@@ -71,10 +67,16 @@ func runSandbox(ctx context.Context, spec wireSpec, w io.Writer, watchdog bool) 
 		cozyURL:  spec.Env["COZY_URL"],
 		watchdog: watchdog,
 		helpers:  &helpers,
+		fs:       &scratchFS{dir: spec.Scratch, limit: spec.ScratchBytes},
+		modules:  map[string]goja.Value{},
 	}
+	defer s.fs.close()
 	s.out = &frameWriter{w: w, limit: spec.OutputBytes, onFull: func() { s.halt(statusOutput) }}
 	s.client = newFetchClient(s.origins)
 	defer s.client.CloseIdleConnections()
+	s.manual = &http.Client{Transport: s.client.Transport, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
 
 	reg := require.NewRegistry(require.WithLoader(func(string) ([]byte, error) {
 		return nil, require.ModuleFileDoesNotExistError

@@ -5,16 +5,23 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"path"
+	"runtime"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/dop251/goja"
-	"github.com/dop251/goja_nodejs/buffer"
 	"github.com/dop251/goja_nodejs/require"
 	"github.com/dop251/goja_nodejs/url"
 )
 
 //go:embed prelude.js
 var preludeSource string
+
+// nodeVersion is what process.version says: the Node release whose
+// built-in modules nodelib follows, for bundles that check it.
+const nodeVersion = "v20.0.0"
 
 // keepAliveMillis is the delay of the placeholder timer that keeps the event
 // loop running while a fetch is in flight (it is always cleared before).
@@ -35,16 +42,29 @@ func (s *sandbox) setup(vm *goja.Runtime) error {
 			return err
 		}
 	}
+	// The Go url and util modules of the registry are taken before
+	// require() is replaced: URL and URLSearchParams stay Go's, and
+	// console formats with Go's util.format without loading nodelib.
+	url.Enable(vm)
+	format, err := utilFormat(vm)
+	if err != nil {
+		return err
+	}
 	if err := s.wrapRequire(vm); err != nil {
 		return err
 	}
-	url.Enable(vm)
-	buffer.Enable(vm)
 	s.setProcess(vm)
 	if err := vm.Set("global", vm.GlobalObject()); err != nil {
 		return err
 	}
-	return s.runPrelude(vm)
+	// Buffer and the Web Crypto subset come from nodelib, on first use.
+	if err := s.lazyGlobal(vm, "Buffer", "buffer", "Buffer"); err != nil {
+		return err
+	}
+	if err := s.lazyGlobal(vm, "crypto", "crypto", "webcrypto"); err != nil {
+		return err
+	}
+	return s.runPrelude(vm, format)
 }
 
 // trackRejection keeps the promises rejected with no handler yet.
@@ -88,32 +108,43 @@ func (s *sandbox) wrapTimer(vm *goja.Runtime, name string) error {
 	})
 }
 
-// wrapRequire replaces require() with one that only gives out the modules
-// in requireAllowed, and a clear error for anything else.
+// wrapRequire replaces require() with one that only gives out the Node
+// built-in modules of nodelib (see nodeBuiltins), and a clear error for
+// anything else: there are no files to load modules from.
 func (s *sandbox) wrapRequire(vm *goja.Runtime) error {
-	orig, ok := goja.AssertFunction(vm.Get("require"))
-	if !ok {
+	if _, ok := goja.AssertFunction(vm.Get("require")); !ok {
 		return errors.New("registry did not install require")
 	}
 	errorCtor := vm.Get("Error")
 	return vm.Set("require", func(call goja.FunctionCall) goja.Value {
 		name := call.Argument(0).String()
-		if !requireAllowed[name] {
+		builtin := builtinName(name)
+		if builtin == "" {
 			e, err := vm.New(errorCtor, vm.ToValue(fmt.Sprintf(
-				"Cannot find module %q: the sandbox has no filesystem and no node built-ins but buffer, url and util; bundle the service's dependencies with esbuild",
-				name)))
+				"Cannot find module %q: the sandbox has no files to load modules from, only Node's built-in modules (%s); bundle the service's dependencies",
+				name, builtinList())))
 			if err != nil {
 				panic(err)
 			}
 			_ = e.Set("code", "MODULE_NOT_FOUND")
 			panic(e)
 		}
-		v, err := orig(goja.Undefined(), call.Argument(0))
+		v, err := s.nodeModule(vm, builtin)
 		if err != nil {
 			panic(err)
 		}
 		return v
 	})
+}
+
+// builtinList names the built-in modules, sorted, for error messages.
+func builtinList() string {
+	names := make([]string, 0, len(nodeBuiltins))
+	for n := range nodeBuiltins {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return strings.Join(names, ", ")
 }
 
 // utilFormat returns node's util.format from the built-in util module.
@@ -151,6 +182,59 @@ func (s *sandbox) setProcess(vm *goja.Runtime) {
 	proc := vm.NewObject()
 	_ = proc.Set("env", env)
 	_ = proc.Set("argv", []any{"cozy-sandbox", s.spec.Name})
+	_ = proc.Set("cwd", func(goja.FunctionCall) goja.Value {
+		if s.fs.dir == "" {
+			return vm.ToValue("/")
+		}
+		return vm.ToValue(s.fs.dir)
+	})
+	_ = proc.Set("platform", "linux")
+	_ = proc.Set("arch", nodeArch())
+	_ = proc.Set("pid", 1)
+	_ = proc.Set("version", nodeVersion)
+	versions := vm.NewObject()
+	_ = versions.Set("node", strings.TrimPrefix(nodeVersion, "v"))
+	_ = proc.Set("versions", versions)
+	release := vm.NewObject()
+	_ = release.Set("name", "node")
+	_ = proc.Set("release", release)
+	start := time.Now()
+	// hrtime and uptime on Go's monotonic clock, as Node's.
+	hrtime := func(call goja.FunctionCall) goja.Value {
+		d := time.Since(start)
+		sec, nsec := int64(d/time.Second), int64(d%time.Second)
+		if prev, ok := call.Argument(0).Export().([]any); ok && len(prev) == 2 {
+			ps, _ := prev[0].(int64)
+			pn, _ := prev[1].(int64)
+			sec, nsec = sec-ps, nsec-pn
+			if nsec < 0 {
+				sec, nsec = sec-1, nsec+int64(time.Second)
+			}
+		}
+		return vm.ToValue([]any{sec, nsec})
+	}
+	hr := vm.ToValue(hrtime).(*goja.Object)
+	_ = hr.Set("bigint", func(goja.FunctionCall) goja.Value {
+		v, err := vm.RunString(fmt.Sprintf("%dn", time.Since(start).Nanoseconds()))
+		if err != nil {
+			panic(err)
+		}
+		return v
+	})
+	_ = proc.Set("hrtime", hr)
+	_ = proc.Set("uptime", func(goja.FunctionCall) goja.Value { return vm.ToValue(time.Since(start).Seconds()) })
+	// memoryUsage reports the Go heap, which holds every JS value.
+	_ = proc.Set("memoryUsage", func(goja.FunctionCall) goja.Value {
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		m := vm.NewObject()
+		_ = m.Set("rss", ms.Sys)
+		_ = m.Set("heapTotal", ms.HeapSys)
+		_ = m.Set("heapUsed", ms.HeapAlloc)
+		_ = m.Set("external", 0)
+		_ = m.Set("arrayBuffers", 0)
+		return m
+	})
 	_ = proc.Set("exit", func(call goja.FunctionCall) goja.Value {
 		code := 0
 		if a := call.Argument(0); !goja.IsUndefined(a) && !goja.IsNull(a) {
@@ -162,16 +246,35 @@ func (s *sandbox) setProcess(vm *goja.Runtime) {
 		return goja.Undefined()
 	})
 	_ = vm.Set("process", proc)
+	// A bundle for Node reads its module's location: the service's
+	// files are not on disk here, so it is the scratch directory.
+	dir := s.fs.dir
+	if dir == "" {
+		dir = "/"
+	}
+	_ = vm.Set("__dirname", dir)
+	_ = vm.Set("__filename", path.Join(dir, s.spec.Name+".js"))
+	// Node runs a script as the main CommonJS module; bundles for Node
+	// end with module.exports = ... and may test require.main === module.
+	module := vm.NewObject()
+	exports := vm.NewObject()
+	_ = module.Set("exports", exports)
+	_ = module.Set("id", ".")
+	_ = module.Set("filename", path.Join(dir, s.spec.Name+".js"))
+	_ = module.Set("loaded", false)
+	_ = module.Set("children", vm.NewArray())
+	_ = module.Set("paths", vm.NewArray())
+	_ = vm.Set("module", module)
+	_ = vm.Set("exports", exports)
+	if req, ok := vm.Get("require").(*goja.Object); ok {
+		_ = req.Set("main", module)
+	}
 }
 
 // runPrelude runs prelude.js, which defines console, fetch, Headers,
 // Response, TextEncoder, TextDecoder, atob, btoa, queueMicrotask and
 // process.nextTick on top of the Go helpers passed to it.
-func (s *sandbox) runPrelude(vm *goja.Runtime) error {
-	format, err := utilFormat(vm)
-	if err != nil {
-		return err
-	}
+func (s *sandbox) runPrelude(vm *goja.Runtime, format goja.Value) error {
 	v, err := vm.RunScript("prelude.js", preludeSource)
 	if err != nil {
 		return fmt.Errorf("prelude: %w", err)

@@ -12,6 +12,8 @@ const (
 	DefaultWall        = 60 * time.Second
 	DefaultMemoryBytes = 256 << 20
 	DefaultOutputBytes = 1 << 20
+	// DefaultScratchBytes caps what a run writes into its scratch directory.
+	DefaultScratchBytes = 64 << 20
 	// MaxScriptBytes is the largest bundle a Spec may carry.
 	MaxScriptBytes = 32 << 20
 	// minMemoryBytes is the smallest memory limit a Go child can start with.
@@ -26,6 +28,9 @@ type Limits struct {
 	MemoryBytes int64
 	// OutputBytes caps the log frames the child may write.
 	OutputBytes int64
+	// ScratchBytes caps the bytes the script writes through the fs module
+	// into its scratch directory, over the whole run.
+	ScratchBytes int64
 }
 
 // withDefaults returns l with zero fields set to the defaults.
@@ -38,6 +43,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.OutputBytes == 0 {
 		l.OutputBytes = DefaultOutputBytes
+	}
+	if l.ScratchBytes == 0 {
+		l.ScratchBytes = DefaultScratchBytes
 	}
 	return l
 }
@@ -53,6 +61,8 @@ func (l Limits) validate() error {
 		return fmt.Errorf("memory limit %d is below the %d bytes a child needs to start", l.MemoryBytes, minMemoryBytes)
 	case l.OutputBytes < 0:
 		return fmt.Errorf("output limit %d is negative", l.OutputBytes)
+	case l.ScratchBytes < 0:
+		return fmt.Errorf("scratch limit %d is negative", l.ScratchBytes)
 	}
 	return nil
 }
