@@ -41,14 +41,14 @@ type node struct {
 // cond is one operator applied to a field value.
 type cond struct {
 	op    string
-	arg   any            // comparisons, $type (string), $beginsWith (string)
-	args  []any          // $in, $nin, $all
+	arg   any             // comparisons, $type (string), $beginsWith (string)
+	args  []any           // $in, $nin, $all
 	re    *regexp2.Regexp // $regex
-	sub   *node          // $elemMatch, $allMatch, $keyMapMatch (nil: all)
-	inner *cond          // $not
-	n     int64          // $size; $mod divisor
-	r     int64          // $mod remainder
-	b     bool           // $exists
+	sub   *node           // $elemMatch, $allMatch, $keyMapMatch (nil: all)
+	inner *cond           // $not
+	n     int64           // $size; $mod divisor
+	r     int64           // $mod remainder
+	b     bool            // $exists
 }
 
 // ParseSelector parses a JSON selector object. Errors wrap ErrBadQuery and

@@ -42,7 +42,7 @@ func TestIndexFormsOfCozyClient(t *testing.T) {
 	}
 	e.Run(t, []webtest.Scenario{
 		{Name: "empty fields with partial filter", Method: "POST", URL: "/data/io.cozy.test/_index",
-			Body: `{"index":{"fields":[],"partial_filter_selector":{"path":{"$regex":"^(?!/.cozy_trash)"}}},"ddoc":"by_notrash"}`,
+			Body:  `{"index":{"fields":[],"partial_filter_selector":{"path":{"$regex":"^(?!/.cozy_trash)"}}},"ddoc":"by_notrash"}`,
 			Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"result":"created"`, `"id":"_design/by_notrash"`}},
 		{Name: "find with it", Method: "POST", URL: "/data/io.cozy.test/_find",
 			Body:  `{"selector":{"path":{"$regex":"^(?!/.cozy_trash)"}},"use_index":"_design/by_notrash","fields":["path"]}`,
