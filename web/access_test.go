@@ -81,7 +81,7 @@ type route struct {
 // request and the status expected for each kind of credential. A route
 // added to the router must join this table (the test fails otherwise).
 var routes = []route{
-	{"GET", "/", "/", "", pub(303)},
+	{"GET", "/", "/", "", pub(303).with(appCookie, 200)}, // logged in: the home app, or the installed apps (none here)
 	// apps and konnectors (web/apps)
 	{"GET", "/apps/", "/apps/", "", tok(200)},
 	{"GET", "/apps/:slug", "/apps/nope", "", tok(404)},
@@ -89,6 +89,7 @@ var routes = []route{
 	{"PUT", "/apps/:slug", "/apps/nope", "", tok(404)},
 	{"DELETE", "/apps/:slug", "/apps/nope", "", tok(404)},
 	{"GET", "/apps/:slug/icon", "/apps/nope/icon", "", tok(404)},
+	{"GET", "/apps/:slug/icon/:version", "/apps/nope/icon/1.0.0", "", tok(404)},
 	{"GET", "/apps/:slug/download", "/apps/nope/download", "", tok(404)},
 	{"GET", "/apps/:slug/download/:version", "/apps/nope/download/1.0.0", "", tok(404)},
 	{"POST", "/apps/:slug/logs", "/apps/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
@@ -98,6 +99,7 @@ var routes = []route{
 	{"PUT", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
 	{"DELETE", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
 	{"GET", "/konnectors/:slug/icon", "/konnectors/nope/icon", "", tok(404)},
+	{"GET", "/konnectors/:slug/icon/:version", "/konnectors/nope/icon/1.0.0", "", tok(404)},
 	{"GET", "/konnectors/:slug/download", "/konnectors/nope/download", "", tok(404)},
 	{"GET", "/konnectors/:slug/download/:version", "/konnectors/nope/download/1.0.0", "", tok(404)},
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
