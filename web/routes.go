@@ -23,7 +23,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit, Relationships: files}).Register(r)
 	files.Register(r)
 	login := authweb.New(s.Instances, s.Sessions, s.OAuth, s.Auth, s.Config.Subdomains, s.Log)
-	login.Codes = s.Codes // shared with the apps' sub-domains
+	login.Codes = s.Codes  // shared with the apps' sub-domains
 	login.Landing = s.apps // the home app after login, or the installed apps
 	login.Register(r)
 	(&settingsweb.Handler{Instances: s.Instances, Sessions: s.Sessions, OAuth: s.OAuth, Auth: s.Auth, Login: login, Subdomains: s.Config.Subdomains, Log: s.Log}).Register(r)

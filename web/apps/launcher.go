@@ -27,7 +27,7 @@ type launcherApp struct{ Name, URL, Icon string }
 // launcherData is what the launcher page shows.
 type launcherData struct {
 	Lang, Title, Domain, Empty, Logout, CSRF string
-	Apps                                []launcherApp
+	Apps                                     []launcherApp
 }
 
 var launcherText = map[string]map[string]string{
