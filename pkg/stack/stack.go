@@ -60,7 +60,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger) (*St
 		Sessions: session.New(instances), Codes: session.NewCodes(nil),
 		OAuth: oauth.New(instances), Perms: permstore.New(instances)}
 	s.Apps = &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log,
-		Fetcher: &apps.Fetcher{Registries: cfg.Registries}}
+		Fetcher: &apps.Fetcher{Registries: cfg.Registries}, DefaultApps: cfg.DefaultApps}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
 	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, log)
 	return s, nil
