@@ -105,6 +105,16 @@ var routes = []route{
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
 	{"POST", "/konnectors/:slug/trigger", "/konnectors/nope/trigger", "", tok(404).with(appCookie, 403)},                // POST on io.cozy.triggers for the konnector worker; apps need a worker-restricted rule
 	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
+	// The registries' contents are public: any token of the instance (no
+	// registry is configured here: 502).
+	{"GET", "/registry", "/registry", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/maintenance", "/registry/maintenance", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app", "/registry/drive", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/:version", "/registry/drive/1.0.0", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/:version/latest", "/registry/drive/stable/latest", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/icon", "/registry/drive/icon", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/partnership_icon", "/registry/drive/partnership_icon", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/screenshots/*filename", "/registry/drive/screenshots/a.png", "", tok(502).with(oauthNoScope, 502)},
 	{"GET", "/apps/:slug/session", "/apps/nope/session", "", pub(404)}, // hands the session to the app's sub-domain,
 	{"GET", "/assets/*filepath", "/assets/nope.js", "", pub(404)},      // the shared assets (cozy-bar...), public,
 	{"HEAD", "/assets/*filepath", "/assets/nope.js", "", pub(404)},

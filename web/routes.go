@@ -8,6 +8,7 @@ import (
 	notificationsweb "github.com/cozypi/cozy/web/notifications"
 	permissionsweb "github.com/cozypi/cozy/web/permissions"
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
+	registryweb "github.com/cozypi/cozy/web/registry"
 	settingsweb "github.com/cozypi/cozy/web/settings"
 	"github.com/gin-gonic/gin"
 )
@@ -31,5 +32,6 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
 	s.apps.Register(r)
+	(&registryweb.Handler{Apps: s.Apps, Auth: s.Auth, Sessions: s.Sessions, Log: s.Log}).Register(r)
 	(&notificationsweb.Handler{Instances: s.Instances, Auth: s.Auth, Mail: s.Config.Mail, Log: s.Log}).Register(r)
 }
