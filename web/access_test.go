@@ -105,6 +105,8 @@ var routes = []route{
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
 	{"POST", "/konnectors/:slug/trigger", "/konnectors/nope/trigger", "", tok(404).with(appCookie, 403)},                // POST on io.cozy.triggers for the konnector worker; apps need a worker-restricted rule
 	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
+	{"GET", "/sharings/doctype/:doctype", "/sharings/doctype/io.cozy.files", "", tok(200)},
+	{"GET", "/sharings/drives", "/sharings/drives", "", tok(200)},
 	// The registries' contents are public: any token of the instance (no
 	// registry is configured here: 502).
 	{"GET", "/registry", "/registry", "", tok(502).with(oauthNoScope, 502)},

@@ -10,6 +10,7 @@ import (
 	realtimeweb "github.com/cozypi/cozy/web/realtime"
 	registryweb "github.com/cozypi/cozy/web/registry"
 	settingsweb "github.com/cozypi/cozy/web/settings"
+	sharingsweb "github.com/cozypi/cozy/web/sharings"
 	"github.com/gin-gonic/gin"
 )
 
@@ -32,6 +33,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
 	s.apps.Register(r)
+	(&sharingsweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&registryweb.Handler{Apps: s.Apps, Auth: s.Auth, Sessions: s.Sessions, Log: s.Log}).Register(r)
 	(&notificationsweb.Handler{Instances: s.Instances, Auth: s.Auth, Mail: s.Config.Mail, Log: s.Log}).Register(r)
 }
