@@ -105,6 +105,9 @@ var routes = []route{
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
 	{"POST", "/konnectors/:slug/trigger", "/konnectors/nope/trigger", "", tok(404).with(appCookie, 403)},                // POST on io.cozy.triggers for the konnector worker; apps need a worker-restricted rule
 	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
+	// Intents are between web apps: only an app's token.
+	{"POST", "/intents", "/intents", `{"data":{"attributes":{"action":"PICK","type":"io.cozy.files"}}}`, tok(201).with(oauthScope, 403, cli, 403)},
+	{"GET", "/intents/:id", "/intents/nope", "", tok(404).with(oauthScope, 403, cli, 403)},
 	{"GET", "/sharings/doctype/:doctype", "/sharings/doctype/io.cozy.files", "", tok(200)},
 	{"GET", "/sharings/drives", "/sharings/drives", "", tok(200)},
 	// The registries' contents are public: any token of the instance (no

@@ -1,9 +1,11 @@
 package web
 
 import (
+	"github.com/cozypi/cozy/pkg/intent"
 	authweb "github.com/cozypi/cozy/web/auth"
 	dataweb "github.com/cozypi/cozy/web/data"
 	filesweb "github.com/cozypi/cozy/web/files"
+	intentsweb "github.com/cozypi/cozy/web/intents"
 	jobsweb "github.com/cozypi/cozy/web/jobs"
 	notificationsweb "github.com/cozypi/cozy/web/notifications"
 	permissionsweb "github.com/cozypi/cozy/web/permissions"
@@ -33,6 +35,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	(&permissionsweb.Handler{Perms: s.Perms, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&realtimeweb.Handler{Hub: s.Realtime, Auth: s.Auth, Log: s.Log}).Register(r)
 	s.apps.Register(r)
+	(&intentsweb.Handler{Intents: &intent.Intents{Apps: s.Apps, Stores: s.Instances}, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&sharingsweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log}).Register(r)
 	(&registryweb.Handler{Apps: s.Apps, Auth: s.Auth, Sessions: s.Sessions, Log: s.Log}).Register(r)
 	(&notificationsweb.Handler{Instances: s.Instances, Auth: s.Auth, Mail: s.Config.Mail, Log: s.Log}).Register(r)
