@@ -63,7 +63,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger) (*St
 		Fetcher: &apps.Fetcher{Registries: cfg.Registries}, DefaultApps: cfg.DefaultApps}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
 	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, log)
-	ensureBitwardenSettings(instances, log)
+	initDatabases(instances, log)
 	return s, nil
 }
 

@@ -12,10 +12,11 @@ import (
 	"github.com/cozypi/cozy/pkg/store"
 )
 
-// TestBitwardenSettingsOnOpen: every instance's store has
-// io.cozy.settings.bitwarden once open, which the Settings app reads
-// (before: 404).
-func TestBitwardenSettingsOnOpen(t *testing.T) {
+// TestInitialDatabases: every instance's store has upstream's initial
+// databases and io.cozy.settings.bitwarden once open, which the apps read
+// on their first page (before: 404 "Database does not exist" for
+// /data/io.cozy.files/_all_docs?keys=[], 404 for the bitwarden settings).
+func TestInitialDatabases(t *testing.T) {
 	dir := t.TempDir()
 	m := open(t, dir)
 	st, err := stack.New(&config.Config{FsURL: dir}, m, nil)
@@ -34,5 +35,9 @@ func TestBitwardenSettingsOnOpen(t *testing.T) {
 	d, err := s.DB(bitwarden.SettingsDoctype).Get(context.Background(), bitwarden.SettingsID, store.GetOptions{})
 	if err != nil || !strings.Contains(string(d.Body), `"extension_installed":false`) {
 		t.Fatalf("%s %v", d.Body, err)
+	}
+	res, err := s.DB("io.cozy.files").AllDocs(context.Background(), store.AllDocsOptions{Keys: []string{}})
+	if err != nil || len(res.Rows) != 0 {
+		t.Fatalf("io.cozy.files: %+v %v", res, err)
 	}
 }
