@@ -10,15 +10,15 @@ import (
 	"github.com/cozypi/cozy/pkg/store"
 )
 
-// initialDoctypes are the databases upstream creates with every instance
-// (its built-in doctypes, which carry its indexes). The apps query them
-// from their first page and take a missing database for an error
-// (_all_docs with keys answers 404 instead of no rows), so every store
-// has them from its first open.
+// initialDoctypes are databases upstream creates with every instance (its
+// built-in doctypes, which carry its indexes) and that the apps read
+// through /data from their first page, taking a missing database for an
+// error (_all_docs with keys answers 404 instead of no rows). The apps'
+// and konnectors' databases are not among them: the apps manager creates
+// them with the first install, and /apps answers without them.
 var initialDoctypes = []string{
-	"io.cozy.files", "io.cozy.apps", "io.cozy.konnectors", "io.cozy.jobs", "io.cozy.triggers",
-	"io.cozy.permissions", "io.cozy.sharings", "io.cozy.shared", "io.cozy.settings", "io.cozy.oauth.clients",
-	"io.cozy.notifications",
+	"io.cozy.files", "io.cozy.jobs", "io.cozy.triggers", "io.cozy.permissions", "io.cozy.sharings",
+	"io.cozy.shared", "io.cozy.settings", "io.cozy.oauth.clients", "io.cozy.notifications",
 }
 
 // initDatabases creates the initial databases and io.cozy.settings.bitwarden
