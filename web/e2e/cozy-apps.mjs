@@ -4,12 +4,13 @@
 // Home shows (loaded or not), every answer >= 400 and every page error.
 // Only loopback hosts (*.localhost) are reached: requests elsewhere (the
 // apps' error reporting) are aborted and listed.
-// Usage: node cozy-apps.mjs <instance-url> <passphrase> <home-url>
+// Usage: node cozy-apps.mjs <instance-url> <passphrase> <home-url> [<app-url>...]
+// The other apps' pages are opened after Home, in order.
 // Prints one JSON line; exits non-zero when the browser could not drive
 // the pages (the Go test judges what was seen).
 import { chromium } from "playwright-core";
 
-const [instURL, passphrase, homeURL] = process.argv.slice(2);
+const [instURL, passphrase, homeURL, ...otherApps] = process.argv.slice(2);
 const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
 const browser = await chromium.launch({ executablePath, args: ["--no-sandbox"] });
 const out = { failed: [], pageErrors: [], consoleErrors: [], aborted: [] };
@@ -23,11 +24,14 @@ try {
     return route.abort();
   });
   page = await context.newPage();
-  page.on("response", async (res) => {
+  // The bodies of the failed answers are read before the page moves on
+  // (the browser drops them with the page).
+  const pending = [];
+  page.on("response", (res) => {
     if (res.status() < 400) return;
     const f = { method: res.request().method(), url: res.url(), status: res.status(), request: (res.request().postData() || "").slice(0, 500) };
     out.failed.push(f);
-    try { f.body = (await res.text()).slice(0, 500); } catch (e) { f.body = String(e); }
+    pending.push(res.text().then((t) => { f.body = t.slice(0, 500); }, (e) => { f.body = String(e); }));
   });
   page.on("pageerror", (e) => out.pageErrors.push(String(e).slice(0, 500)));
   page.on("console", (m) => { if (m.type() === "error") out.consoleErrors.push(m.text().slice(0, 500)); });
@@ -50,6 +54,22 @@ try {
   }
   out.text = (await page.evaluate(() => document.body.innerText)).slice(0, 3000);
   out.finalURL = page.url();
+  // Then each other app, as the user opens it from Home.
+  out.apps = [];
+  for (const appURL of otherApps) {
+    const seen = { url: appURL, failedFrom: out.failed.length, errorsFrom: out.pageErrors.length };
+    await Promise.allSettled(pending);
+    await page.goto(appURL);
+    await page.waitForLoadState("networkidle", { timeout: 60000 }).catch(() => {});
+    // An app renders after its scripts ran: wait for its first words.
+    await page.waitForFunction(() => document.body.innerText.trim().length > 0, null, { timeout: 30000 }).catch(() => {});
+    await page.waitForLoadState("networkidle", { timeout: 60000 }).catch(() => {});
+    seen.landed = page.url();
+    seen.text = (await page.evaluate(() => document.body.innerText)).slice(0, 1500);
+    if (!seen.text.trim()) seen.html = (await page.content()).slice(0, 3000);
+    out.apps.push(seen);
+  }
+  await Promise.allSettled(pending);
   console.log(JSON.stringify(out));
 } catch (e) {
   const where = page ? { url: page.url(), body: (await page.content()).slice(0, 3000) } : {};
