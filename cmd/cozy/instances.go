@@ -51,6 +51,10 @@ func publicInstance(cfg *config.Config, domain string) *instance.Instance {
 	return (&instance.Instance{Domain: domain}).WithPublic(p)
 }
 
+// appsInstallTimeout bounds `cozy instances add` when apps are installed
+// with the instance.
+const appsInstallTimeout = 30 * time.Minute
+
 func instancesAddCmd() *cobra.Command {
 	var o struct {
 		passphrase, email, publicName, locale, tz, diskQuota, contextName string
@@ -86,7 +90,13 @@ $ cozy instances add --apps home,drive,settings,contacts box.local`,
 					} `json:"meta"`
 				}
 			}
-			if err := newAdminClient(cfg).do(cmd.Context(), "POST", "/instances", q, &res); err != nil {
+			client := newAdminClient(cfg)
+			if len(o.apps) > 0 || len(cfg.DefaultApps) > 0 {
+				// The apps are downloaded before the answer: a few
+				// tarballs of tens of megabytes, maybe over a slow link.
+				client.http.Timeout = appsInstallTimeout
+			}
+			if err := client.do(cmd.Context(), "POST", "/instances", q, &res); err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
