@@ -81,7 +81,7 @@ type route struct {
 // request and the status expected for each kind of credential. A route
 // added to the router must join this table (the test fails otherwise).
 var routes = []route{
-	{"GET", "/", "/", "", pub(303)},
+	{"GET", "/", "/", "", pub(303).with(appCookie, 200)}, // logged in: the home app, or the installed apps (none here)
 	// apps and konnectors (web/apps)
 	{"GET", "/apps/", "/apps/", "", tok(200)},
 	{"GET", "/apps/:slug", "/apps/nope", "", tok(404)},
@@ -89,6 +89,7 @@ var routes = []route{
 	{"PUT", "/apps/:slug", "/apps/nope", "", tok(404)},
 	{"DELETE", "/apps/:slug", "/apps/nope", "", tok(404)},
 	{"GET", "/apps/:slug/icon", "/apps/nope/icon", "", tok(404)},
+	{"GET", "/apps/:slug/icon/:version", "/apps/nope/icon/1.0.0", "", tok(404)},
 	{"GET", "/apps/:slug/download", "/apps/nope/download", "", tok(404)},
 	{"GET", "/apps/:slug/download/:version", "/apps/nope/download/1.0.0", "", tok(404)},
 	{"POST", "/apps/:slug/logs", "/apps/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
@@ -98,11 +99,27 @@ var routes = []route{
 	{"PUT", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
 	{"DELETE", "/konnectors/:slug", "/konnectors/nope", "", tok(404)},
 	{"GET", "/konnectors/:slug/icon", "/konnectors/nope/icon", "", tok(404)},
+	{"GET", "/konnectors/:slug/icon/:version", "/konnectors/nope/icon/1.0.0", "", tok(404)},
 	{"GET", "/konnectors/:slug/download", "/konnectors/nope/download", "", tok(404)},
 	{"GET", "/konnectors/:slug/download/:version", "/konnectors/nope/download/1.0.0", "", tok(404)},
 	{"POST", "/konnectors/:slug/logs", "/konnectors/nope/logs", "[]", tok(404).with(oauthNoScope, 404, shareCode, 404)}, // any valid token,
 	{"POST", "/konnectors/:slug/trigger", "/konnectors/nope/trigger", "", tok(404).with(appCookie, 403)},                // POST on io.cozy.triggers for the konnector worker; apps need a worker-restricted rule
 	{"GET", "/apps/:slug/open", "/apps/nope/open", "", tok(404)},
+	// Intents are between web apps: only an app's token.
+	{"POST", "/intents", "/intents", `{"data":{"attributes":{"action":"PICK","type":"io.cozy.files"}}}`, tok(201).with(oauthScope, 403, cli, 403)},
+	{"GET", "/intents/:id", "/intents/nope", "", tok(404).with(oauthScope, 403, cli, 403)},
+	{"GET", "/sharings/doctype/:doctype", "/sharings/doctype/io.cozy.files", "", tok(200)},
+	{"GET", "/sharings/drives", "/sharings/drives", "", tok(200)},
+	// The registries' contents are public: any token of the instance (no
+	// registry is configured here: 502).
+	{"GET", "/registry", "/registry", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/maintenance", "/registry/maintenance", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app", "/registry/drive", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/:version", "/registry/drive/1.0.0", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/:version/latest", "/registry/drive/stable/latest", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/icon", "/registry/drive/icon", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/partnership_icon", "/registry/drive/partnership_icon", "", tok(502).with(oauthNoScope, 502)},
+	{"GET", "/registry/:app/screenshots/*filename", "/registry/drive/screenshots/a.png", "", tok(502).with(oauthNoScope, 502)},
 	{"GET", "/apps/:slug/session", "/apps/nope/session", "", pub(404)}, // hands the session to the app's sub-domain,
 	{"GET", "/assets/*filepath", "/assets/nope.js", "", pub(404)},      // the shared assets (cozy-bar...), public,
 	{"HEAD", "/assets/*filepath", "/assets/nope.js", "", pub(404)},

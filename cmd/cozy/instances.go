@@ -51,13 +51,21 @@ func publicInstance(cfg *config.Config, domain string) *instance.Instance {
 	return (&instance.Instance{Domain: domain}).WithPublic(p)
 }
 
+// appsInstallTimeout bounds `cozy instances add` when apps are installed
+// with the instance.
+const appsInstallTimeout = 30 * time.Minute
+
 func instancesAddCmd() *cobra.Command {
-	var o struct{ passphrase, email, publicName, locale, tz, diskQuota, contextName string }
+	var o struct {
+		passphrase, email, publicName, locale, tz, diskQuota, contextName string
+		apps                                                              []string
+	}
 	cmd := &cobra.Command{
 		Use:   "add <domain>",
 		Short: "Create an instance for a domain",
 		Example: `$ cozy instances add --passphrase cozy cozy.localhost:8080
-$ cozy instances add --email alice@example.org --public-name Alice alice.example.org`,
+$ cozy instances add --email alice@example.org --public-name Alice alice.example.org
+$ cozy instances add --apps home,drive,settings,contacts box.local`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := loadConfig(cmd)
@@ -71,15 +79,35 @@ $ cozy instances add --email alice@example.org --public-name Alice alice.example
 					q.Set(k, v)
 				}
 			}
-			var res struct{ Data instanceDoc }
-			if err := newAdminClient(cfg).do(cmd.Context(), "POST", "/instances", q, &res); err != nil {
+			if len(o.apps) > 0 {
+				q.Set("Apps", strings.Join(o.apps, ","))
+			}
+			var res struct {
+				Data struct {
+					instanceDoc
+					Meta struct {
+						AppsPending []string `json:"apps_pending"`
+					} `json:"meta"`
+				}
+			}
+			client := newAdminClient(cfg)
+			if len(o.apps) > 0 || len(cfg.DefaultApps) > 0 {
+				// The apps are downloaded before the answer: a few
+				// tarballs of tens of megabytes, maybe over a slow link.
+				client.http.Timeout = appsInstallTimeout
+			}
+			if err := client.do(cmd.Context(), "POST", "/instances", q, &res); err != nil {
 				return err
 			}
+			out := cmd.OutOrStdout()
 			a := res.Data.Attributes
-			fmt.Printf("Instance created with success for domain %s\n", a.Domain)
+			fmt.Fprintf(out, "Instance created with success for domain %s\n", a.Domain)
+			if p := res.Data.Meta.AppsPending; len(p) > 0 {
+				fmt.Fprintf(out, "Apps not installed yet (no registry answered; retried in the background): %s\n", strings.Join(p, ", "))
+			}
 			if a.RegisterToken != "" {
-				fmt.Printf("Registration token: %q\n", a.RegisterToken)
-				fmt.Printf("Finish the onboarding at %s\n", registrationLink(publicInstance(cfg, a.Domain), a.RegisterToken))
+				fmt.Fprintf(out, "Registration token: %q\n", a.RegisterToken)
+				fmt.Fprintf(out, "Finish the onboarding at %s\n", registrationLink(publicInstance(cfg, a.Domain), a.RegisterToken))
 			}
 			return nil
 		},
@@ -92,6 +120,7 @@ $ cozy instances add --email alice@example.org --public-name Alice alice.example
 	f.StringVar(&o.tz, "tz", "", "The timezone for the user")
 	f.StringVar(&o.diskQuota, "disk-quota", "", "The quota allowed to the instance's VFS (bytes, or 5GB)")
 	f.StringVar(&o.contextName, "context-name", "", "Context name of the instance")
+	f.StringSliceVar(&o.apps, "apps", nil, "Apps to install from the registries, besides the configured default_apps (e.g. home,drive,settings)")
 	return cmd
 }
 

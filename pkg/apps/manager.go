@@ -51,6 +51,13 @@ type Manager struct {
 	Log     *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// DefaultApps are the web apps installed from the registries in
+	// every new instance (InstallDefaults).
+	DefaultApps []string
+	// RetryMin and RetryMax bound the wait between two attempts of a
+	// default app that could not be installed (no registry reachable);
+	// zero means DefaultRetryMin and DefaultRetryMax.
+	RetryMin, RetryMax time.Duration
 
 	mu     sync.Mutex
 	busy   map[string]bool

@@ -43,8 +43,11 @@ type Config struct {
 
 	RemoteAllowCustomPort bool
 	// Registries are the app registries' base URLs, tried in order
-	// (registry:// sources).
+	// (registry:// sources); Cozy's official registry by default.
 	Registries []string
+	// DefaultApps are the web apps (slugs) installed from the registries
+	// in every new instance.
+	DefaultApps []string
 	// RemoteAssets maps names to the URLs that GET /remote/assets/:name
 	// fetches (YAML map remote_assets, or COZY_REMOTE_ASSETS=name=url,...).
 	RemoteAssets    map[string]string
@@ -132,6 +135,26 @@ type BoxACME struct {
 	Resolvers []string
 }
 
+// DefaultRegistry is Cozy's official app registry, the default of
+// registries, as upstream.
+const DefaultRegistry = "https://apps-registry.cozycloud.cc"
+
+// validSlug is apps.ValidSlug's rule (config cannot import pkg/apps).
+func validSlug(s string) bool {
+	if s == "" || len(s) > 63 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+		case (r == '-' || r == '_') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // setting describes one key: its YAML path, flag, environment variable,
 // default and where it lands.
 type setting struct {
@@ -209,7 +232,20 @@ var settings = []setting{
 	{"fs.url", "fs-url", "where data lives (file:///path or a path)", "file://./data", str(func(c *Config) *string { return &c.FsURL })},
 	{"doctypes", "doctypes", "path to a directory of remote doctypes overriding the embedded ones", "", str(func(c *Config) *string { return &c.Doctypes })},
 	{"remote_allow_custom_port", "remote-allow-custom-port", "allow remote doctypes to use a port other than the default", "false", boolean(func(c *Config) *bool { return &c.RemoteAllowCustomPort })},
-	{"registries", "registries", "comma-separated base URLs of app registries, tried in order", "", func(c *Config, v string) error {
+	{"default_apps", "default-apps", "comma-separated slugs of the web apps installed from the registries in every new instance (e.g. home,drive,settings)", "", func(c *Config, v string) error {
+		c.DefaultApps = nil
+		for _, slug := range strings.Split(v, ",") {
+			if slug = strings.TrimSpace(slug); slug == "" {
+				continue
+			}
+			if !validSlug(slug) {
+				return fmt.Errorf("default app %q is not a slug (lowercase letters, digits, - and _)", slug)
+			}
+			c.DefaultApps = append(c.DefaultApps, slug)
+		}
+		return nil
+	}},
+	{"registries", "registries", "comma-separated base URLs of app registries, tried in order", DefaultRegistry, func(c *Config, v string) error {
 		c.Registries = nil
 		for _, r := range strings.Split(v, ",") {
 			if r = strings.TrimSpace(r); r == "" {
@@ -489,7 +525,9 @@ func (c *Config) DataDir() (string, error) {
 func (c *Config) ServerAddr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Port)) }
 
 // BoxHTTPSAddr is the box's HTTPS listener's address.
-func (c *Config) BoxHTTPSAddr() string { return net.JoinHostPort(c.Host, strconv.Itoa(c.Box.HTTPSPort)) }
+func (c *Config) BoxHTTPSAddr() string {
+	return net.JoinHostPort(c.Host, strconv.Itoa(c.Box.HTTPSPort))
+}
 
 // AdminAddr is the admin listener's address.
 func (c *Config) AdminAddr() string { return net.JoinHostPort(c.AdminHost, strconv.Itoa(c.AdminPort)) }

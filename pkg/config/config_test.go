@@ -240,3 +240,25 @@ func TestBoxSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultAppsAndRegistry: Cozy's official registry is the default
+// (before: no registry at all), a configuration may replace it, and the
+// default apps of new instances are slugs.
+func TestDefaultAppsAndRegistry(t *testing.T) {
+	c, err := config.Load(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Registries) != 1 || c.Registries[0] != config.DefaultRegistry || len(c.DefaultApps) != 0 {
+		t.Fatalf("defaults: %v %v", c.Registries, c.DefaultApps)
+	}
+	env := map[string]string{"COZY_DEFAULT_APPS": "home, drive,settings", "COZY_REGISTRIES": "http://127.0.0.1:9000"}
+	c, err = config.Load(nil, func(k string) string { return env[k] })
+	if err != nil || len(c.DefaultApps) != 3 || c.DefaultApps[1] != "drive" || c.Registries[0] != "http://127.0.0.1:9000" {
+		t.Fatalf("env: %v %v %v", c.DefaultApps, c.Registries, err)
+	}
+	env["COZY_DEFAULT_APPS"] = "home,Drive"
+	if _, err := config.Load(nil, func(k string) string { return env[k] }); err == nil {
+		t.Fatal("an invalid slug was accepted")
+	}
+}

@@ -28,8 +28,10 @@
 //
 // # Limits
 //
-//   - $regex uses Go's RE2 syntax (package regexp), not PCRE: no
-//     backreferences or lookaround.
+//   - $regex runs github.com/dlclark/regexp2 (.NET syntax, which agrees with
+//     CouchDB's PCRE on lookaround, backreferences, lazy quantifiers and
+//     inline flags; possessive quantifiers and \K are not supported). Each
+//     match is bounded by RegexTimeout and counts as no match past it.
 //   - Only "json" indexes: no text or nouveau indexes, no $text operator, no
 //     partitioned databases. Index field directions are accepted but ignored
 //     (index entries are always ascending).

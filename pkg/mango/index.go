@@ -23,13 +23,16 @@ type indexRequest struct {
 	Index *struct {
 		Fields                []json.RawMessage `json:"fields"`
 		PartialFilterSelector json.RawMessage   `json:"partial_filter_selector"`
+		Selector              json.RawMessage   `json:"selector"` // legacy name of the partial filter
 	} `json:"index"`
 	DDoc *string `json:"ddoc"`
 	Name *string `json:"name"`
 	Type *string `json:"type"`
 }
 
-// ParseIndexRequest parses the body of POST _index:
+// ParseIndexRequest parses the body of POST _index (every json form
+// CouchDB accepts: fields as names or {name: direction}, possibly empty; the
+// partial filter as partial_filter_selector or its legacy name selector):
 //
 //	{"index": {"fields": ["a", {"b": "asc"}], "partial_filter_selector": {...}},
 //	 "ddoc": "optional", "name": "optional", "type": "json"}
@@ -48,8 +51,15 @@ func ParseIndexRequest(raw json.RawMessage) (IndexDef, error) {
 	if req.Type != nil && *req.Type != "json" {
 		return IndexDef{}, badf("index type %q is not supported: only json indexes", *req.Type)
 	}
-	if len(req.Index.Fields) == 0 {
-		return IndexDef{}, badf(`index needs a non-empty "fields" array`)
+	// "fields": [] is accepted, as CouchDB does: cozy-client writes it
+	// for a query whose whole selector is the partial filter; such an
+	// index holds every document the filter accepts, in id order.
+	if req.Index.Fields == nil {
+		return IndexDef{}, badf(`index needs a "fields" array`)
+	}
+	if p := req.Index.PartialFilterSelector; (len(p) == 0 || string(p) == "null") && len(req.Index.Selector) > 0 && string(req.Index.Selector) != "null" {
+		// CouchDB's earlier name of the partial filter.
+		req.Index.PartialFilterSelector = req.Index.Selector
 	}
 	var ix IndexDef
 	for _, f := range req.Index.Fields {
@@ -149,12 +159,10 @@ func (ix IndexDef) Info() map[string]any {
 // the document id to keep entries unique; Plan bounds hold for any suffix.
 // doc must carry "_id" (and "_rev") if those are indexed.
 func (ix IndexDef) Key(doc map[string]any) (key []byte, ok bool) {
-	if len(ix.Fields) == 0 {
-		return nil, false
-	}
 	if ix.PartialFilter != nil && !ix.PartialFilter.Match(doc) {
 		return nil, false
 	}
+	key = []byte{} // an index without fields has one empty key per document
 	for _, f := range ix.Fields {
 		path, err := ParseField(f.Field)
 		if err != nil {

@@ -44,7 +44,7 @@ func TestParseIndexRequestErrors(t *testing.T) {
 		{`{}`, "index"},
 		{`[]`, "index"},
 		{`{"index": {}}`, "fields"},
-		{`{"index": {"fields": []}}`, "fields"},
+		{`{"index": {"fields": null}}`, "fields"},
 		{`{"index": {"fields": [1]}}`, "sort field"},
 		{`{"index": {"fields": [{"a": "up"}]}}`, "direction"},
 		{`{"index": {"fields": [{"a": "asc", "b": "asc"}]}}`, "sort field"},
@@ -102,7 +102,8 @@ func TestIndexKey(t *testing.T) {
 		{"missing first field", ix, `{"meta": {"date": 1}}`, false, nil},
 		{"partial filter passes", withFilter, `{"dir": "/a", "meta": {"date": 1}, "trashed": false}`, true, enc("/a", 1.0)},
 		{"partial filter fails", withFilter, `{"dir": "/a", "meta": {"date": 1}, "trashed": true}`, false, nil},
-		{"no fields", IndexDef{}, `{"a": 1}`, false, nil},
+		{"no fields", IndexDef{}, `{"a": 1}`, true, []byte{}},
+		{"no fields, partial filter fails", IndexDef{PartialFilter: withFilter.PartialFilter}, `{"trashed": true}`, false, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,5 +116,45 @@ func TestIndexKey(t *testing.T) {
 				t.Errorf("Key = %x, %v; want %x, %v", key, ok, tt.expect, tt.ok)
 			}
 		})
+	}
+}
+
+// TestIndexForms: the index forms CouchDB accepts, as cozy-client writes
+// them. Before, "fields": [] with a partial filter was refused (400).
+func TestIndexForms(t *testing.T) {
+	// cozy-client, for a query whose selector is the partial filter.
+	ix, err := ParseIndexRequest(json.RawMessage(`{"index": {"fields": [], "partial_filter_selector": {"trashed": false}}, "ddoc": "by_nothing"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ix.Fields) != 0 || ix.PartialFilter == nil || ix.DDoc != "_design/by_nothing" {
+		t.Fatalf("parsed %+v", ix)
+	}
+	if _, ok := ix.Key(map[string]any{"trashed": false}); !ok {
+		t.Fatal("a document passing the filter is not in the index")
+	}
+	// Read back from its persisted form.
+	b, _ := json.Marshal(ix)
+	var back IndexDef
+	if err := json.Unmarshal(b, &back); err != nil || back.Signature() != ix.Signature() {
+		t.Fatalf("round trip: %v %s", err, b)
+	}
+	// It serves a query naming it, whatever the selector.
+	q, err := ParseQuery(json.RawMessage(`{"selector": {"trashed": false, "name": {"$gt": null}}, "use_index": "_design/by_nothing"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Plan(q, []IndexDef{ix})
+	if err != nil || p.Index.DDoc != ix.DDoc || !p.Contains([]byte("any-id")) {
+		t.Fatalf("plan: %+v, %v", p, err)
+	}
+	// The legacy name of the partial filter.
+	legacy, err := ParseIndexRequest(json.RawMessage(`{"index": {"fields": ["a"], "selector": {"b": 1}}}`))
+	if err != nil || legacy.PartialFilter == nil {
+		t.Fatalf("legacy selector: %+v, %v", legacy, err)
+	}
+	// Directions and "partitioned" as CouchDB writes them.
+	if _, err := ParseIndexRequest(json.RawMessage(`{"index": {"fields": [{"a": "desc"}, {"b": "desc"}]}, "type": "json", "partitioned": false}`)); err != nil {
+		t.Fatal(err)
 	}
 }

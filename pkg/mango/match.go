@@ -83,7 +83,7 @@ func matchCond(c *cond, v any, cmp func(a, b any) int) bool {
 		return typeOf(v) == c.arg
 	case "$regex":
 		s, ok := v.(string)
-		return ok && c.re.MatchString(s)
+		return ok && matchRegex(c.re, s)
 	case "$beginsWith":
 		s, ok := v.(string)
 		return ok && strings.HasPrefix(s, c.arg.(string))

@@ -86,7 +86,7 @@ func TestMatchOperators(t *testing.T) {
 		{`{"nil": {"$type": "null"}}`, []string{"b2"}},
 		{`{"tags": {"$type": "array"}}`, []string{"C3", "a1", "b2", "d4"}},
 		{`{"age": {"$type": "string"}}`, []string{"C3"}},
-		// $regex (RE2, unanchored)
+		// $regex (PCRE-like, unanchored)
 		{`{"name": {"$regex": "^[a-z]"}}`, []string{"b2", "d4"}},
 		{`{"name": {"$regex": "(?i)^c"}}`, []string{"C3"}},
 		{`{"age": {"$regex": "3"}}`, nil},

@@ -135,9 +135,6 @@ func Plan(q Query, indexes []IndexDef) (QueryPlan, error) {
 
 // indexColumns returns the canonical field names of an index.
 func indexColumns(ix IndexDef) ([]string, bool) {
-	if len(ix.Fields) == 0 {
-		return nil, false
-	}
 	cols := make([]string, len(ix.Fields))
 	for i, f := range ix.Fields {
 		path, err := ParseField(f.Field)

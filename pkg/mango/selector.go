@@ -6,9 +6,10 @@ import (
 	"errors"
 	"io"
 	"math"
-	"regexp"
 	"sort"
 	"strconv"
+
+	"github.com/dlclark/regexp2/v2"
 )
 
 // Selector is a parsed and normalised Mango selector. The zero Selector, like
@@ -40,14 +41,14 @@ type node struct {
 // cond is one operator applied to a field value.
 type cond struct {
 	op    string
-	arg   any            // comparisons, $type (string), $beginsWith (string)
-	args  []any          // $in, $nin, $all
-	re    *regexp.Regexp // $regex
-	sub   *node          // $elemMatch, $allMatch, $keyMapMatch (nil: all)
-	inner *cond          // $not
-	n     int64          // $size; $mod divisor
-	r     int64          // $mod remainder
-	b     bool           // $exists
+	arg   any             // comparisons, $type (string), $beginsWith (string)
+	args  []any           // $in, $nin, $all
+	re    *regexp2.Regexp // $regex
+	sub   *node           // $elemMatch, $allMatch, $keyMapMatch (nil: all)
+	inner *cond           // $not
+	n     int64           // $size; $mod divisor
+	r     int64           // $mod remainder
+	b     bool            // $exists
 }
 
 // ParseSelector parses a JSON selector object. Errors wrap ErrBadQuery and
@@ -264,9 +265,9 @@ func parseEntry(k string, v any, path []string, elem bool) (*node, error) {
 		if !ok {
 			return nil, badf("$regex needs a string")
 		}
-		re, err := regexp.Compile(s)
+		re, err := compileRegex(s)
 		if err != nil {
-			return nil, badf("$regex %q is not a valid RE2 expression: %v", s, err)
+			return nil, err
 		}
 		return fieldNode(path, elem, &cond{op: k, re: re})
 	case "$beginsWith":

@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"log/slog"
+	"strings"
 
 	"github.com/cozypi/cozy/pkg/realtime/follow"
 	"github.com/cozypi/cozy/pkg/store"
@@ -48,7 +49,17 @@ func (h *Hub) Attach(instanceID string, st store.Store, log *slog.Logger) error 
 	h.mu.Unlock()
 	go func() {
 		defer close(f.done)
-		fl.Run(ctx, func(ev store.Event) { h.Publish(instanceID, FromStore(ev)) })
+		fl.Run(ctx, func(ev store.Event) {
+			// Design documents (Mango indexes, views) are not the
+			// doctype's documents: upstream publishes nothing for them,
+			// and apps take any event of a doctype for one of its
+			// documents (Drive asks GET /files/<undefined> on an index
+			// creation and its live list stops).
+			if strings.HasPrefix(ev.Doc.ID, store.DesignPrefix) {
+				return
+			}
+			h.Publish(instanceID, FromStore(ev))
+		})
 	}()
 	return nil
 }

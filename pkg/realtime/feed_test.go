@@ -116,3 +116,27 @@ func TestFeedBurstLosesNothing(t *testing.T) {
 		t.Fatalf("%d extra events", n)
 	}
 }
+
+// TestDesignDocsAreNotPublished: creating a Mango index writes a design
+// document; upstream sends no event for it (before: a CREATED event for
+// "_design/..." reached the watchers of the doctype).
+func TestDesignDocsAreNotPublished(t *testing.T) {
+	h := NewHub()
+	t.Cleanup(h.Close)
+	st := openStore(t)
+	attach(t, h, "inst", st)
+	s := h.Subscribe("inst", 8)
+	s.Watch("io.cozy.files", "")
+	ctx := context.Background()
+	if _, err := st.DB("io.cozy.files").CreateIndex(ctx, json.RawMessage(`{"index":{"fields":["dir_id"]},"ddoc":"by-dir"}`)); err != nil {
+		t.Fatal(err)
+	}
+	// A document written after the index: its event is the first one.
+	if _, err := st.DB("io.cozy.files").Put(ctx, store.Doc{ID: "f1", Body: json.RawMessage(`{"dir_id":"x"}`)}, store.PutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	ev := <-s.C()
+	if ev.ID != "f1" || ev.Verb != Created {
+		t.Fatalf("first event is %s %s, want CREATED f1 (no event for the design document)", ev.Verb, ev.ID)
+	}
+}

@@ -81,9 +81,10 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, opts
 		Sessions: session.New(instances), Codes: session.NewCodes(nil),
 		OAuth: oauth.New(instances), Perms: permstore.New(instances)}
 	s.Apps = &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log,
-		Fetcher: &apps.Fetcher{Registries: cfg.Registries}}
+		Fetcher: &apps.Fetcher{Registries: cfg.Registries}, DefaultApps: cfg.DefaultApps}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
 	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, log)
+	initDatabases(instances, log)
 	if cfg.Box.Enabled {
 		// Last: it sets the instances' scheme from the box's HTTPS state.
 		s.Box, err = box.Open(context.Background(), dir, cfg.Box, instances, o.certs, log)

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/jsonapi"
@@ -99,11 +101,47 @@ func (h *Handler) create(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	var slugs []string
+	for _, v := range c.QueryArray("Apps") {
+		for _, slug := range strings.Split(v, ",") {
+			if slug = strings.TrimSpace(slug); slug != "" {
+				if !apps.ValidSlug(slug) {
+					return httperr.New(http.StatusUnprocessableEntity, fmt.Sprintf("Apps: %q is not a slug", slug))
+				}
+				slugs = append(slugs, slug)
+			}
+		}
+	}
+	if len(slugs) > 0 && h.Apps == nil {
+		return httperr.New(http.StatusNotImplemented, "apps are not enabled")
+	}
 	inst, err := h.Instances.Create(c.Request.Context(), opts)
 	if err != nil {
 		return err
 	}
+	if h.Apps != nil {
+		// The configured default apps and the ones asked, from the
+		// registries; the ones no registry served yet are retried in the
+		// background, and the creation succeeds anyway.
+		all := append(slices.Clone(h.Apps.DefaultApps), slugs...)
+		pending, err := h.Apps.InstallDefaults(c.Request.Context(), inst, all)
+		if err != nil {
+			h.Log.ErrorContext(c.Request.Context(), "default apps", "domain", inst.Domain, "error", err)
+		}
+		if len(all) > 0 {
+			o := resource(inst)
+			o.Meta = map[string]any{"apps_pending": nonNil(pending)}
+			return jsonapi.Data(c, http.StatusCreated, o)
+		}
+	}
 	return jsonapi.Data(c, http.StatusCreated, resource(inst))
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }
 
 // createOptions reads the options of a new instance from the query.

@@ -36,12 +36,19 @@ func (h *Handler) openRoot(inst *instance.Instance, a *apps.App) (*os.Root, erro
 	return root, nil
 }
 
-// icon serves GET /apps/:slug/icon.
+// icon serves GET /apps/:slug/icon and /apps/:slug/icon/:version. As
+// upstream, the browser of a logged-in user may load it with its session
+// cookie alone (an <img> carries no token); other requests need a token
+// allowed to read some apps. With the installed version in the path the
+// answer is cached for good (the path changes with the version); another
+// version gets the current icon, revalidated.
 func (h *Handler) icon(c *gin.Context, k apps.Kind) error {
-	if err := h.Auth.RequireSome(c, permission.GET, k.Doctype()); err != nil {
-		return err
-	}
 	inst := middleware.GetInstance(c)
+	if _, err := h.Sessions.FromRequest(c.Request.Context(), inst, c.Request); err != nil {
+		if err := h.Auth.RequireSome(c, permission.GET, k.Doctype()); err != nil {
+			return err
+		}
+	}
 	a, err := h.Apps.Get(c.Request.Context(), inst, k, c.Param("slug"))
 	if err != nil {
 		return err
@@ -54,6 +61,9 @@ func (h *Handler) icon(c *gin.Context, k apps.Kind) error {
 		return err
 	}
 	defer root.Close()
+	if v := c.Param("version"); v != "" && v == a.Version() {
+		c.Set(keyCacheControl, cacheImmutable)
+	}
 	return h.serveFile(c, root, a.Manifest.Icon, a.Dir)
 }
 

@@ -53,6 +53,7 @@ func (h *Handler) Register(r gin.IRouter) {
 		r.PUT(base+"/:slug", with(h.update))
 		r.DELETE(base+"/:slug", with(h.uninstall))
 		r.GET(base+"/:slug/icon", with(h.icon))
+		r.GET(base+"/:slug/icon/:version", with(h.icon))
 		r.GET(base+"/:slug/download", with(h.download))
 		r.GET(base+"/:slug/download/:version", with(h.download))
 		r.POST(base+"/:slug/logs", with(h.logs))

@@ -168,7 +168,11 @@ func (h *Handler) serveFile(c *gin.Context, root *os.Root, name, version string)
 	ct := ContentType(name)
 	tag := etag(version, name, st.Size(), st.ModTime().UnixNano())
 	c.Header("ETag", tag)
-	c.Header("Cache-Control", CacheControl(name, false))
+	cc := CacheControl(name, false)
+	if v, ok := c.Get(keyCacheControl); ok {
+		cc = v.(string)
+	}
+	c.Header("Cache-Control", cc)
 	c.Header("Content-Type", ct)
 	if Compressible(ct) {
 		c.Header("Vary", "Accept-Encoding")
@@ -192,6 +196,10 @@ func (h *Handler) serveFile(c *gin.Context, root *os.Root, name, version string)
 	http.ServeContent(c.Writer, c.Request, "", st.ModTime(), f)
 	return nil
 }
+
+// keyCacheControl is the gin key by which a handler overrides the
+// Cache-Control of the file serveFile sends.
+const keyCacheControl = "apps.cache-control"
 
 func etagMatch(header, tag string) bool {
 	for _, t := range strings.Split(header, ",") {

@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -27,6 +28,36 @@ type Handler struct {
 	Limiter *session.Limiter
 	// Codes are the live session codes (POST /auth/session_code).
 	Codes *session.Codes
+	// Landing decides where a logged-in user lands (after the login
+	// form, and on GET /); nil keeps them on the logged-in page.
+	Landing Landing
+}
+
+// Landing is where a logged-in user lands: the home app, or a page of
+// the server's own when there is none.
+type Landing interface {
+	// HomeURL is the absolute URL of the home app's route; ok is false
+	// when no home app is installed.
+	HomeURL(ctx context.Context, inst *instance.Instance) (u string, ok bool, err error)
+	// Launcher writes the page shown instead (the installed apps), with
+	// a logout form carrying the CSRF token csrf.
+	Launcher(c *gin.Context, csrf string) error
+}
+
+// landing returns the address a logged-in user is sent to by default:
+// the home app's, or the instance's root (which shows the launcher).
+func (h *Handler) landing(c *gin.Context, inst *instance.Instance) (string, error) {
+	if h.Landing == nil {
+		return inst.PageURL("/auth/login"), nil
+	}
+	u, ok, err := h.Landing.HomeURL(c.Request.Context(), inst)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return inst.PageURL("/"), nil
+	}
+	return u, nil
 }
 
 // New returns a Handler with the default limits on passphrase attempts.

@@ -29,6 +29,22 @@ func (h *Handler) root(c *gin.Context) error {
 		pages.Render(c, http.StatusOK, "error", inst.Locale, pages.Data{Title: "Cozy", Error: "bad_register"})
 		return nil
 	}
+	if h.Landing != nil {
+		if _, err := h.Sessions.FromRequest(c.Request.Context(), inst, c.Request); err == nil {
+			// Logged in: the home app, as upstream, or the installed
+			// apps when there is none.
+			u, ok, err := h.Landing.HomeURL(c.Request.Context(), inst)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return h.Landing.Launcher(c, csrf(c, inst))
+			}
+			c.Header("Cache-Control", "no-store")
+			c.Redirect(http.StatusSeeOther, u)
+			return nil
+		}
+	}
 	c.Redirect(http.StatusSeeOther, inst.PageURL("/auth/login"))
 	return nil
 }
@@ -129,6 +145,7 @@ func (h *Handler) tryLogin(c *gin.Context, inst *instance.Instance, req loginReq
 	if err != nil {
 		return err
 	}
+	defaultTarget := req.Redirect == ""
 	// Forms need the CSRF pair; a JSON body cannot be sent cross-site
 	// without a preflight, which /auth never allows.
 	if !isJSONBody(c) && !checkCSRF(c, inst) {
@@ -139,6 +156,13 @@ func (h *Handler) tryLogin(c *gin.Context, inst *instance.Instance, req loginReq
 	}
 	if err := h.openSession(c, inst, req.LongRun); err != nil {
 		return err
+	}
+	if defaultTarget {
+		// No target asked: the home app (default_redirection), as
+		// upstream.
+		if redirect, err = h.landing(c, inst); err != nil {
+			return err
+		}
 	}
 	if wantsJSON(c) {
 		c.JSON(http.StatusOK, gin.H{"redirect": redirect})

@@ -72,7 +72,9 @@ func TestOnboardingLoginLogout(t *testing.T) {
 		t.Fatalf("wrong passphrase: %d %s", res.StatusCode, page)
 	}
 	res, _ = post(secret(t, e, passphrase), csrfOf(t, page))
-	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != e.Inst.PageURL("/auth/login") {
+	// No redirect asked and no home app: the instance's root, which lists
+	// the installed apps (see TestLandingAfterLogin).
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != e.Inst.PageURL("/") {
 		t.Fatalf("login: %d %v", res.StatusCode, res.Header)
 	}
 	setCookie := strings.Join(res.Header.Values("Set-Cookie"), "\n")
@@ -88,7 +90,7 @@ func TestOnboardingLoginLogout(t *testing.T) {
 	j := browser(t)
 	e.Run(t, []webtest.Scenario{
 		{Name: "json login", Client: j, Method: "POST", URL: "/auth/login", Body: `{"passphrase":"` + secret(t, e, passphrase) + `"}`,
-			Headers: jsonLogin, ExpectedStatus: 200, ExpectedContent: []string{`"redirect":"` + e.Inst.PageURL("/auth/login")}},
+			Headers: jsonLogin, ExpectedStatus: 200, ExpectedContent: []string{`"redirect":"` + e.Inst.PageURL("/") + `"`}},
 		{Name: "logout others without Origin", Client: c, Method: "DELETE", URL: "/auth/login/others", ExpectedStatus: http.StatusForbidden},
 		{Name: "logout others", Client: c, Method: "DELETE", URL: "/auth/login/others", Headers: own, ExpectedStatus: http.StatusNoContent},
 		{Name: "other session closed", Client: j, Method: "GET", URL: "/settings/instance", ExpectedStatus: http.StatusUnauthorized},

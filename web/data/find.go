@@ -23,6 +23,7 @@ func (h *Handler) createIndex(c *gin.Context, doctype string) error {
 	if !json.Valid(raw) {
 		return store.BadRequest("invalid JSON body")
 	}
+	raw = legacyPartialFilter(raw)
 	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
@@ -33,6 +34,40 @@ func (h *Handler) createIndex(c *gin.Context, doctype string) error {
 	}
 	c.JSON(http.StatusOK, res)
 	return nil
+}
+
+// legacyPartialFilter renames the index's "selector" (CouchDB's earlier
+// name of the partial filter, still accepted by CouchDB) to
+// "partial_filter_selector", so that the stored design document has the
+// one current form. Bodies without it are returned unchanged.
+func legacyPartialFilter(raw []byte) []byte {
+	var req map[string]json.RawMessage
+	if json.Unmarshal(raw, &req) != nil {
+		return raw
+	}
+	var index map[string]json.RawMessage
+	if json.Unmarshal(req["index"], &index) != nil {
+		return raw
+	}
+	sel, ok := index["selector"]
+	if !ok {
+		return raw
+	}
+	if p, ok := index["partial_filter_selector"]; ok && string(p) != "null" {
+		return raw
+	}
+	delete(index, "selector")
+	index["partial_filter_selector"] = sel
+	b, err := json.Marshal(index)
+	if err != nil {
+		return raw
+	}
+	req["index"] = b
+	out, err := json.Marshal(req)
+	if err != nil {
+		return raw
+	}
+	return out
 }
 
 // listIndexes is GET /data/:doctype/_index.

@@ -30,3 +30,30 @@ func TestIndexAndFind(t *testing.T) {
 		{Name: "delete index bad path", Method: "DELETE", URL: "/data/io.cozy.test/_index/x", Token: e.tok, ExpectedStatus: 404},
 	})
 }
+
+// TestIndexFormsOfCozyClient: the index cozy-client writes for a query
+// whose selector is its partial filter ("fields": [], refused with 400
+// before), a legacy "selector" index, and Drive's $regex with a negative
+// lookahead (refused with 400 before: not RE2).
+func TestIndexFormsOfCozyClient(t *testing.T) {
+	e := setup(t, 0)
+	for i, p := range []string{"/Documents", "/.cozy_trash/old", "/Photos"} {
+		e.send(t, "PUT", fmt.Sprintf("/data/io.cozy.test/p%d", i), fmt.Sprintf(`{"path":%q,"type":"directory"}`, p))
+	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "empty fields with partial filter", Method: "POST", URL: "/data/io.cozy.test/_index",
+			Body:  `{"index":{"fields":[],"partial_filter_selector":{"path":{"$regex":"^(?!/.cozy_trash)"}}},"ddoc":"by_notrash"}`,
+			Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"result":"created"`, `"id":"_design/by_notrash"`}},
+		{Name: "find with it", Method: "POST", URL: "/data/io.cozy.test/_find",
+			Body:  `{"selector":{"path":{"$regex":"^(?!/.cozy_trash)"}},"use_index":"_design/by_notrash","fields":["path"]}`,
+			Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"docs":[{"path":"/Documents"},{"path":"/Photos"}]`}},
+		{Name: "legacy selector", Method: "POST", URL: "/data/io.cozy.test/_index",
+			Body:  `{"index":{"fields":["type"],"selector":{"path":{"$regex":"^/P"}}},"ddoc":"legacy","name":"legacy"}`,
+			Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"result":"created"`}},
+		{Name: "find with the legacy index", Method: "POST", URL: "/data/io.cozy.test/_find",
+			Body:  `{"selector":{"type":"directory"},"use_index":"_design/legacy","fields":["path"]}`,
+			Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"docs":[{"path":"/Photos"}]`}},
+		{Name: "regex of an unknown syntax", Method: "POST", URL: "/data/io.cozy.test/_find",
+			Body: `{"selector":{"path":{"$regex":"(x"}},"use_index":"_design/by_notrash"}`, Token: e.tok, ExpectedStatus: 400},
+	})
+}

@@ -18,20 +18,6 @@ import (
 	"github.com/cozypi/cozy/web/webtest"
 )
 
-// cozyAppsFixtures returns the folder of the prebuilt Cozy apps (the
-// project's shared fixtures, beside the repository), or skips the test.
-func cozyAppsFixtures(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("COZY_APPS_FIXTURES")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "..", "shared", "fixtures", "cozy-apps")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "contacts.tar.gz")); err != nil {
-		t.Skipf("no Cozy apps fixtures at %s (set COZY_APPS_FIXTURES): %v", dir, err)
-	}
-	return dir
-}
-
 // untar extracts a .tar.gz of regular files and folders into dir.
 func untar(t *testing.T, archive, dir string) {
 	t.Helper()
@@ -114,7 +100,7 @@ func TestContactsServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real Contacts services (several seconds each)")
 	}
-	fixtures := cozyAppsFixtures(t)
+	fixtures := webtest.CozyApps(t)
 	e := setup(t)
 	dir := filepath.Join(t.TempDir(), "contacts")
 	untar(t, filepath.Join(fixtures, "contacts.tar.gz"), dir)
@@ -205,7 +191,7 @@ func TestHomeAndDriveServices(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the real Home and Drive services (about a second each)")
 	}
-	fixtures := cozyAppsFixtures(t)
+	fixtures := webtest.CozyApps(t)
 	e := setup(t)
 	tok := e.Token(t, "io.cozy.apps io.cozy.jobs")
 	for _, slug := range []string{"home", "drive"} {

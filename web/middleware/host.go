@@ -1,6 +1,7 @@
 package middleware
 
 import (
+	"net"
 	"net/http"
 	"strings"
 
@@ -29,21 +30,32 @@ type Lookup interface {
 
 // ResolveHost maps a Host header to its instance and app. For a flat
 // sub-domain, "<name>-<slug>.<rest>" names the app <slug> of the instance
-// "<name>.<rest>"; for nested, "<slug>.<domain>" names the app <slug> of
-// "<domain>". The instance itself is tried first.
+// "<name>.<rest>", and "<name>-<slug>:port" the app of the dotless
+// instance "<name>:port" (localhost:8080 serves its apps on
+// localhost-<slug>:8080, as Instance.AppHost names them); for nested,
+// "<slug>.<domain>" names the app <slug> of "<domain>". The instance
+// itself is tried first.
 func ResolveHost(instances Lookup, mode, host string) (Target, bool) {
 	host = strings.ToLower(host)
 	if inst, err := instances.Get(host); err == nil {
 		return Target{Instance: inst}, true
 	}
-	first, rest, ok := strings.Cut(host, ".")
-	if !ok || first == "" || rest == "" {
-		return Target{}, false
-	}
 	if mode == config.SubdomainsNested {
+		first, rest, ok := strings.Cut(host, ".")
+		if !ok || first == "" || rest == "" {
+			return Target{}, false
+		}
 		if inst, err := instances.Get(rest); err == nil {
 			return Target{Instance: inst, AppSlug: first}, true
 		}
+		return Target{}, false
+	}
+	name, port := host, ""
+	if h, p, err := net.SplitHostPort(host); err == nil {
+		name, port = h, ":"+p
+	}
+	first, rest, dotted := strings.Cut(name, ".")
+	if first == "" || (dotted && rest == "") {
 		return Target{}, false
 	}
 	// Flat: the instance name may itself hold '-', so try every split.
@@ -51,7 +63,11 @@ func ResolveHost(instances Lookup, mode, host string) (Target, bool) {
 		if first[i] != '-' || i == len(first)-1 {
 			continue
 		}
-		if inst, err := instances.Get(first[:i] + "." + rest); err == nil {
+		domain := first[:i]
+		if dotted {
+			domain += "." + rest
+		}
+		if inst, err := instances.Get(domain + port); err == nil {
 			return Target{Instance: inst, AppSlug: first[i+1:]}, true
 		}
 	}

@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestResolveHost(t *testing.T) {
-	m := newInstances(t, "alice.example.org", "bob-smith.example.org", "cozy.localhost:8080", "example.net")
+	m := newInstances(t, "alice.example.org", "bob-smith.example.org", "cozy.localhost:8080", "example.net", "localhost:9090", "box")
 	tests := []struct {
 		mode, host, domain, slug string
 		ok                       bool
@@ -54,6 +54,14 @@ func TestResolveHost(t *testing.T) {
 		{config.SubdomainsNested, "drive.alice.example.org", "alice.example.org", "drive", true},
 		{config.SubdomainsNested, "drive.example.net", "example.net", "drive", true},
 		{config.SubdomainsNested, "alice-drive.example.org", "", "", false},
+		// Dotless instances (before: unknown hosts).
+		{config.SubdomainsFlat, "localhost-drive:9090", "localhost:9090", "drive", true},
+		{config.SubdomainsFlat, "localhost-my-app:9090", "localhost:9090", "my-app", true},
+		{config.SubdomainsFlat, "localhost-drive:9091", "", "", false},
+		{config.SubdomainsFlat, "box-home", "box", "home", true},
+		{config.SubdomainsFlat, "localhost-:9090", "", "", false},
+		{config.SubdomainsNested, "localhost-drive:9090", "", "", false},
+		{config.SubdomainsNested, "drive.localhost:9090", "localhost:9090", "drive", true},
 		{config.SubdomainsFlat, "unknown.example", "", "", false},
 		{config.SubdomainsFlat, "", "", "", false},
 		{config.SubdomainsFlat, "..", "", "", false},
