@@ -19,9 +19,9 @@ import (
 // instance store as it opens, stopped when the instance is deleted.
 // Services and konnectors read their code through installed, the one apps
 // manager (through os.Root, inside the app's folder).
-func newJobs(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, clients jobs.PendingClients, installed *apps.Manager, log *slog.Logger) *jobs.Manager {
+func newJobs(cfg *config.Config, instances *instance.Manager, perms *permstore.Store, clients jobs.PendingClients, installed *apps.Manager, scratch string, log *slog.Logger) *jobs.Manager {
 	sw := &jobs.ServiceWorker{
-		Runner: &services.Runner{Logger: log},
+		Runner: &services.Runner{Logger: log, ScratchDir: scratch}, // on the data partition, not a memory-backed /tmp
 		Script: installed.Script,
 		Credentials: func(ctx context.Context, inst *instance.Instance, slug string) (string, error) {
 			p, err := perms.ForApp(ctx, inst, slug)

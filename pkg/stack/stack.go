@@ -12,7 +12,10 @@ package stack
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 
 	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/box"
@@ -83,7 +86,11 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, opts
 	s.Apps = &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log,
 		Fetcher: &apps.Fetcher{Registries: cfg.Registries}, DefaultApps: cfg.DefaultApps}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
-	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, log)
+	scratch := filepath.Join(dir, "scratch")
+	if err := os.MkdirAll(scratch, 0o700); err != nil {
+		return nil, fmt.Errorf("services' scratch directory: %w", err)
+	}
+	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, scratch, log)
 	initDatabases(instances, log)
 	if cfg.Box.Enabled {
 		// Last: it sets the instances' scheme from the box's HTTPS state.
