@@ -24,8 +24,15 @@ func (h *Handler) diskUsage(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	used, quota := fs.Usage()
-	attrs := map[string]string{"used": itoa(used), "files": itoa(used), "versions": "0"}
+	files, quota := fs.Usage()
+	st, err := h.Instances.Store(inst)
+	if err != nil {
+		return err
+	}
+	// Attachments of /data documents (photos a phone synced) take disk
+	// space too: counted in "used", not in "files".
+	used := files + st.AttachmentBytes()
+	attrs := map[string]string{"used": itoa(used), "files": itoa(files), "versions": "0"}
 	if quota > 0 {
 		attrs["quota"] = itoa(quota)
 	}
