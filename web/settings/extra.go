@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/cozypi/cozy/pkg/apps"
 	"github.com/cozypi/cozy/pkg/oauth"
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/web/httperr"
@@ -14,9 +15,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Default redirections after login and onboarding, as upstream's defaults.
+// Default redirections after login and onboarding: where login lands
+// (apps.DefaultRedirection, the home app) and upstream's onboarding one.
 const (
-	defaultRedirection   = "drive/#/folder"
+	defaultRedirection   = apps.DefaultRedirection
 	onboardedRedirection = "home/"
 )
 
