@@ -21,7 +21,7 @@ func TestExtraRoutes(t *testing.T) {
 	}
 	access := e.Issue(t, token.Access, client.ID, "io.cozy.files")
 	e.Run(t, []webtest.Scenario{
-		{Name: "context with a token", Method: "GET", URL: "/settings/context", Token: cli, ExpectedStatus: 200, ExpectedContent: []string{`"default_redirection":"drive/#/folder"`}},
+		{Name: "context with a token", Method: "GET", URL: "/settings/context", Token: cli, ExpectedStatus: 200, ExpectedContent: []string{`"default_redirection":"home/"`}},
 		{Name: "context with the session", Method: "GET", URL: "/settings/context", Client: e.owner, ExpectedStatus: 200, ExpectedContent: []string{"io.cozy.settings.context"}},
 		{Name: "context anonymous", Method: "GET", URL: "/settings/context", ExpectedStatus: 401},
 		{Name: "flags", Method: "GET", URL: "/settings/flags", Token: cli, ExpectedStatus: 200, ExpectedContent: []string{"io.cozy.settings.flags"}},
