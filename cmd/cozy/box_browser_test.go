@@ -100,10 +100,9 @@ func port(t *testing.T, addr string) string {
 // (The setup keeps a non-default port the page was reached on in the
 // instance's name, which is right for plain HTTP only: reached on
 // http://cozy.local:PORT, the instance would be https://cozy.local:PORT,
-// the HTTP port.) A fresh profile sets the box up
-// with the LAN choice, sees the progress until ready, downloads the root
-// from the page that explains it, and does not trust the box's HTTPS yet;
-// then a profile whose NSS database trusts that root onboards the member
+// the HTTP port.) A fresh profile sets the box up with the LAN choice,
+// sees the progress until ready, downloads the root from the page that
+// explains it, and does not trust the box's HTTPS yet; then a profile whose NSS database trusts that root onboards the member
 // over HTTPS (secure context, WebCrypto), logs out and in, lands on the
 // instance, and opens an app's name on the HTTPS port itself.
 func TestBoxLANInBrowser(t *testing.T) {

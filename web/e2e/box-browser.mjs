@@ -3,8 +3,8 @@
 //
 //   node box-browser.mjs setup <box-url> <rules> <https-choice-json> <root-out>
 //     A fresh profile opens the box over plain HTTP (<box-url>, e.g.
-//     http://cozy.local:PORT, resolved through --host-resolver-rules
-//     <rules>), fills the setup page with the choice (lan, or domain with a
+//     http://cozy.local, which --host-resolver-rules <rules> maps to the
+//     test's listener), fills the setup page with the choice (lan, or domain with a
 //     provider and its credentials), watches the progress until HTTPS is
 //     ready and times it. With the LAN CA it downloads the root from the
 //     page that explains it into <root-out>, and checks that this profile,
