@@ -6,7 +6,7 @@ LDFLAGS   := -s -w -X github.com/cozypi/cozy/pkg/build.Version=$(VERSION) \
              -X github.com/cozypi/cozy/pkg/build.Time=$(shell date -u +%Y-%m-%dT%H:%M:%SZ)
 BIN       := bin/cozy
 # Debian packages the tests need (installed only when missing).
-TEST_DEBS := chromium systemd iproute2 dbus-daemon avahi-daemon avahi-utils libnss-mdns dnsutils
+TEST_DEBS := chromium systemd iproute2 dbus-daemon avahi-daemon avahi-utils libnss-mdns dnsutils libnss3-tools
 # npm packages the tests need, pinned in web/e2e/package-lock.json.
 E2E_DIR   := web/e2e
 # staticcheck, pinned (v0.8.2 is staticcheck 2026.2.2), built from the
