@@ -84,10 +84,11 @@ func openBoxCerts(dataDir string, cfg config.BoxACME, log *slog.Logger) (*boxRun
 // instances' flat app names, the DNS-SD services, and the LAN DNS server
 // when systemd passes cozy-dns.socket. It then keeps the names and the
 // domain's address records up to date.
-func (b *boxRuntime) startLAN(ctx context.Context, st *stack.Stack, sockets *systemd.Sockets) error {
+func (b *boxRuntime) startLAN(ctx context.Context, st *stack.Stack, sockets *systemd.Sockets, httpsPort int) error {
 	cfg := lan.Config{
 		Host:       st.Config.Box.Name,
 		Interfaces: st.Config.Box.Interfaces,
+		HTTPSPort:  httpsPort,
 		Directory:  lan.DirectoryFunc(func(ctx context.Context) ([]lan.Instance, error) { return directory(ctx, st) }),
 		OnName:     func(name string) { _ = systemd.Status("reachable as " + name) },
 		Logger:     b.log,

@@ -144,7 +144,7 @@ func serve(ctx context.Context, cfg *config.Config) error {
 		}
 		servers = append(servers, newHTTPServer(srv.Handler(), log))
 		listeners = append(listeners, tls.NewListener(ln, boxRT.certs.TLSConfig()))
-		if err := boxRT.startLAN(ctx, st, sockets); err != nil {
+		if err := boxRT.startLAN(ctx, st, sockets, ln.Addr().(*net.TCPAddr).Port); err != nil {
 			for _, l := range listeners {
 				l.Close()
 			}

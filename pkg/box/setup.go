@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"time"
 	_ "time/tzdata" // a box's rootfs may lack /usr/share/zoneinfo: time zones are checked against Go's copy
@@ -142,9 +143,19 @@ func (b *Box) validate(req Request) (Household, instance.Options, error) {
 	domain := member + "." + choice.Domain
 	if choice.Mode != ModeDomain {
 		domain = b.cfg.Name + ".local"
-		if req.Port != "" && req.Port != "80" && req.Port != "443" {
-			domain = net.JoinHostPort(domain, req.Port)
+	}
+	// The instance's address carries the port it is served on when it is
+	// not the scheme's default: the HTTP port the page came from for the
+	// plain HTTP choice, the box's HTTPS port otherwise.
+	port := req.Port
+	if choice.Mode != ModeLater {
+		port = ""
+		if b.cfg.HTTPSPort != 0 {
+			port = strconv.Itoa(b.cfg.HTTPSPort)
 		}
+	}
+	if port != "" && port != "80" && port != "443" {
+		domain = net.JoinHostPort(domain, port)
 	}
 	h := Household{Name: name, Member: member, TZ: req.TZ, HTTPS: choice}
 	return h, instance.Options{Domain: domain, Locale: req.Locale, TZ: req.TZ, Email: req.Email, PublicName: member}, nil

@@ -190,3 +190,35 @@ func TestWrongCodesMakeANewOne(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestInstancePort: the instance's address carries the port it is served
+// on: the HTTP port the page came from for plain HTTP, the box's HTTPS
+// port (none when 443) for the LAN and domain ways — never the HTTP port
+// in an https address.
+func TestInstancePort(t *testing.T) {
+	lan := box.Choice{Mode: box.ModeLAN}
+	cases := []struct {
+		name  string
+		cfg   config.Box
+		port  string
+		https box.Choice
+		want  string
+	}{
+		{"later keeps the HTTP port", config.Box{Name: "cozy"}, "8080", later(), "cozy.local:8080"},
+		{"later on port 80", config.Box{Name: "cozy"}, "", later(), "cozy.local"},
+		{"lan drops the HTTP port", config.Box{Name: "cozy", HTTPSPort: 443}, "8080", lan, "cozy.local"},
+		{"lan on another HTTPS port", config.Box{Name: "cozy", HTTPSPort: 8443}, "8080", lan, "cozy.local:8443"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newEnv(t, c.cfg, true)
+			res, err := e.box.Setup(context.Background(), box.Request{Household: "Smiths", Member: "alice", Port: c.port, HTTPS: c.https})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Instance.Domain != c.want {
+				t.Fatalf("instance %q, want %q", res.Instance.Domain, c.want)
+			}
+		})
+	}
+}
