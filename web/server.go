@@ -124,7 +124,7 @@ func (s *Server) AdminHandler() http.Handler {
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
 	g := r.Group("/", s.AdminAuth.Middleware())
-	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log, Jobs: s.Jobs, Apps: s.Apps}
+	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log, Jobs: s.Jobs, Apps: s.Apps, Box: s.Box}
 	h.Register(g)
 	r.NoRoute(func(c *gin.Context) {
 		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))

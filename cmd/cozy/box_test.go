@@ -53,8 +53,13 @@ func handshake(addr, name string, roots *x509.CertPool) (*x509.Certificate, erro
 // instance redirects to HTTPS, and a restart serves the same root.
 func TestServeBox(t *testing.T) {
 	dir := t.TempDir()
-	opts := serveOptions{https: true, args: []string{"--box", "--box-interfaces", "cozy-test-none0", "--log-level", "debug"}}
+	opts := serveOptions{https: true, args: []string{"--box", "--box-interfaces", "cozy-test-none0", "--log-level", "debug"},
+		env: []string{"COZY_ADMIN_PASSPHRASE=box-admin"}}
 	s := startServerWith(t, dir, opts)
+	s.cliEnv = opts.env
+	if out, err := s.cli(t, "status"); err != nil || !strings.Contains(out, "waiting for its first-boot setup at http://cozy.local") {
+		t.Fatalf("cozy status before setup: %q %v", out, err)
+	}
 
 	res := boxRequest(t, "GET", s.public, "cozy.local", "/", nil)
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/box/setup" {
@@ -90,6 +95,10 @@ func TestServeBox(t *testing.T) {
 	}
 	if _, err := handshake(s.https, "example.com", nil); err == nil {
 		t.Fatal("a certificate for example.com")
+	}
+	out, err := s.cli(t, "status")
+	if err != nil || !strings.Contains(out, "HTTPS lan: ready") || !strings.Contains(out, "certificates for cozy.local") {
+		t.Fatalf("cozy status after setup: %q %v", out, err)
 	}
 	res = boxRequest(t, "GET", s.public, "cozy.local", "/auth/login", nil)
 	if res.StatusCode != http.StatusPermanentRedirect || !strings.HasPrefix(res.Header.Get("Location"), "https://cozy.local/") {

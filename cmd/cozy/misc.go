@@ -2,11 +2,14 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"time"
 
 	"github.com/cozypi/cozy/pkg/build"
 	"github.com/spf13/cobra"
@@ -28,11 +31,12 @@ func newStatusCmd() *cobra.Command {
 				return err
 			}
 			var st map[string]any
-			if json.Unmarshal(raw, &st) == nil && st["status"] == "OK" {
-				fmt.Println("OK, the HTTP server is ready.")
-				return nil
+			if json.Unmarshal(raw, &st) != nil || st["status"] != "OK" {
+				return fmt.Errorf("the server is not healthy: %s", bytes.TrimSpace(raw))
 			}
-			return fmt.Errorf("the server is not healthy: %s", bytes.TrimSpace(raw))
+			fmt.Println("OK, the HTTP server is ready.")
+			printBoxStatus(cmd.Context(), newAdminClient(cfg))
+			return nil
 		},
 	}
 }
@@ -119,4 +123,43 @@ func readNewPassphrase() (string, error) {
 		return "", errors.New("passphrases do not match")
 	}
 	return string(a), nil
+}
+
+// printBoxStatus adds the household box's state to `cozy status` when
+// the server is a box: its setup and its certificates.
+func printBoxStatus(ctx context.Context, c *adminClient) {
+	var raw []byte
+	if err := c.do(ctx, "GET", "/box", nil, &raw); err != nil {
+		return // not a box (404) or an older server
+	}
+	var b struct {
+		Name      string `json:"name"`
+		SetupOpen bool   `json:"setup_open"`
+		Household string `json:"household"`
+		Mode      string `json:"https_mode"`
+		HTTPS     struct {
+			State       string    `json:"state"`
+			Names       []string  `json:"names"`
+			Expiry      time.Time `json:"expiry"`
+			NextRenewal time.Time `json:"next_renewal"`
+			LastError   string    `json:"last_error"`
+		} `json:"https"`
+	}
+	if json.Unmarshal(raw, &b) != nil {
+		return
+	}
+	if b.SetupOpen {
+		fmt.Printf("Box %s.local: waiting for its first-boot setup at http://%s.local\n", b.Name, b.Name)
+		return
+	}
+	fmt.Printf("Box %s.local of %s, HTTPS %s: %s\n", b.Name, b.Household, b.Mode, b.HTTPS.State)
+	if len(b.HTTPS.Names) > 0 {
+		fmt.Printf("  certificates for %s\n", strings.Join(b.HTTPS.Names, ", "))
+	}
+	if !b.HTTPS.Expiry.IsZero() {
+		fmt.Printf("  expire %s, renewal from %s\n", b.HTTPS.Expiry.Format(time.RFC3339), b.HTTPS.NextRenewal.Format(time.RFC3339))
+	}
+	if b.HTTPS.LastError != "" {
+		fmt.Printf("  last error: %s\n", b.HTTPS.LastError)
+	}
 }

@@ -36,7 +36,8 @@ type server struct {
 	cmd        *exec.Cmd
 	public     string // 127.0.0.1:port
 	admin      string
-	https      string // the box's HTTPS listener, if passed
+	https      string   // the box's HTTPS listener, if passed
+	cliEnv     []string // extra environment of cli
 	notify     *net.UnixConn
 	readyAfter time.Duration
 	dir        string
@@ -152,7 +153,7 @@ func (s *server) cli(t *testing.T, args ...string) (string, error) {
 	self, _ := os.Executable()
 	host, port, _ := net.SplitHostPort(s.admin)
 	cmd := exec.Command(self, append([]string{"--admin-host", host, "--admin-port", port}, args...)...)
-	cmd.Env = []string{"COZY_TEST_AS_MAIN=1", "HOME=" + s.dir}
+	cmd.Env = append([]string{"COZY_TEST_AS_MAIN=1", "HOME=" + s.dir}, s.cliEnv...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

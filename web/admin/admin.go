@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/apps"
+	"github.com/cozypi/cozy/pkg/box"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/passhash"
@@ -90,6 +91,7 @@ type Handler struct {
 	Log     *slog.Logger
 	Jobs    *jobs.Manager // job brokers; nil disables the jobs routes
 	Apps    *apps.Manager // apps and konnectors; nil disables their routes
+	Box     *box.Box      // the household box; nil when not a box
 }
 
 // Register adds the routes to r.
@@ -105,4 +107,5 @@ func (h *Handler) Register(r gin.IRouter) {
 	h.registerSecrets(r)
 	h.registerJobs(r)
 	h.registerApps(r)
+	h.registerBox(r)
 }
