@@ -113,7 +113,18 @@ func (b *boxRuntime) follow(ctx context.Context) {
 	defer b.wg.Done()
 	t := time.NewTicker(boxRefresh)
 	defer t.Stop()
+	var told string
 	for {
+		// systemctl status tells where HTTPS stands ("waiting for DNS",
+		// "obtaining certificate", "ready", "failed: ...").
+		if st := b.certs.Status(); st.State != told {
+			msg := "https: " + st.State
+			if st.LastError != "" {
+				msg += ": " + st.LastError
+			}
+			_ = systemd.Status(msg)
+			told = st.State
+		}
 		if m := b.certs.Manager(); m != nil && m.Status().Mode == certs.ModeDomain {
 			if err := m.SetAddrs(ctx, lanAddrs()); err != nil {
 				b.log.WarnContext(ctx, "box: publishing the box's addresses", "error", err)
