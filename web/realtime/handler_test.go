@@ -210,6 +210,13 @@ func TestSubscribeOneDocument(t *testing.T) {
 	_, a := e.call("POST", "/data/io.cozy.notes/", tok, `{"n":1}`)
 	_, b := e.call("POST", "/data/io.cozy.notes/", tok, `{"n":2}`)
 	c := e.dial(tok)
+	// The creations are published by the hub after their writes are
+	// acknowledged: a marker written next, seen, means they have passed
+	// (one store's events come in write order) before the subscription.
+	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.sync"})
+	c.barrier()
+	e.call("POST", "/data/io.cozy.sync/", tok, `{"marker":true}`)
+	c.expect("CREATED", "io.cozy.sync", "")
 	c.send("SUBSCRIBE", map[string]string{"type": "io.cozy.notes", "id": b["id"].(string)})
 	c.barrier()
 	for _, d := range []map[string]any{a, b} {

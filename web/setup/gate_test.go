@@ -55,7 +55,7 @@ func TestLANWay(t *testing.T) {
 			ExpectedHeaders: map[string]string{"Location": "https://cozy.local:" + e.Port + "/auth/login?redirect=x"}},
 		{Name: "the default port is dropped", Method: "POST", URL: e.url("/files/"), Client: e.Client, Headers: map[string]string{"Host": "cozy-drive.local:80"},
 			ExpectedStatus: http.StatusPermanentRedirect, ExpectedHeaders: map[string]string{"Location": "https://cozy-drive.local/files/"}},
-		{Name: "HSTS once ready", Method: "GET", URL: e.url("/auth/login"), Client: e.Client, Headers: map[string]string{"X-Forwarded-Proto": "https"},
+		{Name: "HSTS once ready", Method: "GET", URL: e.url("/auth/login"), Client: e.Client, Headers: map[string]string{"Host": "cozy.local", "X-Forwarded-Proto": "https"},
 			ExpectedStatus: http.StatusOK, ExpectedHeaders: map[string]string{"Strict-Transport-Security": middleware.HSTSValue}},
 		{Name: "status stays on HTTP", Method: "GET", URL: e.url("/status"), Client: e.Client, ExpectedStatus: http.StatusOK},
 		{Name: "progress stays on HTTP", Method: "GET", URL: e.url("/box/https"), Client: e.Client, ExpectedStatus: http.StatusOK,
