@@ -8,8 +8,9 @@
 #   - the guest's self-test (cozy-selftest.service, enabled by cozy.selftest
 #     on the command line) reports cozy.service active (Type=notify: after
 #     READY=1) with its status line, cozy.local resolved by the guest's
-#     resolver, no failed unit, the data partition grown to the end of the
-#     (enlarged) disk and bound on /var/lib/cozy, and a read-only root.
+#     resolver to its address, `cozy box status` on slot A, no failed
+#     unit, the data partition grown to the end of the (enlarged) disk and
+#     bound on /var/lib/cozy, and a read-only root.
 # Everything is bounded: the build by BUILD_TIMEOUT, the boot by
 # BOOT_TIMEOUT; QEMU runs with panic=1 -no-reboot so that a crash ends it
 # at once. On failure it prints the tail of the serial log.
@@ -125,6 +126,7 @@ echo " $(field cozy.local) " | grep -q ' 10\.0\.2\.15 ' || fail "cozy.local does
 [ -z "$(field failed)" ] || fail "failed units: $(field failed)"
 field root | grep -Eq 'cozy-root-a|vda2' || fail "root is not slot A: $(field root)"
 field root | grep -q '^[^ ]* ro' || fail "root is not read-only: $(field root)"
+field box | grep -q 'Slot a: cozy-root-a (/dev/vda2, 1.0 GiB; running' || fail "cozy box status: $(field box)"
 field data | grep -q '/dev/vda4' || fail "data partition not mounted: $(field data)"
 field data | grep -q 'state=/dev/vda4' || fail "/var/lib/cozy is not on the data partition: $(field data)"
 # The image's data partition is 64 MiB; the disk has 1 GiB more.
