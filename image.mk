@@ -73,14 +73,14 @@ image-deps:
 $(B)/debs/.stamp: $(B)/debs/spec
 	$(STEP) "debs: download $(DEBS)"
 	@rm -rf $(B)/debs/*.deb $(B)/x && mkdir -p $(B)/x
-	@cd $(B)/debs && apt-get download -q=2 $(DEBS) 2>&1 | grep -v 'unsandboxed' || true
+	@cd $(B)/debs && apt-get download -q=2 $(DEBS) 2>download.log || { cat download.log; exit 1; }
 	@for d in $(B)/debs/*.deb; do dpkg-deb -x $$d $(B)/x; done
 	@test $$(ls $(B)/x/lib/modules | wc -l) = 1
 	@depmod -b $(B)/x -a $$(ls $(B)/x/lib/modules)
 	@touch $@
 
 $(B)/userland/.stamp: $(B)/userland/spec board/common/userland.sh
-	$(STEP) "userland: mmdebstrap bookworm arm64 ($(USERLAND_PKGS)), about 3 min"
+	$(STEP) "userland: mmdebstrap bookworm arm64 ($(USERLAND_PKGS)), a few minutes (the maintainer scripts run under qemu-user)"
 	@rm -rf $(B)/userland/root $(B)/userland/root.tmp
 	@sh board/common/userland.sh $(B)/userland/root $(USERLAND_PKGS)
 	@echo "  userland $$(du -sh $(B)/userland/root | cut -f1)"

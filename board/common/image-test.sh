@@ -17,7 +17,7 @@
 set -euo pipefail
 TOP=$(git rev-parse --show-toplevel)
 T=$TOP/build/image-test
-BUILD_TIMEOUT=${BUILD_TIMEOUT:-900}
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-1500}
 BOOT_TIMEOUT=${BOOT_TIMEOUT:-240}
 step() { printf '[%s] image-test: %s\n' "$(date +%T)" "$*"; }
 mkdir -p "$T"
