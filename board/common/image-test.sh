@@ -59,6 +59,9 @@ append="$(cat "$T/cmdline.txt") cozy.selftest panic=1"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 log=$T/serial.log
+# A previous run's log must not be read as this one's (QEMU truncates it
+# only once it has started).
+rm -f "$log"
 qpid=
 cleanup() {
 	if [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null; then
@@ -95,6 +98,7 @@ for try in 1 2 3; do
 	if kill -0 "$qpid" 2>/dev/null; then break; fi
 	wait "$qpid" || true
 	qpid=
+	rm -f "$log"
 	grep -q 'host forwarding' "$T/qemu.out" || { cat "$T/qemu.out" >&2; fail "qemu did not start"; }
 done
 [ -n "$qpid" ] || fail "no free port for the host forwarding"
