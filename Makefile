@@ -55,11 +55,15 @@ test-deps: assets
 	@[ -x $(PEBBLE) ] || GOBIN=$(CURDIR)/$(dir $(PEBBLE)) $(GO) install github.com/letsencrypt/pebble/v2/cmd/pebble@$(PEBBLE_VERSION)
 
 # Runs every test: the checks of lint, Go unit and integration tests (pkg/
-# under the race detector), and the end-to-end tests with real clients
-# (Go tests driving node and chromium; `go test -short` skips those).
+# under the race detector), the end-to-end tests with real clients
+# (Go tests driving node and chromium; `go test -short` skips those), and
+# the SD-card image built from a fresh clone and booted under QEMU
+# (image.mk; its host tools come from `make -f image.mk image-deps`).
 test: test-deps lint
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 25m ./pkg/...
 	$(GO) test -tags $(TAGS) -count=1 -timeout 25m $(NOT_PKG)
+	$(MAKE) -f image.mk image-deps
+	$(MAKE) -f image.mk image-test
 
 # Static checks: go vet, staticcheck, and go.mod/go.sum as `go mod tidy`
 # would write them.

@@ -35,7 +35,7 @@ func newStatusCmd() *cobra.Command {
 				return fmt.Errorf("the server is not healthy: %s", bytes.TrimSpace(raw))
 			}
 			fmt.Println("OK, the HTTP server is ready.")
-			printBoxStatus(cmd.Context(), newAdminClient(cfg))
+			printBoxServerStatus(cmd.Context(), newAdminClient(cfg))
 			return nil
 		},
 	}
@@ -125,9 +125,9 @@ func readNewPassphrase() (string, error) {
 	return string(a), nil
 }
 
-// printBoxStatus adds the household box's state to `cozy status` when
+// printBoxServerStatus adds the household box's state to `cozy status` when
 // the server is a box: its setup and its certificates.
-func printBoxStatus(ctx context.Context, c *adminClient) {
+func printBoxServerStatus(ctx context.Context, c *adminClient) {
 	var raw []byte
 	if err := c.do(ctx, "GET", "/box", nil, &raw); err != nil {
 		return // not a box (404) or an older server

@@ -16,7 +16,7 @@ func newRootCmd() *cobra.Command {
 	}
 	config.AddFlags(root.PersistentFlags())
 	root.AddCommand(newServeCmd(), newInstancesCmd(), newStatusCmd(), newVersionCmd(), newConfigCmd())
-	root.AddCommand(newRemoteCmd(), newCheckCmd())
+	root.AddCommand(newRemoteCmd(), newCheckCmd(), newBoxCmd())
 	root.AddCommand(newJobsCmds()...)
 	root.AddCommand(newAppsCmds()...)
 	return root

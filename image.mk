@@ -1,0 +1,121 @@
+# The SD-card image of the box and its boot test under QEMU.
+#
+#   make -f image.mk image-deps              host tools (root, idempotent)
+#   make -f image.mk image BOARD=rpi4        build/rpi4/cozy-<version>-rpi4.img.xz,
+#                                            .sha256 and a Raspberry Pi Imager entry
+#   make -f image.mk images                  every board
+#   make -f image.mk image-test              build the qemu image from a fresh clone
+#                                            and boot it under qemu-system-aarch64
+#
+# BOARD is one of $(BOARDS) (board/<name>/). The build runs on the host:
+# the Debian arm64 userland comes from mmdebstrap (its maintainer scripts
+# under qemu-user), the kernel, modules and firmware are unpacked from
+# their .debs, and the partitions are made as files (no loop mount). Each
+# step leaves a stamp in build/, so a rebuild with nothing changed does
+# nothing and a change redoes only what depends on it.
+
+BOARD    ?= qemu
+BOARDS   := qemu rpi3 rpi4 zero2w
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+B        := build
+W        := $(B)/$(BOARD)
+IMG      := $(W)/cozy-$(VERSION)-$(BOARD).img
+# Where the images are published, for the Raspberry Pi Imager entry.
+IMAGE_URL_BASE ?= https://github.com/cozypi/cozy/releases/download/$(VERSION)
+
+# Pinned Debian packages: the kernel ABI package (the linux-image-arm64
+# meta package would follow the archive), the Pi firmware (non-free-firmware)
+# and busybox for the initramfs.
+KERNEL_PKG   := linux-image-6.1.0-57-arm64:arm64=6.1.192-3
+FIRMWARE_PKG := raspi-firmware=1.20220830+ds-1
+BUSYBOX_PKG  := busybox-static:arm64=1:1.35.0-4+deb12u1+b1
+DEBS         := $(KERNEL_PKG) $(FIRMWARE_PKG) $(BUSYBOX_PKG)
+# The userland: systemd as PID 1, networkd (DHCP), resolved (mDNS,
+# cozy.local), timesyncd (no RTC on a Pi), and what grows the data partition.
+USERLAND_PKGS := systemd systemd-sysv udev kmod dbus iproute2 ca-certificates \
+                 systemd-timesyncd systemd-resolved libnss-resolve fdisk e2fsprogs
+
+# The commit time, not the build time, goes into the binary: a rebuild of
+# the same commit makes the same binary, so the image is not remade.
+COMMIT_TIME := $(shell git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
+export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+COZY_LDFLAGS := -s -w -X github.com/cozypi/cozy/pkg/build.Version=$(VERSION) \
+                -X github.com/cozypi/cozy/pkg/build.Time=$(COMMIT_TIME)
+
+# A file that changes only when its content does: make rebuilds what
+# depends on a variable's value (package lists, version) only when it moves.
+define spec
+$(shell mkdir -p $(dir $(1)) && printf '%s\n' '$(2)' | cmp -s - $(1) || printf '%s\n' '$(2)' > $(1))
+endef
+$(call spec,$(B)/debs/spec,$(DEBS))
+$(call spec,$(B)/userland/spec,$(USERLAND_PKGS))
+$(call spec,$(W)/spec,$(VERSION) $(BOARD) $(COZY_LDFLAGS))
+
+STEP = @printf '[%s] %s\n' "$$(date +%T)" 
+SOURCES := $(shell find rootfs board/common board/$(BOARD) -type f 2>/dev/null)
+
+.PHONY: image images img image-deps image-test image-clean
+.DELETE_ON_ERROR:
+
+image: $(IMG).xz $(IMG).xz.sha256 $(if $(filter qemu,$(BOARD)),,$(W)/os_list.json)
+	@echo "image: $(IMG).xz $$(du -h $(IMG).xz | cut -f1) (raw $$(du -h --apparent-size $(IMG) | cut -f1), $$(du -h $(IMG) | cut -f1) allocated)"
+
+# The raw image alone (what image-test boots): no compression.
+img: $(IMG)
+	@echo "img: $(IMG)"
+
+images:
+	@for b in $(BOARDS); do $(MAKE) --no-print-directory -f image.mk image BOARD=$$b || exit 1; done
+
+image-deps:
+	@sh board/common/deps.sh
+
+$(B)/debs/.stamp: $(B)/debs/spec
+	$(STEP) "debs: download $(DEBS)"
+	@rm -rf $(B)/debs/*.deb $(B)/x && mkdir -p $(B)/x
+	@cd $(B)/debs && apt-get download -q=2 $(DEBS) 2>download.log || { cat download.log; exit 1; }
+	@for d in $(B)/debs/*.deb; do dpkg-deb -x $$d $(B)/x; done
+	@test $$(ls $(B)/x/lib/modules | wc -l) = 1
+	@depmod -b $(B)/x -a $$(ls $(B)/x/lib/modules)
+	@touch $@
+
+$(B)/userland/.stamp: $(B)/userland/spec board/common/userland.sh
+	$(STEP) "userland: mmdebstrap bookworm arm64 ($(USERLAND_PKGS)), a few minutes (the maintainer scripts run under qemu-user)"
+	@rm -rf $(B)/userland/root $(B)/userland/root.tmp
+	@sh board/common/userland.sh $(B)/userland/root $(USERLAND_PKGS)
+	@echo "  userland $$(du -sh $(B)/userland/root | cut -f1)"
+	@touch $@
+
+# Built by the project's Makefile (embedded assets included); copied only
+# when it changed, so that its date moves only then.
+$(W)/cozy: FORCE $(W)/spec
+	$(STEP) "cozy: go build linux/arm64 $(VERSION)"
+	@$(MAKE) --no-print-directory -s build-arm64 LDFLAGS='$(COZY_LDFLAGS)'
+	@cmp -s bin/cozy-linux-arm64 $@ || cp bin/cozy-linux-arm64 $@
+
+$(IMG): $(B)/debs/.stamp $(B)/userland/.stamp $(W)/cozy $(W)/spec $(SOURCES)
+	$(STEP) "image $(BOARD): assemble"
+	@rm -f $(W)/cozy-*-$(BOARD).img*
+	@BOARD=$(BOARD) VERSION=$(VERSION) W=$(CURDIR)/$(W) X=$(CURDIR)/$(B)/x USERLAND=$(CURDIR)/$(B)/userland/root \
+	  COZY=$(CURDIR)/$(W)/cozy TOP=$(CURDIR) bash board/common/assemble.sh
+
+$(IMG).xz: $(IMG)
+	$(STEP) "image $(BOARD): xz -T0"
+	@xz -T0 -6 -k -f $<
+
+$(IMG).xz.sha256: $(IMG).xz
+	@cd $(W) && sha256sum $(notdir $<) > $(notdir $@)
+
+$(W)/os_list.json: $(IMG).xz board/common/oslist.sh
+	@BOARD=$(BOARD) VERSION=$(VERSION) URL=$(IMAGE_URL_BASE)/$(notdir $(IMG)).xz \
+	  sh board/common/oslist.sh $(IMG) $@
+
+# Boots the qemu image built from a fresh clone of HEAD (what is committed
+# is what is tested). IMAGE_TEST_SRC=. tests the working tree instead.
+image-test:
+	@bash board/common/image-test.sh
+
+image-clean:
+	rm -rf $(B)
+
+FORCE:
