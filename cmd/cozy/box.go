@@ -36,6 +36,28 @@ type boxRuntime struct {
 
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+
+	statusMu  sync.Mutex
+	name, tls string // the parts of the STATUS= line
+}
+
+// status tells systemd (systemctl status) where the box stands, in one
+// line: "reachable as cozy.local; https: ready". An empty part keeps its
+// last value.
+func (b *boxRuntime) status(name, https string) {
+	b.statusMu.Lock()
+	defer b.statusMu.Unlock()
+	if name != "" {
+		b.name = name
+	}
+	if https != "" {
+		b.tls = https
+	}
+	msg := "https: " + b.tls
+	if b.name != "" {
+		msg = "reachable as " + b.name + "; " + msg
+	}
+	_ = systemd.Status(msg)
 }
 
 // boxRefresh is how often the LAN names and the domain's address records
@@ -90,7 +112,7 @@ func (b *boxRuntime) startLAN(ctx context.Context, st *stack.Stack, sockets *sys
 		Interfaces: st.Config.Box.Interfaces,
 		HTTPSPort:  httpsPort,
 		Directory:  lan.DirectoryFunc(func(ctx context.Context) ([]lan.Instance, error) { return directory(ctx, st) }),
-		OnName:     func(name string) { _ = systemd.Status("reachable as " + name) },
+		OnName:     func(name string) { b.status(name, "") },
 		Logger:     b.log,
 	}
 	if pcs, lns := sockets.PacketConns["dns"], sockets.Listeners["dns"]; len(pcs) > 0 && len(lns) > 0 {
@@ -118,11 +140,11 @@ func (b *boxRuntime) follow(ctx context.Context) {
 		// systemctl status tells where HTTPS stands ("waiting for DNS",
 		// "obtaining certificate", "ready", "failed: ...").
 		if st := b.certs.Status(); st.State != told {
-			msg := "https: " + st.State
+			msg := st.State
 			if st.LastError != "" {
 				msg += ": " + st.LastError
 			}
-			_ = systemd.Status(msg)
+			b.status("", msg)
 			told = st.State
 		}
 		if m := b.certs.Manager(); m != nil && m.Status().Mode == certs.ModeDomain {
