@@ -71,10 +71,11 @@ async function step(name, fn, p = () => page) {
 }
 
 const text = (p, t) => p.getByText(t, { exact: true }).first();
+// fileName is a name in Drive's list.
+const fileName = (p, name) => p.locator("[data-testid=fil-file-filename-and-ext]").filter({ hasText: name }).first();
 // actions opens the menu of a row of Drive's list.
 async function actions(p, name) {
-  const row = p.locator("[data-testid=fil-content-body] > *").filter({ hasText: name }).first();
-  await row.getByRole("button", { name: "More" }).click();
+  await fileName(p, name).locator("xpath=ancestor::*[.//button[@aria-label='More']][1]").getByRole("button", { name: "More" }).click();
 }
 
 try {
@@ -141,7 +142,7 @@ try {
   }, () => watcher);
   await watcher.close();
   await step("drive: open the file", async () => {
-    await text(page, file).dblclick();
+    await fileName(page, file).click();
     await page.waitForURL(/\/file\//, { timeout: T });
     await page.getByText(content).first().waitFor({ timeout: T });
     await page.keyboard.press("Escape");
@@ -172,8 +173,8 @@ try {
   await step("contacts: create a contact", async () => {
     await page.goto(contactsURL);
     await text(page, "Create a contact").click({ timeout: T });
-    await page.getByLabel("Firstname").fill("Ada");
-    await page.getByLabel("Lastname").fill("Lovelace");
+    await page.getByLabel("Firstname").first().fill("Ada");
+    await page.getByLabel("Lastname").first().fill("Lovelace");
     await page.getByRole("button", { name: "Save" }).click();
     await page.goto(contactsURL);
     await page.getByText("Ada Lovelace").first().waitFor({ timeout: T });
