@@ -19,8 +19,19 @@ import (
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/services"
 	"github.com/cozypi/cozy/web/webtest"
 )
+
+// TestMain lets the service sandbox re-run this binary as its child:
+// Contacts' services run in it when TestRealApps creates a contact.
+func TestMain(m *testing.M) {
+	if services.IsChild() {
+		services.ChildMain()
+		return
+	}
+	os.Exit(m.Run())
+}
 
 // realApps are the builds of Cozy's apps the test installs (see the
 // fixtures' ORIGIN.md).
