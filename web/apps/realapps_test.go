@@ -250,6 +250,9 @@ func TestRealApps(t *testing.T) {
 	if !regexp.MustCompile(`\d+(\.\d+)? ?(B|KB|MB|GB|kB)`).MatchString(got.Storage) {
 		t.Errorf("Settings' storage page shows no usage:\n%s", got.Storage)
 	}
+	if i := strings.Index(got.Storage, "Storage\n"); i >= 0 {
+		t.Logf("Settings' storage page: %.200q", got.Storage[i:])
+	}
 	contactServices(t, e, alice)
 	for _, a := range got.Aborted {
 		t.Logf("aborted (outside loopback): %s", a)

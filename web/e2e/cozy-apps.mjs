@@ -176,6 +176,9 @@ try {
     await page.getByLabel("Firstname").first().fill("Ada");
     await page.getByLabel("Lastname").first().fill("Lovelace");
     await page.getByRole("button", { name: "Save" }).click();
+    // Saved when the form's dialog has gone and the contact is shown.
+    await page.locator("form").filter({ hasText: "Firstname" }).waitFor({ state: "detached", timeout: T });
+    await page.getByText("Ada Lovelace").first().waitFor({ timeout: T });
     await page.goto(contactsURL);
     await page.getByText("Ada Lovelace").first().waitFor({ timeout: T });
   });
@@ -188,7 +191,8 @@ try {
   });
   await step("settings: storage", async () => {
     await page.goto(settingsURL + "#/storage");
-    await page.getByText(/used/).first().waitFor({ timeout: T });
+    // The sidebar says "0% used" on every page: wait for a size.
+    await page.locator("main, [role=main]").first().getByText(/\d\s?(B|KB|kB|MB|GB)\b/).first().waitFor({ timeout: T });
     out.storage = await visible(page);
   });
   await Promise.allSettled(pending);
