@@ -70,10 +70,17 @@ func allowedFailure(method, rawURL string, status int, request, body string) (st
 
 // TestRealApps installs Cozy's real Home, Drive, Contacts and Settings
 // through the API from a loopback registry serving their builds, logs in
-// with headless Chromium over http://, and checks that the browser lands
-// in Home, which shows the other apps with their real icons, then that
-// Drive, Contacts and Settings each open and render, with no page error
-// and no answer >= 400 outside a justified allow-list.
+// with headless Chromium over http:// and uses them as a household would,
+// each step reported on its own with the page's visible text when it
+// fails: Home shows the apps' icons; in Drive a folder is created and a
+// file uploaded through its UI and both appear live in a second tab
+// (realtime), the file opens in the viewer, the sharing modal loads, the
+// file is in Recent, then trashed and in Trash; in Contacts a contact is
+// created in its form and listed, and Contacts' services it triggered end
+// done with their effect in the data; Settings' profile and storage pages
+// show real values. No page error and no answer >= 400 outside a
+// justified allow-list. It logs two figures: the time from the login to
+// Home fully loaded, and the resident memory of the server's process.
 func TestRealApps(t *testing.T) {
 	webtest.SkipE2E(t)
 	dir := webtest.CozyApps(t)
