@@ -68,8 +68,13 @@ func Plan(q Query, indexes []IndexDef) (QueryPlan, error) {
 
 	var cands []IndexDef
 	if len(q.UseIndex) > 0 {
+		// CouchDB splits a use_index string once only: "_design/a/b" names
+		// the design document "a/b". cozy-client names its ddocs after
+		// selectors, slashes of regexps included ("(?!/.cozy_trash)"), so
+		// the whole string is also read as one design document id.
+		whole := strings.Join(q.UseIndex, "/")
 		for _, ix := range indexes {
-			if designID(ix.DDoc) == q.UseIndex[0] && (len(q.UseIndex) == 1 || ix.Name == q.UseIndex[1]) {
+			if designID(ix.DDoc) == whole || designID(ix.DDoc) == q.UseIndex[0] && (len(q.UseIndex) == 1 || ix.Name == q.UseIndex[1]) {
 				cands = append(cands, ix)
 			}
 		}

@@ -84,6 +84,20 @@ func TestPlanIndexChoice(t *testing.T) {
 	}
 }
 
+// TestPlanUseIndexDDocWithSlash: cozy-client names the index of Drive's
+// favourites "by_name_filter_(...)_$regex_^(?!/.cozy_trash)..." and asks
+// it with use_index "_design/<that>"; CouchDB reads the rest after
+// "_design/" as one design document id, slash included.
+func TestPlanUseIndexDDocWithSlash(t *testing.T) {
+	ddoc := "by_name_filter_(path_$regex_^(?!/.cozy_trash))"
+	ixs := []IndexDef{idx("by-type", "type"), idx(ddoc, "name")}
+	q, _ := json.Marshal(map[string]any{"selector": map[string]any{"name": map[string]any{"$gt": nil}}, "use_index": "_design/" + ddoc})
+	plan, err := Plan(mustQuery(t, string(q)), ixs)
+	if err != nil || plan.Index.DDoc != "_design/"+ddoc {
+		t.Fatalf("use_index _design/%s: chose %q, %v", ddoc, plan.Index.DDoc, err)
+	}
+}
+
 func enc(vals ...any) []byte {
 	var b []byte
 	for _, v := range vals {
