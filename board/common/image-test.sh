@@ -129,8 +129,10 @@ field() { echo "$report" | sed -n "s/^SELFTEST $1=//p" | sed 's/ *$//'; }
 echo "$status" | grep -q '"status":"OK"' || fail "/status answered $status"
 [ "$(field cozy.service)" = active ] || fail "cozy.service is $(field cozy.service)"
 # After READY=1 ("serving on ..."), the box's own line replaces it:
-# "reachable as cozy.local; https: ..." (its mDNS name claimed).
-field cozy.status | grep -qE 'serving|reachable as cozy' || fail "cozy.service has no status line"
+# "claiming its name on the LAN; https: none", then "reachable as
+# cozy.local; https: ..." once its mDNS name is claimed (the self-test may
+# run before: the name's resolution is checked below).
+field cozy.status | grep -qE '^(serving on|reachable as cozy|claiming its name)' || fail "cozy.service has no status line: $(field cozy.status)"
 echo " $(field cozy.local) " | grep -q ' 10\.0\.2\.15 ' || fail "cozy.local does not resolve to the guest's address in the guest"
 [ -z "$(field failed)" ] || fail "failed units: $(field failed)"
 field root | grep -Eq 'cozy-root-a|vda2' || fail "root is not slot A: $(field root)"

@@ -56,6 +56,8 @@ func (b *boxRuntime) status(name, https string) {
 	msg := "https: " + b.tls
 	if b.name != "" {
 		msg = "reachable as " + b.name + "; " + msg
+	} else {
+		msg = "claiming its name on the LAN; " + msg
 	}
 	_ = systemd.Status(msg)
 }
