@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cozypi/cozy/appliance/authdns"
+	"github.com/cozypi/cozy/appliance/certs/pebbletest"
 	"github.com/cozypi/cozy/appliance/certstore"
 	"github.com/libdns/libdns"
 	"github.com/libdns/rfc2136"
@@ -36,7 +37,7 @@ func quiet() *slog.Logger {
 // for the domain and pebble resolving through it.
 type domainEnv struct {
 	dns    *authdns.Server
-	pebble *pebble
+	pebble *pebbletest.Server
 	store  string // bbolt file of the box
 }
 
@@ -50,7 +51,7 @@ func newDomainEnv(t *testing.T, profiles map[string]int) *domainEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	return &domainEnv{dns: srv, pebble: startPebble(t, srv.Addr(), profiles), store: filepath.Join(t.TempDir(), "box.db")}
+	return &domainEnv{dns: srv, pebble: pebbletest.Start(t, srv.Addr(), profiles), store: filepath.Join(t.TempDir(), "box.db")}
 }
 
 func (e *domainEnv) provider() *rfc2136.Provider {
@@ -74,9 +75,9 @@ func (e *domainEnv) manager(t *testing.T, profile string, tweak func(*Config)) (
 	}
 	if e.pebble != nil {
 		cfg.ACME = ACME{
-			CA:                 e.pebble.dir,
+			CA:                 e.pebble.Dir,
 			Email:              "admin@" + testDomain,
-			TrustedRoots:       e.pebble.https,
+			TrustedRoots:       e.pebble.HTTPS,
 			Profile:            profile,
 			Resolvers:          []string{e.dns.Addr()},
 			TTL:                10 * time.Second,
@@ -185,7 +186,7 @@ func TestDomainWildcardServedForApexInstanceAndAppHost(t *testing.T) {
 	case <-time.After(30 * time.Second):
 		t.Fatalf("no certificate after 30 s: %+v", m.Status())
 	}
-	leaf, err := handshake(addr, testDomain, e.pebble.roots)
+	leaf, err := handshake(addr, testDomain, e.pebble.Roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -194,7 +195,7 @@ func TestDomainWildcardServedForApexInstanceAndAppHost(t *testing.T) {
 		t.Fatalf("apex served %v", leaf.DNSNames)
 	}
 	for _, host := range []string{"alice." + testDomain, "alice-drive." + testDomain} {
-		leaf, err := handshake(addr, host, e.pebble.roots)
+		leaf, err := handshake(addr, host, e.pebble.Roots)
 		if err != nil {
 			t.Fatalf("%s: %v", host, err)
 		}
@@ -261,7 +262,7 @@ func TestDomainRestartReusesStoredCertificates(t *testing.T) {
 	if e.dns.Serial() != serial {
 		t.Fatal("the zone was updated (a challenge) after restart")
 	}
-	leaf, err := handshake(addr, "bob-photos."+testDomain, e.pebble.roots)
+	leaf, err := handshake(addr, "bob-photos."+testDomain, e.pebble.Roots)
 	if err != nil || leaf.SerialNumber.String() != before["*."+testDomain] {
 		t.Fatalf("served after restart: %v %v", leaf, err)
 	}
@@ -278,7 +279,7 @@ func TestDomainRenewsShortLivedCertificates(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-m.Ready()
-	first, err := handshake(addr, "alice."+testDomain, e.pebble.roots)
+	first, err := handshake(addr, "alice."+testDomain, e.pebble.Roots)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -299,7 +300,7 @@ func TestDomainRenewsShortLivedCertificates(t *testing.T) {
 	// the event: wait for the handshake to show it.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		second, err := handshake(addr, "alice."+testDomain, e.pebble.roots)
+		second, err := handshake(addr, "alice."+testDomain, e.pebble.Roots)
 		if err == nil && second.SerialNumber.Cmp(first.SerialNumber) != 0 {
 			break
 		}
@@ -318,7 +319,7 @@ func TestDomainObtainFailureIsReportedAndCloseWaits(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	e := &domainEnv{dns: srv, store: filepath.Join(t.TempDir(), "box.db")}
 	m, stop := e.manager(t, "", func(c *Config) {
-		c.ACME = ACME{CA: fmt.Sprintf("https://127.0.0.1:%d/dir", freePort(t)), Resolvers: []string{srv.Addr()}}
+		c.ACME = ACME{CA: fmt.Sprintf("https://127.0.0.1:%d/dir", pebbletest.FreePort(t)), Resolvers: []string{srv.Addr()}}
 	})
 	if err := m.Start(context.Background()); err != nil {
 		t.Fatal(err)
@@ -402,7 +403,7 @@ func TestPublishFailureIsRetried(t *testing.T) {
 		c.DNS = flaky
 		// Start also begins obtaining: keep that on loopback, where
 		// nothing listens, so it fails at once.
-		c.ACME = ACME{CA: fmt.Sprintf("https://127.0.0.1:%d/dir", freePort(t)), Resolvers: []string{srv.Addr()}}
+		c.ACME = ACME{CA: fmt.Sprintf("https://127.0.0.1:%d/dir", pebbletest.FreePort(t)), Resolvers: []string{srv.Addr()}}
 	})
 	m.pub.firstRetry = 20 * time.Millisecond
 	if err := m.Start(context.Background()); err != nil {

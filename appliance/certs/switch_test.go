@@ -97,7 +97,7 @@ func TestSwitchFollowsTheHouseholdsChoice(t *testing.T) {
 // from pebble through the RFC 2136 provider.
 func TestSwitchDomainAgainstPebble(t *testing.T) {
 	e := newDomainEnv(t, map[string]int{"default": 90 * 24 * 3600})
-	s := newSwitch(t, ACME{CA: e.pebble.dir, TrustedRoots: e.pebble.https, Resolvers: []string{e.dns.Addr()},
+	s := newSwitch(t, ACME{CA: e.pebble.Dir, TrustedRoots: e.pebble.HTTPS, Resolvers: []string{e.dns.Addr()},
 		TTL: 10 * time.Second, PropagationTimeout: -1})
 	addr := serveTLS(t, s.TLSConfig())
 	c := box.Choice{Mode: box.ModeDomain, Domain: testDomain, Provider: "rfc2136",
@@ -113,7 +113,7 @@ func TestSwitchDomainAgainstPebble(t *testing.T) {
 		}
 		<-s.Manager().Changed()
 	}
-	if _, err := handshake(addr, "alice-drive."+testDomain, e.pebble.roots); err != nil {
+	if _, err := handshake(addr, "alice-drive."+testDomain, e.pebble.Roots); err != nil {
 		t.Fatal(err)
 	}
 	if st := s.Status(); st.Expiry.IsZero() || !st.NextRenewal.Before(st.Expiry) {

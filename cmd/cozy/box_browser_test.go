@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/cozypi/cozy/appliance/authdns"
+	"github.com/cozypi/cozy/appliance/certs/pebbletest"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/miekg/dns"
 )
@@ -200,9 +201,9 @@ func TestBoxDomainInBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { zone.Close() })
-	pb := startPebble(t, zone.Addr())
+	pb := pebbletest.Start(t, zone.Addr(), nil)
 	s := startServerWith(t, t.TempDir(), serveOptions{https: true, args: []string{"--box", "--box-interfaces", "cozy-test-none0",
-		"--box-acme-ca", pb.dir, "--box-acme-root-file", pb.httpsPEM, "--box-acme-resolvers", zone.Addr()}})
+		"--box-acme-ca", pb.Dir, "--box-acme-root-file", pb.HTTPSFile, "--box-acme-resolvers", zone.Addr()}})
 	httpPort, httpsPort := port(t, s.public), port(t, s.https)
 	rules := "MAP cozy.local:80 127.0.0.1:" + httpPort + ", MAP *." + boxZone + ":443 127.0.0.1:" + httpsPort
 	base := "http://cozy.local"
@@ -230,7 +231,7 @@ func TestBoxDomainInBrowser(t *testing.T) {
 		t.Fatalf("log:\n%s", s.log())
 	}
 
-	home := trustingHome(t, "pebble root", pb.root(t))
+	home := trustingHome(t, "pebble root", pb.RootPEM)
 	var got boxHTTPSSeen
 	boxBrowser(t, home, &got, "https", set.Registration, rules, "")
 	checks = []struct {

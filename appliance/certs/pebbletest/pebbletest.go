@@ -1,4 +1,8 @@
-package main
+// Package pebbletest runs pebble, Let's Encrypt's ACME test server, on
+// loopback for the tests of the box's certificates (appliance/certs and
+// cmd/cozy's end-to-end tests). It is imported only by _test files.
+// Limits: DNS-01 only, one server per call, killed when the test ends.
+package pebbletest
 
 import (
 	"bytes"
@@ -18,37 +22,37 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 )
 
-// pebbleVersion is the ACME test server the box's domain way to HTTPS is
-// tested against, built from the module proxy into bin/tools as the
-// Makefile's test-deps does (appliance/certs tests run the same one).
+// pebbleVersion is the ACME test server the tests run, built from the
+// module proxy into bin/tools as the Makefile's test-deps does.
 const pebbleVersion = "v2.10.3"
 
-// pebble is a running pebble on loopback.
-type pebble struct {
-	dir      string // directory URL
-	https    *x509.CertPool
-	httpsPEM string // file of the root of pebble's own HTTPS
-	mgmt     string
+// Server is a running pebble on loopback.
+type Server struct {
+	Dir       string         // directory URL
+	HTTPS     *x509.CertPool // trusts pebble's own HTTPS
+	HTTPSFile string         // PEM file of that root (for box.acme.root_file)
+	Roots     *x509.CertPool // trusts the certificates it issues
+	RootPEM   []byte         // the same root, PEM
+	mgmt      string
 }
 
 var pebbleBuild sync.Mutex
 
 // pebbleBinary finds pebble: $PEBBLE, else bin/tools/pebble-<version>/pebble
 // of the module, built there (go install) when missing.
-func pebbleBinary(t *testing.T) string {
+func pebbleBinary(t testing.TB) string {
 	t.Helper()
 	if p := os.Getenv("PEBBLE"); p != "" {
 		return p
 	}
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, file, _, _ := runtime.Caller(0) // appliance/certs/pebbletest/pebbletest.go
+	root := filepath.Join(filepath.Dir(file), "..", "..", "..")
 	dir := filepath.Join(root, "bin", "tools", "pebble-"+pebbleVersion)
 	bin := filepath.Join(dir, "pebble")
 	pebbleBuild.Lock()
@@ -64,17 +68,16 @@ func pebbleBinary(t *testing.T) string {
 	return bin
 }
 
-// startPebble runs pebble with its DNS resolver at dnsAddr, DNS-01 only,
-// without its random delays and nonce rejections. It is killed at the end
-// of t.
-func startPebble(t *testing.T, dnsAddr string) *pebble {
+// Start runs pebble with its DNS resolver at dnsAddr and the given
+// profiles (name → validity in seconds). It is killed at the end of t.
+func Start(t testing.TB, dnsAddr string, profiles map[string]int) *Server {
 	t.Helper()
 	bin := pebbleBinary(t)
 	tmp := t.TempDir()
-	certFile, keyFile, pool := pebbleCert(t, tmp)
+	certFile, keyFile, pool := selfSigned(t, tmp)
 	for try := 0; ; try++ {
-		acmePort, mgmtPort := freePort(t), freePort(t)
-		conf := map[string]any{"pebble": map[string]any{
+		acmePort, mgmtPort := FreePort(t), FreePort(t)
+		pc := map[string]any{
 			"listenAddress":           fmt.Sprintf("127.0.0.1:%d", acmePort),
 			"managementListenAddress": fmt.Sprintf("127.0.0.1:%d", mgmtPort),
 			"certificate":             certFile,
@@ -83,7 +86,15 @@ func startPebble(t *testing.T, dnsAddr string) *pebble {
 			"httpPort": 5002, "tlsPort": 5001,
 			"retryAfter":   map[string]int{"authz": 1, "order": 1},
 			"keyAlgorithm": "ecdsa",
-		}}
+		}
+		if len(profiles) > 0 {
+			profs := map[string]any{}
+			for name, secs := range profiles {
+				profs[name] = map[string]any{"description": name, "validityPeriod": secs}
+			}
+			pc["profiles"] = profs
+		}
+		conf := map[string]any{"pebble": pc}
 		confFile := filepath.Join(tmp, "pebble.json")
 		b, _ := json.Marshal(conf)
 		if err := os.WriteFile(confFile, b, 0o600); err != nil {
@@ -94,6 +105,7 @@ func startPebble(t *testing.T, dnsAddr string) *pebble {
 		cmd.Env = append(os.Environ(),
 			"PEBBLE_VA_NOSLEEP=1",      // no random validation delay
 			"PEBBLE_WFE_NONCEREJECT=0", // no random bad-nonce errors
+			"PEBBLE_AUTHZREUSE=0",      // every order validates anew
 		)
 		cmd.Stdout, cmd.Stderr = &syncWriter{w: &logs}, &syncWriter{w: &logs}
 		if err := cmd.Start(); err != nil {
@@ -102,11 +114,11 @@ func startPebble(t *testing.T, dnsAddr string) *pebble {
 		exited := make(chan struct{})
 		go func() { cmd.Wait(); close(exited) }()
 		stop := func() { cmd.Process.Kill(); <-exited }
-		p := &pebble{
-			dir:      fmt.Sprintf("https://127.0.0.1:%d/dir", acmePort),
-			mgmt:     fmt.Sprintf("https://127.0.0.1:%d", mgmtPort),
-			https:    pool,
-			httpsPEM: certFile,
+		p := &Server{
+			Dir:       fmt.Sprintf("https://127.0.0.1:%d/dir", acmePort),
+			mgmt:      fmt.Sprintf("https://127.0.0.1:%d", mgmtPort),
+			HTTPS:     pool,
+			HTTPSFile: certFile,
 		}
 		if err := p.waitReady(exited); err != nil {
 			stop()
@@ -121,16 +133,19 @@ func startPebble(t *testing.T, dnsAddr string) *pebble {
 				t.Logf("pebble log:\n%s", logs.String())
 			}
 		})
+		p.RootPEM = p.fetchRoot(t)
+		p.Roots = x509.NewCertPool()
+		p.Roots.AppendCertsFromPEM(p.RootPEM)
 		return p
 	}
 }
 
 // waitReady polls the directory until pebble answers, it exits or 20 s.
-func (p *pebble) waitReady(exited <-chan struct{}) error {
+func (p *Server) waitReady(exited <-chan struct{}) error {
 	c := p.client()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		resp, err := c.Get(p.dir)
+		resp, err := c.Get(p.Dir)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
@@ -148,13 +163,13 @@ func (p *pebble) waitReady(exited <-chan struct{}) error {
 	}
 }
 
-func (p *pebble) client() *http.Client {
-	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.https}}}
+func (p *Server) client() *http.Client {
+	return &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: p.HTTPS}}}
 }
 
-// root is the PEM of the root pebble made at start for the certificates
-// it issues (its management API).
-func (p *pebble) root(t *testing.T) []byte {
+// fetchRoot gets the root pebble made at start for the certificates it
+// issues.
+func (p *Server) fetchRoot(t testing.TB) []byte {
 	t.Helper()
 	resp, err := p.client().Get(p.mgmt + "/roots/0")
 	if err != nil {
@@ -162,15 +177,14 @@ func (p *pebble) root(t *testing.T) []byte {
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	if blk, _ := pem.Decode(b); resp.StatusCode != http.StatusOK || blk == nil {
-		t.Fatalf("pebble root: %d %s", resp.StatusCode, b)
+	if !x509.NewCertPool().AppendCertsFromPEM(b) {
+		t.Fatalf("pebble root: %s", b)
 	}
 	return b
 }
 
-// pebbleCert writes a self-signed certificate for 127.0.0.1, pebble's
-// HTTPS, and returns its files and a pool trusting it.
-func pebbleCert(t *testing.T, dir string) (string, string, *x509.CertPool) {
+// selfSigned writes a certificate for 127.0.0.1 for pebble's HTTPS.
+func selfSigned(t testing.TB, dir string) (string, string, *x509.CertPool) {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	tmpl := &x509.Certificate{
@@ -179,6 +193,7 @@ func pebbleCert(t *testing.T, dir string) (string, string, *x509.CertPool) {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		DNSNames:     []string{"localhost"},
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		IsCA:         true, BasicConstraintsValid: true,
@@ -189,20 +204,16 @@ func pebbleCert(t *testing.T, dir string) (string, string, *x509.CertPool) {
 	}
 	keyDER, _ := x509.MarshalECPrivateKey(key)
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
+	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600)
 	cert, _ := x509.ParseCertificate(der)
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
 	return certFile, keyFile, pool
 }
 
-// freePort is a loopback TCP port free a moment ago.
-func freePort(t *testing.T) int {
+// FreePort is a loopback TCP port free a moment ago.
+func FreePort(t testing.TB) int {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
