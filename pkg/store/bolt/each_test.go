@@ -162,7 +162,9 @@ func TestEachFindBatches(t *testing.T) {
 		}
 		var out []string
 		res, err := db.EachFind(ctx, mq, func(doc json.RawMessage) error {
-			var d struct{ ID string `json:"_id"` }
+			var d struct {
+				ID string `json:"_id"`
+			}
 			if err := json.Unmarshal(doc, &d); err != nil {
 				return err
 			}
