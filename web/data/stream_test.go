@@ -24,8 +24,8 @@ func TestStreamedAnswers(t *testing.T) {
 	e.must(t, 201, "POST", "/data/io.cozy.test/_bulk_docs", `{"docs":[`+strings.Join(docs, ",")+`]}`)
 	tests := []struct {
 		name, method, url, body string
-		prefix, member         string
-		rows                   int
+		prefix, member          string
+		rows                    int
 	}{
 		{"changes", "GET", "/data/io.cozy.test/_changes?include_docs=true", "", `{"results":[{"seq":"1-`, "results", n + 1},
 		{"changes limit", "GET", "/data/io.cozy.test/_changes?limit=300&since=1", "", `{"results":[{"seq":"2-`, "results", 300},
