@@ -340,3 +340,20 @@ type ExecutionStats struct {
 func Since(start time.Time) float64 {
 	return float64(time.Since(start).Microseconds()) / 1000
 }
+
+// Maintainer is a store that can compact itself; pkg/stack runs Maintain
+// on a schedule.
+type Maintainer interface {
+	// Maintain compacts (see DB.Compact) every doctype written since its
+	// last compaction, then gives the space freed back to the file
+	// system when at least minFree bytes (and a quarter of the store) are
+	// free. Writes wait while the file is rewritten; reads go on.
+	Maintain(ctx context.Context, minFree int64) (Maintenance, error)
+}
+
+// Maintenance is what one Maintain did.
+type Maintenance struct {
+	Compacted             []string // the doctypes compacted
+	Shrunk                bool     // the file was rewritten
+	SizeBefore, SizeAfter int64    // the file's size in bytes
+}
