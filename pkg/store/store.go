@@ -347,7 +347,8 @@ type Maintainer interface {
 	// Maintain compacts (see DB.Compact) every doctype written since its
 	// last compaction, then gives the space freed back to the file
 	// system when at least minFree bytes (and a quarter of the store) are
-	// free. Writes wait while the file is rewritten; reads go on.
+	// free (minFree < 0: in any case). Writes wait while the file is
+	// rewritten; reads go on.
 	Maintain(ctx context.Context, minFree int64) (Maintenance, error)
 }
 

@@ -126,7 +126,7 @@ func shrinker(s *Store, spec string) {
 		}
 	}
 	for {
-		if _, _, _, err := s.Shrink(context.Background(), 0); err != nil {
+		if _, _, _, err := s.Shrink(context.Background(), -1); err != nil {
 			fmt.Fprintln(os.Stderr, "shrink:", err)
 			os.Exit(4)
 		}

@@ -86,7 +86,7 @@ func (s *Store) Maintain(ctx context.Context, minFree int64) (store.Maintenance,
 }
 
 // Shrink rewrites the file with only its live data when at least minFree
-// bytes of it, and a quarter, are free pages (minFree <= 0: always). It
+// bytes of it, and a quarter, are free pages (minFree < 0: always). It
 // reports whether it did, and the file's size before and after.
 func (s *Store) Shrink(ctx context.Context, minFree int64) (shrunk bool, before, after int64, err error) {
 	s.write.Lock()
@@ -101,7 +101,7 @@ func (s *Store) Shrink(ctx context.Context, minFree int64) (shrunk bool, before,
 	before, after = fi.Size(), fi.Size()
 	st := s.db.Stats()
 	free := int64(st.FreePageN+st.PendingPageN) * int64(s.db.Info().PageSize)
-	if minFree > 0 && (free < minFree || free*4 < before) {
+	if minFree >= 0 && (free < minFree || free*4 < before) {
 		return false, before, after, nil
 	}
 	tmp := s.path + shrinkSuffix

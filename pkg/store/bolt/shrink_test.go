@@ -213,7 +213,7 @@ func TestShrinkConcurrent(t *testing.T) {
 		for range 100 { // writes go on between shrinks
 			<-ackCh
 		}
-		if shrunk, _, _, err := s.Shrink(ctx, 0); err != nil || !shrunk {
+		if shrunk, _, _, err := s.Shrink(ctx, -1); err != nil || !shrunk {
 			t.Fatalf("shrink %d: %v, %v", i, shrunk, err)
 		}
 	}
@@ -238,7 +238,7 @@ func TestShrinkAfterClose(t *testing.T) {
 	s := openTest(t)
 	put(t, s.DB("io.cozy.x"), "a", "", `{}`)
 	s.Close()
-	if _, _, _, err := s.Shrink(context.Background(), 0); err == nil {
+	if _, _, _, err := s.Shrink(context.Background(), -1); err == nil {
 		t.Fatal("shrink of a closed store succeeded")
 	}
 }
