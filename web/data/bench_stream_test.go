@@ -1,11 +1,20 @@
 package data_test
 
 import (
+	"bytes"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -104,6 +113,85 @@ func BenchmarkStreamMemory100k(b *testing.B) {
 			b.ReportMetric(mb(held, baseHeld), "held-20s-MB")
 			b.ReportMetric(float64(n)/(1<<20), "answer-MB")
 			b.ReportMetric(float64(elapsed.Milliseconds()), "ms")
+		})
+	}
+}
+
+// serveAt runs the binary bin as `cozy serve --dev` over the data of dir
+// (kept between runs), on free ports; it returns the child, its base URL
+// for the dev instance and a CLI token for io.cozy.bench.
+func serveAt(b *testing.B, bin, dir string) (*child, string) {
+	b.Helper()
+	port, adminPort := freePort(b), freePort(b)
+	domain := fmt.Sprintf("127.0.0.1:%d", port)
+	cmd := exec.Command(bin, "serve", "--dev", "--log-level", "warn",
+		"--host", "127.0.0.1", "--port", strconv.Itoa(port),
+		"--admin-host", "127.0.0.1", "--admin-port", strconv.Itoa(adminPort),
+		"--fs-url", "file://"+filepath.Join(dir, "data"), "--dev-domain", domain)
+	cmd.Dir = dir
+	cmd.Env = []string{"HOME=" + dir, "PATH=" + os.Getenv("PATH")}
+	c := startChild(b, cmd, port, filepath.Join(dir, fmt.Sprintf("serve-%d.log", port)))
+	q := url.Values{"Domain": {domain}, "Audience": {"cli"}, "Scope": {"io.cozy.bench"}}
+	tok := c.waitFor(b, "POST", fmt.Sprintf("http://127.0.0.1:%d/instances/token?%s", adminPort, q.Encode()))
+	return c, string(bytes.TrimSpace(tok))
+}
+
+// procKB reads a field of /proc/PID/status (VmHWM, VmRSS) in kB.
+func (c *child) procKB(b *testing.B, field string) float64 {
+	b.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", c.cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, l := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(l, field+":"); ok {
+			n, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
+			if err != nil {
+				b.Fatal(err)
+			}
+			return float64(n)
+		}
+	}
+	b.Fatalf("no %s in /proc status", field)
+	return 0
+}
+
+// BenchmarkBinaryStream100k measures the real binary: 100k documents are
+// loaded by one server process, then a fresh process on the same data
+// answers one request (a whole _changes, or _all_docs?include_docs=true);
+// its peak RSS (VmHWM) above the level before the request, and its RSS
+// 20 s later above the same level, are reported.
+func BenchmarkBinaryStream100k(b *testing.B) {
+	dir := b.TempDir()
+	bin := filepath.Join(dir, "cozy")
+	build := exec.Command("go", "build", "-tags", "nomsgpack", "-o", bin, "./cmd/cozy")
+	build.Dir = "../.."
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	srv, tok := serveAt(b, bin, dir)
+	load(b, target{db: srv.base + "/data/io.cozy.bench", auth: "Bearer " + tok, create: "/"}, 100000)
+	syscall.Kill(-srv.cmd.Process.Pid, syscall.SIGTERM)
+	srv.cmd.Wait()
+	for _, path := range []string{"/_changes", "/_all_docs?include_docs=true"} {
+		b.Run(path[1:], func(b *testing.B) {
+			srv, tok := serveAt(b, bin, dir)
+			t := target{db: srv.base + "/data/io.cozy.bench", auth: "Bearer " + tok}
+			t.call(b, "GET", "/_all_docs?limit=1", "", http.StatusOK) // the store is open
+			// Reset the peak (VmHWM) to the current RSS: what start-up
+			// touched is not the request's.
+			if err := os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", srv.cmd.Process.Pid), []byte("5"), 0); err != nil {
+				b.Fatal(err)
+			}
+			base := srv.procKB(b, "VmRSS")
+			body := t.call(b, "GET", path, "", http.StatusOK)
+			peak := srv.procKB(b, "VmHWM")
+			time.Sleep(20 * time.Second) // the measurement itself: what is still held later
+			held := srv.procKB(b, "VmRSS")
+			b.ReportMetric((peak-base)/1024, "peak-rss-above-MB")
+			b.ReportMetric((held-base)/1024, "rss-20s-above-MB")
+			b.ReportMetric(base/1024, "rss-before-MB")
+			b.ReportMetric(float64(len(body))/(1<<20), "answer-MB")
 		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -240,5 +241,39 @@ func TestShrinkAfterClose(t *testing.T) {
 	s.Close()
 	if _, _, _, err := s.Shrink(context.Background(), -1); err == nil {
 		t.Fatal("shrink of a closed store succeeded")
+	}
+}
+
+// BenchmarkMaintain writes n documents, updates each 10 times, then runs
+// one scheduled pass (compaction of the replaced revisions, then the
+// file's rewrite), reporting the file's size before and after and the
+// time of the pass.
+func BenchmarkMaintain(b *testing.B) {
+	for _, n := range []int{10000, 50000} {
+		b.Run(fmt.Sprintf("docs%dk-updated10", n/1000), func(b *testing.B) {
+			s, err := Open(b.TempDir()+"/instance.db", Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			updatedDocs(b, s.DB("io.cozy.bench"), n, 10)
+			before := fileSize(b, s.Path())
+			b.ResetTimer()
+			t0 := time.Now()
+			m, err := s.Maintain(context.Background(), 1<<40) // compaction only
+			if err != nil || m.Shrunk {
+				b.Fatalf("%+v, %v", m, err)
+			}
+			t1 := time.Now()
+			shrunk, _, after, err := s.Shrink(context.Background(), 8<<20)
+			if err != nil || !shrunk {
+				b.Fatalf("shrink: %v, %v", shrunk, err)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(t1.Sub(t0).Milliseconds()), "compact-ms")
+			b.ReportMetric(float64(time.Since(t1).Milliseconds()), "rewrite-ms")
+			b.ReportMetric(float64(before)/(1<<20), "before-MB")
+			b.ReportMetric(float64(after)/(1<<20), "after-MB")
+		})
 	}
 }
