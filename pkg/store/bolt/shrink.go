@@ -105,7 +105,7 @@ func (s *Store) Shrink(ctx context.Context, minFree int64) (shrunk bool, before,
 		return false, before, after, nil
 	}
 	tmp := s.path + shrinkSuffix
-	if err := s.copyTo(ctx, tmp); err != nil {
+	if err := s.copyTo(ctx, tmp, before); err != nil {
 		os.Remove(tmp)
 		return false, before, after, fmt.Errorf("shrink: %w", err)
 	}
@@ -120,13 +120,18 @@ func (s *Store) Shrink(ctx context.Context, minFree int64) (shrunk bool, before,
 }
 
 // copyTo writes every bucket and key of the store into a new file at
-// path, and fsyncs it.
-func (s *Store) copyTo(ctx context.Context, path string) error {
+// path, and fsyncs it. The new file is mapped at size (the old file's)
+// from the start: growing the map on the way copies every node again.
+func (s *Store) copyTo(ctx context.Context, path string, size int64) error {
 	os.Remove(path)
-	dst, err := bbolt.Open(path, 0o600, &bbolt.Options{NoSync: true, FreelistType: bbolt.FreelistMapType})
+	dst, err := bbolt.Open(path, 0o600, &bbolt.Options{NoSync: true, NoGrowSync: true,
+		FreelistType: bbolt.FreelistMapType, InitialMmapSize: int(size)})
 	if err != nil {
 		return err
 	}
+	// The file grows by what the copy needs plus AllocSize (by default
+	// 16 MiB once the map is that large, as it is here from the start).
+	dst.AllocSize = 1 << 20
 	err = s.viewTx(func(src *bbolt.Tx) error { return copyLive(ctx, dst, src) })
 	if err == nil {
 		err = dst.Sync()
@@ -143,7 +148,7 @@ func copyLive(ctx context.Context, dst *bbolt.DB, src *bbolt.Tx) error {
 	}
 	defer func() { tx.Rollback() }()
 	var size int64
-	n := 0
+	n, gen := 0, 0 // gen counts the commits: buckets are per transaction
 	bucket := func(path [][]byte) *bbolt.Bucket {
 		b := tx.Bucket(path[0])
 		for _, k := range path[1:] {
@@ -154,6 +159,7 @@ func copyLive(ctx context.Context, dst *bbolt.DB, src *bbolt.Tx) error {
 	}
 	var copyBucket func(path [][]byte, from *bbolt.Bucket) error
 	copyBucket = func(path [][]byte, from *bbolt.Bucket) error {
+		to, toGen := bucket(path), gen
 		return from.ForEach(func(k, v []byte) error {
 			if n++; n%1024 == 0 && ctx.Err() != nil {
 				return ctx.Err()
@@ -165,14 +171,17 @@ func copyLive(ctx context.Context, dst *bbolt.DB, src *bbolt.Tx) error {
 				if tx, err = dst.Begin(true); err != nil {
 					return err
 				}
-				size = 0
+				size, gen = 0, gen+1
+			}
+			if toGen != gen {
+				to, toGen = bucket(path), gen
 			}
 			size += int64(len(k) + len(v))
 			if v != nil {
-				return bucket(path).Put(k, v)
+				return to.Put(k, v)
 			}
 			sub := from.Bucket(k)
-			nb, err := bucket(path).CreateBucket(k)
+			nb, err := to.CreateBucket(k)
 			if err != nil {
 				return err
 			}
