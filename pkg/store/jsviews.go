@@ -44,3 +44,66 @@ type QueryServer interface {
 	// request object filters receive.
 	Filter(ctx context.Context, ddoc DesignRef, path []string, docs []json.RawMessage, req json.RawMessage) ([]bool, error)
 }
+
+// JSViewQuery are the options of a view query (GET/POST
+// /_design/:ddoc/_view/:view), CouchDB's names in comments.
+type JSViewQuery struct {
+	// Keys (keys) selects exactly these keys, in this order, when HasKeys.
+	Keys    []any
+	HasKeys bool
+	// StartKey and EndKey (startkey/endkey, key sets both) bound the rows
+	// when HasStart / HasEnd; StartDocID and EndDocID bound the ids among
+	// the rows of those keys.
+	StartKey, EndKey     any
+	HasStart, HasEnd     bool
+	StartDocID, EndDocID string
+	// InclusiveEnd (inclusive_end, default true) keeps the rows equal to
+	// the end bound.
+	InclusiveEnd bool
+	Descending   bool
+	// Limit < 0 means none; Skip rows (or groups) are left out first.
+	Limit, Skip int
+	IncludeDocs bool
+	// Reduce (reduce) is nil for the default: reduce when the view has a
+	// reduce function.
+	Reduce *bool
+	// Group (group) groups by the whole key; GroupLevel (group_level) > 0
+	// by the first GroupLevel elements of array keys.
+	Group      bool
+	GroupLevel int
+	// Update is "true" (the default, ""), "false" (the index as it is) or
+	// "lazy" (as it is; the caller updates it after answering).
+	Update string
+}
+
+// JSViewHead is what precedes the rows of a view answer.
+type JSViewHead struct {
+	TotalRows int64 // map answers only
+	Offset    int64 // map answers only
+	Reduced   bool  // the rows are reduced: no total_rows nor offset
+	UpdateSeq uint64
+}
+
+// JSViewRow is one row of a view answer. ID is empty for reduced rows;
+// Doc is set with IncludeDocs ("null" when the document is gone).
+type JSViewRow struct {
+	ID         string
+	Key, Value json.RawMessage
+	Doc        json.RawMessage
+}
+
+// JSViews is implemented by the DBs that index the JavaScript views of
+// their design documents. Indexes are updated on query from the last
+// indexed sequence, rebuilt when the design document's map functions
+// change and removed with it.
+type JSViews interface {
+	// QueryJSView answers a view query: head is called once, before the
+	// rows, then row for each row in order (the answer is not held whole
+	// in memory). An error before head is the query's; after, the answer
+	// is cut short.
+	QueryJSView(ctx context.Context, qs QueryServer, ddoc, view string, q JSViewQuery,
+		head func(JSViewHead) error, row func(JSViewRow) error) error
+	// UpdateJSViews brings the indexes of a design document up to date
+	// (after an update=lazy query); it returns the sequence they are at.
+	UpdateJSViews(ctx context.Context, qs QueryServer, ddoc string) (uint64, error)
+}

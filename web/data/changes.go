@@ -26,6 +26,7 @@ type changesRequest struct {
 	heartbeat time.Duration
 	timeout   time.Duration
 	inline    inlineOptions // attachments=true with include_docs
+	filterErr func() error  // a JavaScript filter's error (changes_filter.go)
 }
 
 type changeRev struct {
@@ -145,7 +146,9 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 		}
 		r.opts.Match = sel.Match
 	default:
-		return r, store.BadRequest("filter %q is not supported (_doc_ids or _selector)", name)
+		if r.filterErr, err = h.jsChangesFilter(c, db, name, &r.opts); err != nil {
+			return r, err
+		}
 	}
 	if r.opts.IncludeDocs {
 		if r.inline.all, err = boolParam(c, "attachments"); err != nil {
@@ -314,6 +317,9 @@ func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest, re
 // documents inlined when asked.
 func changesOf(ctx context.Context, db store.DB, req changesRequest) (store.ChangesResult, error) {
 	res, err := db.Changes(ctx, req.opts)
+	if err == nil && req.filterErr != nil {
+		err = req.filterErr()
+	}
 	if err != nil || !req.inline.active() {
 		return res, err
 	}

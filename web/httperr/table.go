@@ -79,6 +79,7 @@ var table = []entry{
 	{store.ErrNotSupported, http.StatusNotImplemented, "not_implemented"},
 	{store.ErrTooLarge, http.StatusRequestEntityTooLarge, "document_too_large"},
 	{store.ErrClosed, http.StatusServiceUnavailable, ""},
+	{store.ErrQueryServer, http.StatusInternalServerError, "os_process_error"},
 	{mango.ErrBadQuery, http.StatusBadRequest, "bad_request"},
 	{mango.ErrNoUsableIndex, http.StatusBadRequest, "no_usable_index"},
 	{revtree.ErrInvalidRev, http.StatusBadRequest, "bad_request"},

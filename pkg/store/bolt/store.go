@@ -42,6 +42,7 @@ type Store struct {
 	waiters map[string]chan struct{}  // doctype -> closed on the next commit
 	indexes sync.Map                  // raw index definition -> parsed index (cache)
 	gviews  map[string][]store.GoView // doctype -> registered Go views, by name (under mu)
+	jsLocks sync.Map                  // doctype + ddoc id -> *sync.Mutex serialising its index updates
 }
 
 var _ store.Store = (*Store)(nil)
