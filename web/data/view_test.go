@@ -83,6 +83,7 @@ func TestViews(t *testing.T) {
 		{"skip limit", "GET", v + "by_n?skip=1&limit=1", "", 200, []string{`"offset":1,"rows":[{"id":"d2"`}},
 		{"limit 0", "GET", v + "by_n?limit=0", "", 200, []string{`"total_rows":5,"offset":0,"rows":[]`}},
 		{"keys GET", "GET", v + "by_n?keys=" + q(`[5,1,9]`), "", 200, []string{`"rows":[{"id":"d5","key":5,"value":"name5"},{"id":"d1","key":1,"value":"name1"}]`}},
+		{"keys descending", "GET", v + "by_tag?reduce=false&descending=true&keys=" + q(`[["x",4],["y",5]]`), "", 200, []string{`"rows":[{"id":"d4","key":["x",4],"value":1},{"id":"d5","key":["y",5],"value":1}]`}},
 		{"keys POST", "POST", v + "by_n", `{"keys":[2]}`, 200, []string{`"rows":[{"id":"d2","key":2,"value":"name2"}]`}},
 		{"include_docs", "GET", v + "by_n?key=1&include_docs=true", "", 200, []string{`"value":"name1","doc":{"_id":"d1","_rev":"1-`}},
 		{"linked doc", "GET", v + "linked?include_docs=true", "", 200, []string{`"id":"child","key":"child","value":{"_id":"d3"},"doc":{"_id":"d3"`}},

@@ -26,7 +26,8 @@ import (
 //	"seq"          the update sequence the index is current at
 //	"n:<view>"     the number of rows of a view
 //	"ids"          doc id -> the row keys it gave, to remove them later
-//	"v:<view>"     EncodeKey(key) + doc id + 0x00 + u32 emit number -> JSON [key, id, value]
+//	"v:<view>"     EncodeKey(key) + doc id + 0x00 + EncodeKey(value) (its first
+//	               64 bytes) + u32 emit number -> JSON [key, id, value]
 //
 // Rows sort by key (CouchDB collation, the encoding's order), then by doc
 // id in byte order as CouchDB sorts them. An index is updated on query
@@ -48,6 +49,9 @@ const (
 	jsChunkRows = 512
 	// jsReduceBatch is how many values go to one JS reduce call.
 	jsReduceBatch = 512
+	// maxDupValueBytes is how much of a value's encoding orders the rows
+	// one document emits under one key.
+	maxDupValueBytes = 64
 )
 
 var _ store.JSViews = (*DB)(nil)
@@ -310,6 +314,12 @@ func (d *DB) replaceRows(vb *bbolt.Bucket, j *jsDesign, md mappedDoc) error {
 			rk := collate.EncodeKey(nil, key)
 			rk = append(rk, md.id...)
 			rk = append(rk, 0)
+			// A document's rows under one key sort by value (as PouchDB
+			// sorts them), then in emit order.
+			if val, err := decodeJSON(kv[1]); err == nil {
+				enc := collate.EncodeKey(nil, val)
+				rk = append(rk, enc[:min(len(enc), maxDupValueBytes)]...)
+			}
 			rk = binary.BigEndian.AppendUint32(rk, uint32(n))
 			if len(rk) > maxEntryKey {
 				d.s.log.Warn("view row left out: key too long", "doctype", d.doctype, "ddoc", j.id, "view", name, "id", md.id)
