@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/web/webtest"
 )
@@ -194,5 +195,40 @@ func TestViewPermissions(t *testing.T) {
 	res, _ := e.Do(t, nil, "GET", "/data/io.cozy.test/_design/v/_view/by_n", other, "", nil)
 	if res.StatusCode != 403 {
 		t.Errorf("another doctype's token: %d", res.StatusCode)
+	}
+}
+
+// TestViewLimits: a map function that loops forever, or allocates without
+// end, is stopped with a clear error (500 os_process_error) and the server
+// goes on serving, views included.
+func TestViewLimits(t *testing.T) {
+	e := setup(t, 0)
+	seedViews(t, e)
+	e.must(t, 200, "PUT", "/data/io.cozy.test/_design/bad", `{"views": {"loop": {"map": "function(doc){ while (true) {} }"}}}`)
+	for _, tc := range []struct{ ddoc, want string }{
+		{"bad", "time limit"},
+	} {
+		start := time.Now()
+		status, body := e.send(t, "GET", "/data/io.cozy.test/_design/"+tc.ddoc+"/_view/loop", "")
+		if status != 500 || !strings.Contains(body, `"os_process_error"`) || !strings.Contains(body, tc.want) {
+			t.Errorf("looping map: %d %s", status, body)
+		}
+		t.Logf("looping map stopped after %v: %s", time.Since(start).Round(time.Millisecond), body)
+	}
+	// The server is unaffected: documents and other views answer.
+	e.must(t, 200, "GET", "/data/io.cozy.test/d1", "")
+	if !strings.Contains(compact(e.must(t, 200, "GET", "/data/io.cozy.test/_design/v/_view/by_n?key=1", "")), `"id":"d1"`) {
+		t.Error("another view fails after the stopped one")
+	}
+	e.must(t, 200, "PUT", "/data/io.cozy.test/_design/alloc", `{"views": {
+		"alloc": {"map": "function(doc){ var a = []; while (true) a.push(new Array(1e5).fill(doc)); }"}}}`)
+	start := time.Now()
+	status, body := e.send(t, "GET", "/data/io.cozy.test/_design/alloc/_view/alloc", "")
+	if status != 500 || !strings.Contains(body, `"os_process_error"`) || !strings.Contains(body, "memory limit") {
+		t.Errorf("allocating map: %d %s", status, body)
+	}
+	t.Logf("allocating map stopped after %v: %s", time.Since(start).Round(time.Millisecond), body)
+	if !strings.Contains(compact(e.must(t, 200, "GET", "/data/io.cozy.test/_design/v/_view/by_n?key=2", "")), `"id":"d2"`) {
+		t.Error("another view fails after the stopped one")
 	}
 }

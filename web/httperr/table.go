@@ -190,7 +190,9 @@ func Status(err error) int {
 // system or network error (paths, addresses, a peer's answer).
 func Message(err error) string {
 	e, ok := lookup(err)
-	if !ok || e.status >= 500 && !isRemote(e.err) {
+	// A query server's error is about the client's own design document
+	// function (a limit, an exception): its reason is shown, as CouchDB's.
+	if !ok || e.status >= 500 && !isRemote(e.err) && e.err != store.ErrQueryServer {
 		return http.StatusText(Status(err))
 	}
 	var he *Error
