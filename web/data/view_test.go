@@ -135,6 +135,11 @@ func TestViews(t *testing.T) {
 	if strings.Contains(body, `"id":"d2"`) || strings.Contains(body, `"id":"_design/v"`) {
 		t.Errorf("filter odd let through: %s", body)
 	}
+	// Built-in reductions render numbers as JavaScript does.
+	e.must(t, 200, "PUT", "/data/io.cozy.test/big", `{"n":49950000,"kind":"c"}`)
+	if body := e.must(t, 200, "GET", v+"sum_n?key=%22c%22", ""); !strings.Contains(body, `"value":49950000}`) {
+		t.Errorf("sum of a large integer: %s", body)
+	}
 }
 
 // TestViewsIncremental: the index follows writes, deletions, a changed

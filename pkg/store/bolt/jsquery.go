@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"strconv"
 
 	"github.com/cozypi/cozy/pkg/collate"
 	"github.com/cozypi/cozy/pkg/store"
@@ -493,8 +492,14 @@ func (r *reducer) reduceBatch(ctx context.Context) error {
 	return nil
 }
 
+// number renders a float as JavaScript does (encoding/json follows ES6:
+// no exponent for 1e-6 <= |f| < 1e21); an infinity is null.
 func number(f float64) json.RawMessage {
-	return strconv.AppendFloat(nil, f, 'g', -1, 64)
+	b, err := json.Marshal(f)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
 }
 
 func (r *reducer) result(ctx context.Context) (json.RawMessage, error) {
