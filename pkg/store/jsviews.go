@@ -72,7 +72,7 @@ type JSViewQuery struct {
 	Group      bool
 	GroupLevel int
 	// Update is "true" (the default, ""), "false" (the index as it is) or
-	// "lazy" (as it is; the caller updates it after answering).
+	// "lazy" (as it is, then updated in the background).
 	Update string
 }
 
@@ -103,7 +103,7 @@ type JSViews interface {
 	// is cut short.
 	QueryJSView(ctx context.Context, qs QueryServer, ddoc, view string, q JSViewQuery,
 		head func(JSViewHead) error, row func(JSViewRow) error) error
-	// UpdateJSViews brings the indexes of a design document up to date
-	// (after an update=lazy query); it returns the sequence they are at.
+	// UpdateJSViews brings the indexes of a design document up to date;
+	// it returns the sequence they are at.
 	UpdateJSViews(ctx context.Context, qs QueryServer, ddoc string) (uint64, error)
 }

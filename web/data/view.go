@@ -3,7 +3,6 @@ package data
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -268,17 +267,7 @@ func (h *Handler) view(c *gin.Context, doctype, ddoc, name string) error {
 		return nil
 	}
 	w.WriteString("\r\n]}\n")
-	if err := w.Flush(); err != nil {
-		return nil
-	}
-	if q.Update == "lazy" {
-		// Answered: now bring the index up to date, as CouchDB does
-		// after the response of update=lazy.
-		ctx := context.WithoutCancel(ctx)
-		if _, err := jv.UpdateJSViews(ctx, h.Views, ddoc); err != nil {
-			h.Log.WarnContext(ctx, "lazy view update", "doctype", doctype, "ddoc", ddoc, "err", err)
-		}
-	}
+	_ = w.Flush()
 	return nil
 }
 

@@ -187,6 +187,10 @@ func (d *DB) QueryJSView(ctx context.Context, qs store.QueryServer, ddoc, view s
 	if err != nil {
 		return err
 	}
+	if q.Update == "lazy" {
+		// After the answer, as CouchDB: the update runs in the background.
+		defer d.updateLater(qs, j)
+	}
 	rs := ranges(q)
 	if reduce {
 		if err := head(store.JSViewHead{Reduced: true, UpdateSeq: seq}); err != nil {
@@ -531,4 +535,21 @@ func (r *reducer) result(ctx context.Context) (json.RawMessage, error) {
 		return r.partials[0], nil
 	}
 	return r.qs.Rereduce(ctx, r.fn, r.partials)
+}
+
+// updateLater updates an index in the background (update=lazy), once at a
+// time per design document; the store's Close stops and waits for it.
+func (d *DB) updateLater(qs store.QueryServer, j *jsDesign) {
+	key := d.doctype + "\x00" + j.id
+	if _, running := d.s.lazy.LoadOrStore(key, true); running {
+		return
+	}
+	d.s.bg.Add(1)
+	go func() {
+		defer d.s.bg.Done()
+		defer d.s.lazy.Delete(key)
+		if _, err := d.updateJS(d.s.bgCtx, qs, j); err != nil && d.s.bgCtx.Err() == nil {
+			d.s.log.Warn("lazy view update", "doctype", d.doctype, "ddoc", j.id, "err", err)
+		}
+	}()
 }
