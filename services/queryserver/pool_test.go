@@ -172,3 +172,28 @@ func TestClose(t *testing.T) {
 		t.Errorf("after Close: %v", err)
 	}
 }
+
+// TestChildDies: a child killed from outside fails the call it was serving
+// (or the next one) with a clear error, and the pool starts another.
+func TestChildDies(t *testing.T) {
+	p := newPool(t, 5*time.Second)
+	ctx := context.Background()
+	fun := []string{"function(d){ emit(d._id) }"}
+	if _, err := p.Map(ctx, fun, raws(`{"_id":"a"}`)); err != nil {
+		t.Fatal(err)
+	}
+	p.mu.Lock()
+	pr := p.idle[0]
+	p.mu.Unlock()
+	if err := pr.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := p.Map(ctx, fun, raws(`{"_id":"a"}`))
+	if !errors.Is(err, store.ErrQueryServer) || !strings.Contains(err.Error(), "died") {
+		t.Fatalf("call on a dead child: %v", err)
+	}
+	rows, err := p.Map(ctx, fun, raws(`{"_id":"b"}`))
+	if err != nil || len(rows) != 1 || string(rows[0][0][0][0]) != `"b"` {
+		t.Fatalf("after the death: %v, %v", rows, err)
+	}
+}
