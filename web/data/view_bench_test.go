@@ -69,3 +69,35 @@ func BenchmarkViews(b *testing.B) {
 	b.ReportMetric(ms(reduceQ["pouch"].p50), "pouch-reduce-p50-ms")
 	b.ReportMetric(ms(reduceQ["pouch"].p99), "pouch-reduce-p99-ms")
 }
+
+// BenchmarkChangesFilter reads _changes?filter=ddoc/name over
+// COZY_FILTER_DOCS documents (default 10,000; the filter keeps one in
+// ten), against us and pouchdb-server in the same run: the time of the
+// whole feed (one query-server call per change on our side).
+func BenchmarkChangesFilter(b *testing.B) {
+	n := 10000
+	if v, err := strconv.Atoi(os.Getenv("COZY_FILTER_DOCS")); err == nil && v > 0 {
+		n = v
+	}
+	ps := pouchServer(b)
+	e := benchEnv(b)
+	targets := map[string]target{"ours": ours(e), "pouch": ps.pouchDB(b, "filter")}
+	took := map[string]time.Duration{}
+	for _, name := range []string{"ours", "pouch"} {
+		t := targets[name]
+		load(b, t, n)
+		want := http.StatusCreated
+		if name == "ours" {
+			want = http.StatusOK
+		}
+		t.call(b, "PUT", "/_design/f", `{"filters":{"tenth":"function(doc){ return doc.n % 10 == 0 }"}}`, want)
+		t0 := time.Now()
+		out := t.call(b, "GET", "/_changes?filter=f/tenth", "", http.StatusOK)
+		took[name] = time.Since(t0)
+		if got := strings.Count(string(out), `"id":`); got != n/10 {
+			b.Fatalf("%s: %d changes through the filter, want %d", name, got, n/10)
+		}
+	}
+	b.ReportMetric(float64(took["ours"].Milliseconds()), "feed-ms")
+	b.ReportMetric(float64(took["pouch"].Milliseconds()), "pouch-feed-ms")
+}

@@ -66,7 +66,9 @@ func pouchdbServer(t *testing.T) string {
 // TestViewsOracle runs the same design document and queries through real
 // PouchDB (db.query over its http adapter) against our server and against
 // pouchdb-server 4.2.0 (PouchDB's own view engine), before and after
-// writes, and compares the answers (revisions and update_seq aside).
+// writes, and compares the answers (revisions and update_seq aside); the
+// same for _changes filters and filtered pulls (PouchDB.replicate with a
+// filter function).
 //
 // Known differences, where we answer as CouchDB does (see knownDifference;
 // TestViews checks our answers to those): offset (CouchDB counts the rows
@@ -103,6 +105,9 @@ func TestViewsOracle(t *testing.T) {
 		if fmt.Sprint(o.Error) != fmt.Sprint(th.Error) {
 			t.Errorf("%s: error %v, pouchdb-server %v", name, o.Error, th.Error)
 			continue
+		}
+		if o.View == "replicate" && (o.Res["ok"] != true || len(o.Res["ids"].([]any)) == 0) {
+			t.Errorf("%s: the filtered pull failed: %v", name, o.Res)
 		}
 		if o.Res != nil && th.Res != nil {
 			// PouchDB answers offset = skip; CouchDB (and we) the rows before.

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 const PouchDB = require('pouchdb-core')
   .plugin(require('pouchdb-adapter-http'))
+  .plugin(require('pouchdb-adapter-memory'))
+  .plugin(require('pouchdb-replication'))
   .plugin(require('pouchdb-mapreduce'));
 
 const { COZY_URL, COZY_TOKEN, COZY_REMOTE } = process.env;
@@ -137,11 +139,25 @@ async function run(db) {
       }
     }
   };
+  // A filtered pull, as a phone replicating part of a doctype does.
+  const pull = async (label) => {
+    for (const opts of [{ filter: 'oracle/odd' }, { filter: 'oracle/kind', query_params: { kind: 'z' } }]) {
+      const local = new PouchDB(`pull-${process.pid}-${steps.length}`, { adapter: 'memory' });
+      try {
+        const r = await PouchDB.replicate(db, local, opts);
+        const all = await local.allDocs();
+        steps.push({ label, view: 'replicate', opts, res: { ok: r.ok, ids: all.rows.map((x) => x.id) } });
+      } catch (e) {
+        steps.push({ label, view: 'replicate', opts, error: e.status || String(e) });
+      }
+    }
+  };
   const written = await db.bulkDocs(docs);
   if (written.some((r) => r.error)) throw new Error(`bulkDocs: ${JSON.stringify(written)}`);
   await db.put(ddoc);
   await query('first');
   await changes('first');
+  await pull('first');
   // Changes after the index was built: an update, a deletion, a new doc.
   const d3 = await db.get('doc-003');
   d3.key = 'zz';
@@ -152,6 +168,7 @@ async function run(db) {
   await db.put({ _id: 'doc-100', n: 100, kind: 'x', key: 'a', tags: ['green'] });
   await query('after writes');
   await changes('after writes');
+  await pull('after writes');
   return steps;
 }
 
