@@ -128,3 +128,23 @@ func parseVmSize(status string) (uint64, error) {
 	}
 	return 0, errors.New("no VmSize line in /proc/self/status")
 }
+
+// LimitMemory applies the sandbox's memory limits (see limitMemory) to the
+// calling process. Other children of this binary (the query server of
+// services/queryserver) call it first thing, so that they are bounded as
+// a service run is.
+func LimitMemory(bytes int64) error { return limitMemory(bytes) }
+
+// ChildEnv returns the environment a child of this binary is started
+// with: nothing of the parent's (a race build asks its runtime not to
+// sleep at exit).
+func ChildEnv() []string {
+	if raceBuild {
+		return []string{"GORACE=atexit_sleep_ms=0"}
+	}
+	return []string{}
+}
+
+// IsOutOfMemory reports whether a child's stderr shows that it died at its
+// memory limit.
+func IsOutOfMemory(stderr string) bool { return isOutOfMemory(stderr) }

@@ -32,7 +32,7 @@ func (s *Server) registerInstanceRoutes(r *gin.RouterGroup) {
 	// Areas register below, one line each, in path order.
 	s.remote.Register(r)
 	files := filesweb.New(s.Instances, s.Auth, s.Log)
-	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit, Relationships: files}).Register(r)
+	(&dataweb.Handler{Instances: s.Instances, Auth: s.Auth, Log: s.Log, BodyLimit: s.Config.BodyLimit, Relationships: files, Views: s.QueryServer}).Register(r)
 	files.Register(r)
 	login := authweb.New(s.Instances, s.Sessions, s.OAuth, s.Auth, s.Config.Subdomains, s.Log)
 	login.Codes = s.Codes  // shared with the apps' sub-domains

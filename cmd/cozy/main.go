@@ -8,12 +8,18 @@ import (
 	"os"
 
 	"github.com/cozypi/cozy/services"
+	"github.com/cozypi/cozy/services/queryserver"
 )
 
 func main() {
 	// A service run re-executes this binary as a sandboxed child.
 	if services.IsChild() {
 		services.ChildMain()
+		return
+	}
+	// So does the query server of design documents' JavaScript.
+	if queryserver.IsChild() {
+		queryserver.ChildMain()
 		return
 	}
 	if err := newRootCmd().Execute(); err != nil {

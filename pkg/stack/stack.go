@@ -27,6 +27,7 @@ import (
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/session"
+	"github.com/cozypi/cozy/services/queryserver"
 )
 
 // Stack is the set of services of one process. Its fields are set by New
@@ -46,6 +47,9 @@ type Stack struct {
 	// Box is the household box's state and first-boot setup; nil unless
 	// the configuration enables the box.
 	Box *box.Box
+	// QueryServer runs the JavaScript of design documents (views and
+	// changes filters) in a few child processes, started on first use.
+	QueryServer *queryserver.Pool
 
 	compactor *compactor // the stores' scheduled compaction
 }
@@ -85,7 +89,8 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, opts
 	instances.Public().SetSubdomains(cfg.Subdomains)
 	s := &Stack{Config: cfg, Instances: instances, Log: log, DataDir: dir,
 		Sessions: session.New(instances), Codes: session.NewCodes(nil),
-		OAuth: oauth.New(instances), Perms: permstore.New(instances)}
+		OAuth: oauth.New(instances), Perms: permstore.New(instances),
+		QueryServer: &queryserver.Pool{Logger: log.With("component", "queryserver")}}
 	s.Apps = &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log,
 		Fetcher: &apps.Fetcher{Registries: cfg.Registries}, DefaultApps: cfg.DefaultApps}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
@@ -132,6 +137,7 @@ func (s *Stack) Close() error {
 	s.Apps.Close()
 	s.Jobs.Close()
 	s.Realtime.Close()
+	_ = s.QueryServer.Close()
 	if s.Box != nil {
 		return s.Box.Close()
 	}

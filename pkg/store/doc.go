@@ -41,10 +41,11 @@
 //
 // # Limits
 //
-// JavaScript map/reduce views are not implemented (GoViews cover the stack's
-// own needs): design documents holding
-// them are stored and replicated, and ViewEngine is the seam where an engine
-// can later be plugged in.
+// JavaScript map/reduce views (JSViews) and changes filters (JSFilter) run
+// their functions through a QueryServer, outside the server process; a
+// view's reduce is computed at query time over the selected rows (no
+// stored reductions: a reduce over n rows costs O(n)); a JavaScript filter
+// costs one query-server call per change.
 //
 // # Attachments
 //

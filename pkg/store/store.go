@@ -141,32 +141,6 @@ type Staged struct {
 	Length int64
 }
 
-// ViewEngine is the seam for JavaScript map/reduce views (design documents
-// with "language":"javascript"). No engine is implemented; a DB that has one
-// would also implement this interface.
-type ViewEngine interface {
-	QueryView(ctx context.Context, ddoc, view string, opts ViewOptions) (ViewResult, error)
-}
-
-// ViewOptions are the usual view query parameters (for ViewEngine).
-type ViewOptions struct {
-	Key, StartKey, EndKey any
-	Keys                  []any
-	Limit, Skip           int
-	Descending            bool
-	IncludeDocs           bool
-	Reduce                *bool
-	Group                 bool
-	GroupLevel            int
-}
-
-// ViewResult is a view answer (for ViewEngine).
-type ViewResult struct {
-	TotalRows int               `json:"total_rows"`
-	Offset    int               `json:"offset"`
-	Rows      []json.RawMessage `json:"rows"`
-}
-
 // Info describes a database.
 type Info struct {
 	Doctype     string `json:"db_name"`

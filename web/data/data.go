@@ -29,6 +29,9 @@ type Handler struct {
 	// Relationships, when set, serves the references of documents
 	// (/data/:doctype/:id/relationships/references); nil answers 404.
 	Relationships RelationshipsHandler
+	// Views, when set, runs the JavaScript of design documents (views and
+	// changes filters); nil answers 501 to them.
+	Views store.QueryServer
 }
 
 // Register adds the /data routes to r. A single catch-all route dispatches

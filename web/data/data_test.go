@@ -7,11 +7,16 @@ import (
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/cozypi/cozy/pkg/instance"
+	"github.com/cozypi/cozy/services/queryserver"
 	"github.com/cozypi/cozy/web/webtest"
 	"github.com/gin-gonic/gin"
 )
 
 func TestMain(m *testing.M) {
+	if queryserver.IsChild() { // the views' query server re-runs this binary
+		queryserver.ChildMain()
+		return
+	}
 	gin.SetMode(gin.ReleaseMode)
 	os.Exit(m.Run())
 }

@@ -15,6 +15,12 @@ import (
 func (h *Handler) design(c *gin.Context, rt route, m string) error {
 	id := store.DesignPrefix + rt.id
 	copyRoute := len(rt.extra) == 1 && rt.extra[0] == "copy"
+	if len(rt.extra) == 2 && rt.extra[0] == "_view" {
+		if m != http.MethodGet && m != http.MethodHead && m != http.MethodPost {
+			return notAllowed(c)
+		}
+		return h.view(c, rt.doctype, rt.id, rt.extra[1])
+	}
 	if len(rt.extra) > 0 && !copyRoute {
 		return h.designAttachment(c, rt.doctype, id, strings.Join(rt.extra, "/"), m)
 	}

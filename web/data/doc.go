@@ -41,6 +41,14 @@
 // an attachment needs GET on its document's revision, writing PUT on the
 // document (POST to create it).
 //
+// Views and filters: design documents' JavaScript views are queried with
+// GET/POST /data/:doctype/_design/:ddoc/_view/:view (CouchDB's options,
+// rows streamed; view.go) and their filters with _changes?filter=ddoc/name
+// or filter=_view&view=ddoc/name (changes_filter.go); the JavaScript runs
+// in the query server (Handler.Views, services/queryserver), never here.
+// Querying a view, like writing a design document, needs the verb on the
+// whole doctype.
+//
 // Revisions: a replaced revision stays readable (?rev=, open_revs) until
 // POST _compact (POST on the whole doctype); _purge needs DELETE on the
 // whole doctype, _revs_limit GET or PUT.

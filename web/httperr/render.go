@@ -81,7 +81,7 @@ func Couch(c *gin.Context, err error) {
 	}
 	msg := Message(err)
 	code := couchCode(err)
-	if status >= 500 {
+	if status >= 500 && !errors.Is(err, store.ErrQueryServer) {
 		code = "internal_server_error"
 		if status == http.StatusNotImplemented {
 			code = "not_implemented"

@@ -79,6 +79,7 @@ var table = []entry{
 	{store.ErrNotSupported, http.StatusNotImplemented, "not_implemented"},
 	{store.ErrTooLarge, http.StatusRequestEntityTooLarge, "document_too_large"},
 	{store.ErrClosed, http.StatusServiceUnavailable, ""},
+	{store.ErrQueryServer, http.StatusInternalServerError, "os_process_error"},
 	{mango.ErrBadQuery, http.StatusBadRequest, "bad_request"},
 	{mango.ErrNoUsableIndex, http.StatusBadRequest, "no_usable_index"},
 	{revtree.ErrInvalidRev, http.StatusBadRequest, "bad_request"},
@@ -189,7 +190,9 @@ func Status(err error) int {
 // system or network error (paths, addresses, a peer's answer).
 func Message(err error) string {
 	e, ok := lookup(err)
-	if !ok || e.status >= 500 && !isRemote(e.err) {
+	// A query server's error is about the client's own design document
+	// function (a limit, an exception): its reason is shown, as CouchDB's.
+	if !ok || e.status >= 500 && !isRemote(e.err) && e.err != store.ErrQueryServer {
 		return http.StatusText(Status(err))
 	}
 	var he *Error

@@ -72,6 +72,9 @@ func (d *DB) purgeOne(st *txState, id string, revs []revtree.Rev, out map[string
 	oldDoc := &store.Doc{ID: id, Rev: oldWinner.Rev.String(), Deleted: oldWinner.Deleted,
 		Body: store.RenderDoc(id, oldWinner.Rev.String(), oldBody, store.Meta{Deleted: oldWinner.Deleted})}
 	ch := &winnerChange{id: id, old: oldDoc}
+	if err := d.purgeJSViews(st, id); err != nil {
+		return err
+	}
 	if rec.tree.Len() == 0 {
 		if err := st.b.docs.Delete(key); err != nil {
 			return err

@@ -52,6 +52,14 @@ type Store struct {
 	waiters map[string]chan struct{}  // doctype -> closed on the next commit
 	indexes sync.Map                  // raw index definition -> parsed index (cache)
 	gviews  map[string][]store.GoView // doctype -> registered Go views, by name (under mu)
+	jsLocks sync.Map                  // doctype + ddoc id -> *sync.Mutex serialising its index updates
+
+	// Background work (update=lazy view updates): bgCtx ends at Close,
+	// which waits for bg.
+	bgCtx  context.Context
+	bgStop context.CancelFunc
+	bg     sync.WaitGroup
+	lazy   sync.Map // doctype + ddoc id -> true while a lazy update runs
 }
 
 var _ store.Store = (*Store)(nil)
@@ -99,6 +107,7 @@ func Open(path string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	s := &Store{db: db, bus: opts.Bus, log: opts.Logger, path: path, timeout: timeout, waiters: map[string]chan struct{}{}, gviews: map[string][]store.GoView{}}
+	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	if s.bus == nil {
 		s.bus = store.NewBus()
 	}
@@ -157,6 +166,8 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the file; pending batched writes are committed first.
 func (s *Store) Close() error {
+	s.bgStop()
+	s.bg.Wait()
 	s.mu.Lock()
 	for k, ch := range s.waiters {
 		close(ch)

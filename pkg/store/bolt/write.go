@@ -429,6 +429,9 @@ func (d *DB) apply(st *txState, e edit) (store.Result, error) {
 		if err := d.syncIndexes(st); err != nil {
 			return res, err
 		}
+		if err := d.dropJSViews(st, e.id, &newDoc); err != nil {
+			return res, err
+		}
 	} else if !existed || oldWinner.Rev != newWinner.Rev {
 		ch := &winnerChange{id: e.id, old: oldDoc, new: &newDoc}
 		if err := d.updateIndexes(st, ch); err != nil {
