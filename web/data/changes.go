@@ -146,9 +146,11 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 		}
 		r.opts.Match = sel.Match
 	default:
-		if r.filterErr, err = h.jsChangesFilter(c, db, name, &r.opts); err != nil {
+		f, err := h.jsChangesFilter(c, db, name)
+		if err != nil {
 			return r, err
 		}
+		r.opts.Match, r.filterErr = matchOf(c.Request.Context(), f)
 	}
 	if r.opts.IncludeDocs {
 		if r.inline.all, err = boolParam(c, "attachments"); err != nil {

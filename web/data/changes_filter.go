@@ -1,18 +1,20 @@
 package data
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/gin-gonic/gin"
 )
 
-// jsChangesFilter sets up the _changes filters that run JavaScript:
-// filter=ddoc/name (a filter function) and filter=_view&view=ddoc/name (the
-// changes whose document the view's map function emits for). It returns
-// the check to call once the changes are read (see store.JSFilter).
-func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string, opts *store.ChangesOptions) (func() error, error) {
+// jsChangesFilter returns the per-change predicate of the _changes filters
+// that run JavaScript: filter=ddoc/name (a filter function) and
+// filter=_view&view=ddoc/name (the changes whose document the view's map
+// function emits for). The predicate needs the change's winning document.
+func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string) (func(ctx context.Context, ch store.Change) (bool, error), error) {
 	target, view := filter, false
 	if filter == "_view" {
 		target, view = c.Query("view"), true
@@ -41,10 +43,47 @@ func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string, op
 	if err != nil {
 		return nil, err
 	}
-	match, check, err := store.JSFilter(c.Request.Context(), h.Views, db, ddoc, name, view, req)
+	keep, err := store.JSFilter(c.Request.Context(), h.Views, db, ddoc, name, view, req)
 	if err != nil {
 		return nil, err
 	}
-	opts.Match = match
-	return check, nil
+	return func(ctx context.Context, ch store.Change) (bool, error) { return keep(ctx, ch.Doc) }, nil
+}
+
+// matchOf adapts a per-change predicate to ChangesOptions.Match, which
+// cannot fail: the first error makes it refuse every later change and is
+// returned by check once the changes are read.
+func matchOf(ctx context.Context, filter func(context.Context, store.Change) (bool, error)) (match func(map[string]any) bool, check func() error) {
+	var (
+		mu    sync.Mutex
+		first error
+	)
+	match = func(m map[string]any) bool {
+		mu.Lock()
+		failed := first != nil
+		mu.Unlock()
+		if failed {
+			return false
+		}
+		doc, err := json.Marshal(m)
+		var ok bool
+		if err == nil {
+			ok, err = filter(ctx, store.Change{Doc: doc})
+		}
+		if err != nil {
+			mu.Lock()
+			if first == nil {
+				first = err
+			}
+			mu.Unlock()
+			return false
+		}
+		return ok
+	}
+	check = func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return first
+	}
+	return match, check
 }
