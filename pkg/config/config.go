@@ -66,6 +66,9 @@ type Config struct {
 	// Mail is the SMTP server that sends mail (notifications, sendmail jobs).
 	Mail Mail
 
+	// Compaction schedules the compaction of the instances' stores.
+	Compaction Compaction
+
 	// Box configures the household box: its first-boot setup page and how
 	// it gets HTTPS.
 	Box Box
@@ -85,6 +88,17 @@ type Mail struct {
 	// NoReplyAddress is the sender of noreply mail (default: noreply@<instance domain>).
 	NoReplyAddress string
 	NoReplyName    string
+}
+
+// Compaction schedules the compaction of the instances' stores: each pass
+// drops the replaced revisions of the doctypes written since the last one,
+// then rewrites a store file smaller when enough of it is free.
+type Compaction struct {
+	// Interval is the time between passes; 0 disables them.
+	Interval time.Duration
+	// MinFree is the free space, in bytes, from which a store file is
+	// rewritten (it must also be a quarter of the file).
+	MinFree int64
 }
 
 // HTTPS modes of a box (Box.HTTPS).
@@ -275,6 +289,22 @@ var settings = []setting{
 			return fmt.Errorf("body limit must be a number of bytes >= 1024, not %q", v)
 		}
 		c.BodyLimit = n
+		return nil
+	}},
+	{"compaction.interval", "compaction-interval", "time between compactions of the instances' stores (0: never)", "1h", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("must be a duration such as 1h or 0, not %q", v)
+		}
+		c.Compaction.Interval = d
+		return nil
+	}},
+	{"compaction.min_free", "compaction-min-free", "free bytes from which a store file is rewritten smaller (and a quarter of it)", "8388608", func(c *Config, v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			return fmt.Errorf("must be a number of bytes, not %q", v)
+		}
+		c.Compaction.MinFree = n
 		return nil
 	}},
 	{"mail.host", "mail-host", "mail smtp host", "localhost", str(func(c *Config) *string { return &c.Mail.Host })},

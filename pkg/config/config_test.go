@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/cozypi/cozy/pkg/config"
 	"github.com/spf13/pflag"
@@ -58,6 +59,9 @@ func TestDefaults(t *testing.T) {
 	if d, _ := c.DataDir(); d != "data" {
 		t.Fatalf("data dir %q", d)
 	}
+	if c.Compaction.Interval != time.Hour || c.Compaction.MinFree != 8<<20 {
+		t.Fatalf("compaction: %+v", c.Compaction)
+	}
 }
 
 func TestBadValues(t *testing.T) {
@@ -67,6 +71,8 @@ func TestBadValues(t *testing.T) {
 		{"COZY_LOG_LEVEL": "loud"},
 		{"COZY_DEV": "perhaps"},
 		{"COZY_BODY_LIMIT": "12"},
+		{"COZY_COMPACTION_INTERVAL": "-1h"},
+		{"COZY_COMPACTION_MIN_FREE": "lots"},
 	} {
 		_, err := config.Load(nil, func(k string) string { return env[k] })
 		if err == nil {

@@ -1,8 +1,9 @@
 // Package stack builds, in one place, the services one cozy process runs
 // over its instances: the household box's state (when enabled), login
-// sessions and their single-use codes, OAuth clients, stored permissions, the job brokers and their workers, the
-// apps manager and the realtime hub. cmd/cozy builds one Stack and hands
-// it to web.New; tests build the same one through webtest.
+// sessions and their single-use codes, OAuth clients, stored permissions,
+// the job brokers and their workers, the apps manager, the realtime hub
+// and the stores' scheduled compaction. cmd/cozy builds one Stack and
+// hands it to web.New; tests build the same one through webtest.
 //
 // A Stack holds no HTTP. Its limits: it serves the instances of one
 // process (no sharing between processes), and it follows the instance
@@ -49,6 +50,8 @@ type Stack struct {
 	// QueryServer runs the JavaScript of design documents (views and
 	// changes filters) in a few child processes, started on first use.
 	QueryServer *queryserver.Pool
+
+	compactor *compactor // the stores' scheduled compaction
 }
 
 // Option changes how New builds a Stack.
@@ -97,6 +100,7 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, opts
 	}
 	s.Jobs = newJobs(cfg, instances, s.Perms, s.OAuth, s.Apps, scratch, log)
 	initDatabases(instances, log)
+	s.compactor = startCompactor(cfg.Compaction, instances, log)
 	if cfg.Box.Enabled {
 		// Last: it sets the instances' scheme from the box's HTTPS state.
 		s.Box, err = box.Open(context.Background(), dir, cfg.Box, instances, o.certs, log)
@@ -122,11 +126,14 @@ func (s *Stack) Resume(ctx context.Context) {
 	}
 }
 
-// Close stops the background work of the services and waits for it: app
-// installs first (they start jobs and write stores), then the job
-// brokers, then the realtime feeds. The instances (and their stores) are
-// closed by their owner afterwards.
+// Close stops the background work of the services and waits for it: the
+// stores' compaction, app installs (they start jobs and write stores),
+// then the job brokers, then the realtime feeds. The instances (and their
+// stores) are closed by their owner afterwards.
 func (s *Stack) Close() error {
+	if s.compactor != nil {
+		s.compactor.Close()
+	}
 	s.Apps.Close()
 	s.Jobs.Close()
 	s.Realtime.Close()

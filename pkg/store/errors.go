@@ -18,6 +18,10 @@ var (
 	ErrNotSupported  = errors.New("not implemented") // 501
 	ErrClosed        = errors.New("store closed")    // 500
 	ErrTooLarge      = errors.New("too large")       // 413 (a _local document over MaxLocalSize)
+
+	// ErrStop is returned by the callback of an Each method to end the
+	// listing early; the method then returns no error.
+	ErrStop = errors.New("stop")
 )
 
 // Error carries a CouchDB error code and human reason on top of a sentinel.

@@ -61,8 +61,22 @@ type DB interface {
 	RevsDiff(ctx context.Context, revs map[string][]string) (map[string]RevsDiffResult, error)
 	// AllDocs lists documents by id (_all_docs).
 	AllDocs(ctx context.Context, opts AllDocsOptions) (AllDocsResult, error)
+	// EachAllDocs is AllDocs calling fn with each row, in order, instead
+	// of collecting them (the result's Rows stay empty): rows are read in
+	// bounded batches of short read transactions and fn runs between them,
+	// so memory stays bounded and a slow fn holds no lock. Batches are
+	// separate snapshots: a row reflects the document when its batch was
+	// read. fn returning ErrStop ends the listing without error.
+	EachAllDocs(ctx context.Context, opts AllDocsOptions, fn func(AllDocsRow) error) (AllDocsResult, error)
 	// Changes lists the latest change of each document after a sequence.
 	Changes(ctx context.Context, opts ChangesOptions) (ChangesResult, error)
+	// EachChange is Changes calling fn with each change, in order, in
+	// bounded batches as EachAllDocs does (the result's Results stay
+	// empty). A document written meanwhile moves to a later sequence, so
+	// it still comes (again) later: every change up to the returned
+	// LastSeq is seen. fn returning ErrStop ends the feed at that change
+	// as a limit would (LastSeq is its sequence, Pending counts the rest).
+	EachChange(ctx context.Context, opts ChangesOptions, fn func(Change) error) (ChangesResult, error)
 	// WaitChanges returns when the update sequence exceeds since, or with
 	// ctx's error.
 	WaitChanges(ctx context.Context, since uint64) error
@@ -84,6 +98,9 @@ type DB interface {
 	// Find runs a Mango query. A query no index can serve is refused with
 	// ErrNoUsableIndex.
 	Find(ctx context.Context, q mango.Query) (FindResult, error)
+	// EachFind is Find calling fn with each document, in order, in
+	// bounded batches as EachAllDocs does (the result's Docs stay empty).
+	EachFind(ctx context.Context, q mango.Query, fn func(json.RawMessage) error) (FindResult, error)
 	// CopyDesign copies a design document to another id (COPY /_design/x).
 	CopyDesign(ctx context.Context, from, rev, to string) (Result, error)
 
@@ -296,4 +313,22 @@ type ExecutionStats struct {
 // Since returns the milliseconds elapsed since start, for ExecutionStats.
 func Since(start time.Time) float64 {
 	return float64(time.Since(start).Microseconds()) / 1000
+}
+
+// Maintainer is a store that can compact itself; pkg/stack runs Maintain
+// on a schedule.
+type Maintainer interface {
+	// Maintain compacts (see DB.Compact) every doctype written since its
+	// last compaction, then gives the space freed back to the file
+	// system when at least minFree bytes (and a quarter of the store) are
+	// free (minFree < 0: in any case). Writes wait while the file is
+	// rewritten; reads go on.
+	Maintain(ctx context.Context, minFree int64) (Maintenance, error)
+}
+
+// Maintenance is what one Maintain did.
+type Maintenance struct {
+	Compacted             []string // the doctypes compacted
+	Shrunk                bool     // the file was rewritten
+	SizeBefore, SizeAfter int64    // the file's size in bytes
 }

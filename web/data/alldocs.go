@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/mango"
@@ -168,16 +169,20 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 		}
 		seq = info.UpdateSeq
 	}
-	res, err := allDocs(c.Request.Context(), db, o)
-	if err != nil {
-		return err
-	}
 	var inl inlineOptions
 	if inl.all, err = boolParam(c, "attachments"); err != nil {
 		return err
 	}
-	rows := make([]allDocsRow, 0, len(res.Rows))
-	for _, r := range res.Rows {
+	// The answer is streamed: offset first (known before the listing),
+	// total_rows and update_seq after the rows, the order in which
+	// encoding/json writes a map's members.
+	offset := 0
+	if o.Keys == nil && o.Limit >= 0 {
+		offset = o.Skip
+	}
+	s := &stream{c: c, prefix: `{"offset":` + strconv.Itoa(offset) + `,"rows":[`}
+	ctx := c.Request.Context()
+	res, err := eachAllDocs(ctx, db, o, func(r store.AllDocsRow) error {
 		row := allDocsRow{ID: r.ID, Key: r.ID}
 		switch {
 		case r.Err != nil:
@@ -187,7 +192,7 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 			if o.IncludeDocs {
 				row.Doc = json.RawMessage("null")
 				if r.Doc != nil {
-					doc, err := inline(c.Request.Context(), db, r.Doc, inl, true)
+					doc, err := inline(ctx, db, r.Doc, inl, true)
 					if err != nil {
 						return err
 					}
@@ -195,21 +200,24 @@ func (h *Handler) listDocs(c *gin.Context, doctype string, design bool) error {
 				}
 			}
 		}
-		rows = append(rows, row)
+		return s.row(row)
+	})
+	if err != nil {
+		return s.fail(h.Log, err)
 	}
-	out := gin.H{"total_rows": res.TotalRows, "offset": res.Offset, "rows": rows}
+	end := `],"total_rows":` + strconv.FormatInt(res.TotalRows, 10)
 	if updateSeq {
-		out["update_seq"] = seqString(seq)
+		end += `,"update_seq":` + jsonString(seqString(seq))
 	}
-	c.JSON(http.StatusOK, out)
+	s.end(end + "}")
 	return nil
 }
 
-// allDocs runs _all_docs; an explicit limit=0 or an empty key range
+// eachAllDocs runs _all_docs; an explicit limit=0 or an empty key range
 // (o.Limit < 0) only counts.
-func allDocs(ctx context.Context, db store.DB, o store.AllDocsOptions) (store.AllDocsResult, error) {
+func eachAllDocs(ctx context.Context, db store.DB, o store.AllDocsOptions, fn func(store.AllDocsRow) error) (store.AllDocsResult, error) {
 	if o.Limit >= 0 {
-		return db.AllDocs(ctx, o)
+		return db.EachAllDocs(ctx, o, fn)
 	}
 	info, err := db.Info(ctx)
 	return store.AllDocsResult{TotalRows: info.DocCount}, err

@@ -26,7 +26,13 @@ type changesRequest struct {
 	heartbeat time.Duration
 	timeout   time.Duration
 	inline    inlineOptions // attachments=true with include_docs
-	filterErr func() error  // a JavaScript filter's error (changes_filter.go)
+	// filter, when set, decides for each change whether it is sent: the
+	// per-row predicate of the streaming loop (see eachChange), for
+	// filters the store cannot apply itself. It sees the change with its
+	// winning document (Doc is set even without include_docs, and
+	// dropped before the row is written unless asked); limit then counts
+	// the changes it keeps.
+	filter func(ctx context.Context, ch store.Change) (bool, error)
 }
 
 type changeRev struct {
@@ -146,11 +152,9 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 		}
 		r.opts.Match = sel.Match
 	default:
-		f, err := h.jsChangesFilter(c, db, name)
-		if err != nil {
+		if r.filter, err = h.jsChangesFilter(c, db, name); err != nil {
 			return r, err
 		}
-		r.opts.Match, r.filterErr = matchOf(c.Request.Context(), f)
 	}
 	if r.opts.IncludeDocs {
 		if r.inline.all, err = boolParam(c, "attachments"); err != nil {
@@ -171,7 +175,7 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 }
 
 // changes is GET/POST /data/:doctype/_changes. It needs GET on the whole
-// doctype, as upstream.
+// doctype, as upstream. Every feed is streamed row by row (see stream).
 func (h *Handler) changes(c *gin.Context, doctype string) error {
 	if err := h.Auth.RequireData(c, permission.GET, doctype, nil); err != nil {
 		return err
@@ -184,27 +188,50 @@ func (h *Handler) changes(c *gin.Context, doctype string) error {
 	if err != nil {
 		return err
 	}
-	res, err := changesOf(c.Request.Context(), db, req)
-	if err != nil {
-		return err
+	if req.feed == "continuous" {
+		return h.continuous(c, db, req)
 	}
-	switch {
-	case req.feed == "continuous":
-		h.continuous(c, db, req, res)
-	case req.feed == "longpoll" && len(res.Results) == 0 && !req.opts.Descending:
-		h.longpoll(c, db, req, res)
-	default:
-		writeChanges(c, res)
-	}
-	return nil
+	return h.changesFeed(c, db, req)
 }
 
-func writeChanges(c *gin.Context, res store.ChangesResult) {
-	rows := make([]changeRow, len(res.Results))
-	for i, ch := range res.Results {
-		rows[i] = toRow(ch)
+// changesFeed answers feed=normal, and feed=longpoll which, when no change
+// matches yet, waits for one (writing a newline every heartbeat) and then
+// answers like feed=normal.
+func (h *Handler) changesFeed(c *gin.Context, db store.DB, req changesRequest) error {
+	ctx := c.Request.Context()
+	s := &stream{c: c, prefix: `{"results":[`}
+	longpoll := req.feed == "longpoll" && !req.opts.Descending
+	deadline := time.Now().Add(req.timeout)
+	waited := false
+	for {
+		res, err := eachChange(ctx, db, req, func(row changeRow) error { return s.row(row) })
+		if err != nil {
+			return s.fail(h.Log, err)
+		}
+		if s.rows == 0 && longpoll {
+			if !waited {
+				s.contentType = "application/json"
+				c.Header("Content-Type", s.contentType)
+				c.Status(http.StatusOK)
+				c.Writer.WriteHeaderNow()
+				c.Writer.Flush()
+				waited = true
+			}
+			if waitSeq(ctx, c, db, res.LastSeq, req.heartbeat, deadline) {
+				req.opts.Since = res.LastSeq
+				continue
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+		}
+		end := `],"last_seq":` + jsonString(seqString(res.LastSeq)) + `,"pending":` + strconv.FormatInt(res.Pending, 10) + `}`
+		if waited {
+			end += "\n"
+		}
+		s.end(end)
+		return nil
 	}
-	c.JSON(http.StatusOK, gin.H{"results": rows, "last_seq": seqString(res.LastSeq), "pending": res.Pending})
 }
 
 // waitSeq waits until the database's sequence passes since, writing a
@@ -236,61 +263,35 @@ func waitSeq(ctx context.Context, c *gin.Context, db store.DB, since uint64, hea
 	}
 }
 
-// longpoll waits for a matching change, then answers like feed=normal.
-func (h *Handler) longpoll(c *gin.Context, db store.DB, req changesRequest, res store.ChangesResult) {
-	ctx := c.Request.Context()
-	deadline := time.Now().Add(req.timeout)
-	c.Header("Content-Type", "application/json")
-	c.Status(http.StatusOK)
-	c.Writer.WriteHeaderNow()
-	c.Writer.Flush()
-	for len(res.Results) == 0 {
-		if !waitSeq(ctx, c, db, res.LastSeq, req.heartbeat, deadline) {
-			break
-		}
-		req.opts.Since = res.LastSeq
-		next, err := changesOf(ctx, db, req)
-		if err != nil {
-			h.Log.ErrorContext(ctx, "changes longpoll", "err", err)
-			return
-		}
-		res = next
-	}
-	if ctx.Err() != nil {
-		return
-	}
-	rows := make([]changeRow, len(res.Results))
-	for i, ch := range res.Results {
-		rows[i] = toRow(ch)
-	}
-	b, _ := json.Marshal(gin.H{"results": rows, "last_seq": seqString(res.LastSeq), "pending": res.Pending})
-	c.Writer.Write(b)
-	c.Writer.Write([]byte("\n"))
-}
-
 // continuous streams one change per line until limit or timeout, then
 // {"last_seq"}.
-func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest, res store.ChangesResult) {
+func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest) error {
 	ctx := c.Request.Context()
 	deadline := time.Now().Add(req.timeout)
 	c.Header("Content-Type", "application/json")
 	c.Status(http.StatusOK)
 	c.Writer.WriteHeaderNow()
+	s := &stream{c: c}
 	left := req.opts.Limit
+	var lastSeq uint64
 	for {
-		for _, ch := range res.Results {
-			b, _ := json.Marshal(toRow(ch))
+		res, err := eachChange(ctx, db, req, func(row changeRow) error {
+			b, err := json.Marshal(row)
+			if err != nil {
+				return err
+			}
 			if _, err := c.Writer.Write(append(b, '\n')); err != nil {
-				return
+				return err
 			}
-			if left > 0 {
-				if left--; left == 0 {
-					break
-				}
-			}
+			left--
+			return nil
+		})
+		if err != nil {
+			return s.fail(h.Log, err)
 		}
+		lastSeq = res.LastSeq
 		c.Writer.Flush()
-		if req.opts.Limit > 0 && left == 0 || req.opts.Descending {
+		if req.opts.Limit > 0 && left <= 0 || req.opts.Descending {
 			break
 		}
 		if !waitSeq(ctx, c, db, res.LastSeq, req.heartbeat, deadline) {
@@ -300,37 +301,47 @@ func (h *Handler) continuous(c *gin.Context, db store.DB, req changesRequest, re
 		if req.opts.Limit > 0 {
 			req.opts.Limit = left
 		}
-		next, err := changesOf(ctx, db, req)
-		if err != nil {
-			h.Log.ErrorContext(ctx, "changes continuous", "err", err)
-			return
-		}
-		res = next
 	}
 	if ctx.Err() != nil {
-		return
+		return nil
 	}
-	b, _ := json.Marshal(gin.H{"last_seq": seqString(res.LastSeq)})
+	b, _ := json.Marshal(gin.H{"last_seq": seqString(lastSeq)})
 	c.Writer.Write(append(b, '\n'))
 	c.Writer.Flush()
+	return nil
 }
 
-// changesOf reads the changes of req, with the attachments of the
-// documents inlined when asked.
-func changesOf(ctx context.Context, db store.DB, req changesRequest) (store.ChangesResult, error) {
-	res, err := db.Changes(ctx, req.opts)
-	if err == nil && req.filterErr != nil {
-		err = req.filterErr()
+// eachChange reads the changes of req and calls fn with each row to send,
+// as the store hands them over in batches: the filter (req.filter) and the
+// inlining of attachments apply here, one change at a time.
+func eachChange(ctx context.Context, db store.DB, req changesRequest, fn func(changeRow) error) (store.ChangesResult, error) {
+	o := req.opts
+	if req.filter != nil {
+		o.Limit, o.IncludeDocs = 0, true // the limit counts kept changes
 	}
-	if err != nil || !req.inline.active() {
-		return res, err
-	}
-	for i := range res.Results {
-		if doc := res.Results[i].Doc; doc != nil {
-			if res.Results[i].Doc, err = inline(ctx, db, doc, req.inline, true); err != nil {
-				return res, err
+	sent := 0
+	return db.EachChange(ctx, o, func(ch store.Change) error {
+		if req.filter != nil {
+			keep, err := req.filter(ctx, ch)
+			if err != nil || !keep {
+				return err
+			}
+			if !req.opts.IncludeDocs {
+				ch.Doc = nil
 			}
 		}
-	}
-	return res, nil
+		if ch.Doc != nil && req.inline.active() {
+			var err error
+			if ch.Doc, err = inline(ctx, db, ch.Doc, req.inline, true); err != nil {
+				return err
+			}
+		}
+		if err := fn(toRow(ch)); err != nil {
+			return err
+		}
+		if sent++; req.filter != nil && req.opts.Limit > 0 && sent >= req.opts.Limit {
+			return store.ErrStop
+		}
+		return nil
+	})
 }

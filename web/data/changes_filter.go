@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/gin-gonic/gin"
@@ -48,42 +47,4 @@ func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string) (f
 		return nil, err
 	}
 	return func(ctx context.Context, ch store.Change) (bool, error) { return keep(ctx, ch.Doc) }, nil
-}
-
-// matchOf adapts a per-change predicate to ChangesOptions.Match, which
-// cannot fail: the first error makes it refuse every later change and is
-// returned by check once the changes are read.
-func matchOf(ctx context.Context, filter func(context.Context, store.Change) (bool, error)) (match func(map[string]any) bool, check func() error) {
-	var (
-		mu    sync.Mutex
-		first error
-	)
-	match = func(m map[string]any) bool {
-		mu.Lock()
-		failed := first != nil
-		mu.Unlock()
-		if failed {
-			return false
-		}
-		doc, err := json.Marshal(m)
-		var ok bool
-		if err == nil {
-			ok, err = filter(ctx, store.Change{Doc: doc})
-		}
-		if err != nil {
-			mu.Lock()
-			if first == nil {
-				first = err
-			}
-			mu.Unlock()
-			return false
-		}
-		return ok
-	}
-	check = func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		return first
-	}
-	return match, check
 }

@@ -3,6 +3,7 @@ package data
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 
 	"github.com/cozypi/cozy/pkg/mango"
 	"github.com/cozypi/cozy/pkg/permission"
@@ -128,21 +129,25 @@ func (h *Handler) find(c *gin.Context, doctype string) error {
 	if err != nil {
 		return err
 	}
-	res, err := db.Find(c.Request.Context(), q)
+	// The documents are streamed; the members known at the end follow
+	// them (CouchDB's order).
+	s := &stream{c: c, prefix: `{"docs":[`}
+	res, err := db.EachFind(c.Request.Context(), q, func(doc json.RawMessage) error { return s.row(doc) })
 	if err != nil {
-		return err
+		return s.fail(h.Log, err)
 	}
-	docs := res.Docs
-	if docs == nil {
-		docs = []json.RawMessage{}
-	}
-	out := gin.H{"docs": docs, "bookmark": res.Bookmark, "limit": q.Limit, "next": len(docs) >= q.Limit && q.Limit > 0}
+	end := `],"bookmark":` + jsonString(res.Bookmark) + `,"limit":` + strconv.Itoa(q.Limit) +
+		`,"next":` + strconv.FormatBool(s.rows >= q.Limit && q.Limit > 0)
 	if res.Warning != "" {
-		out["warning"] = res.Warning
+		end += `,"warning":` + jsonString(res.Warning)
 	}
 	if res.ExecutionStats != nil {
-		out["execution_stats"] = res.ExecutionStats
+		b, err := json.Marshal(res.ExecutionStats)
+		if err != nil {
+			return s.fail(h.Log, err)
+		}
+		end += `,"execution_stats":` + string(b)
 	}
-	c.JSON(http.StatusOK, out)
+	s.end(end + "}")
 	return nil
 }

@@ -10,12 +10,18 @@ import (
 )
 
 // AccessLog logs every request with log/slog once it is answered, and
-// recovers from panics in handlers with a 500.
+// recovers from panics in handlers with a 500 (http.ErrAbortHandler, a
+// handler cutting its answer, goes on up to net/http once logged).
 func AccessLog(log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
 		defer func() {
-			if rec := recover(); rec != nil {
+			rec := recover()
+			if rec == http.ErrAbortHandler {
+				// A handler cutting an answer it cannot finish: net/http
+				// must see the panic to abort the connection or stream.
+				defer panic(rec)
+			} else if rec != nil {
 				log.ErrorContext(c.Request.Context(), "panic in handler", "panic", rec, "stack", string(debug.Stack()))
 				if !c.Writer.Written() {
 					c.AbortWithStatusJSON(http.StatusInternalServerError, gin.H{"errors": []gin.H{{"status": "500", "title": "Internal Server Error"}}})

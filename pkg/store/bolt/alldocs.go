@@ -3,6 +3,7 @@ package bolt
 import (
 	"bytes"
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/cozypi/cozy/pkg/store"
@@ -11,33 +12,87 @@ import (
 // AllDocs lists documents in raw id order (_all_docs, _design_docs,
 // cozy's _normal_docs with ExcludeDesignDocs).
 func (d *DB) AllDocs(ctx context.Context, o store.AllDocsOptions) (store.AllDocsResult, error) {
+	var rows []store.AllDocsRow
+	res, err := d.EachAllDocs(ctx, o, func(r store.AllDocsRow) error {
+		rows = append(rows, r)
+		return nil
+	})
+	res.Rows = rows
+	return res, err
+}
+
+// allDocsScan is the position of an _all_docs listing between batches.
+type allDocsScan struct {
+	started bool
+	last    []byte // the last id read
+	skipped int    // rows skipped so far (Skip)
+	sent    int    // rows handed over so far (Limit)
+	key     int    // with Keys: the index of the next key
+}
+
+// EachAllDocs is AllDocs calling fn for each row, in batches.
+func (d *DB) EachAllDocs(ctx context.Context, o store.AllDocsOptions, fn func(store.AllDocsRow) error) (store.AllDocsResult, error) {
 	var res store.AllDocsResult
-	err := d.view(ctx, func(b *buckets) error {
-		design := int64(0)
-		if o.ExcludeDesignDocs || o.OnlyDesignDocs {
-			c := b.docs.Cursor()
-			pre := []byte(store.DesignPrefix)
-			for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
-				if rec, err := decodeRecord(v); err == nil {
-					if w, _ := rec.winner(); !w.Deleted {
-						design++
-					}
+	var sc allDocsScan
+	var batch []store.AllDocsRow
+	for first := true; ; first = false {
+		batch = batch[:0]
+		done := false
+		err := d.view(ctx, func(b *buckets) error {
+			if first {
+				res.TotalRows = d.totalRows(b, o)
+			}
+			var err error
+			if o.Keys != nil {
+				done, err = d.allDocsKeys(b, o, &sc, &batch)
+			} else {
+				done, err = d.allDocsRange(b, o, &sc, &batch)
+			}
+			return err
+		})
+		if err != nil {
+			return res, err
+		}
+		for _, r := range batch {
+			if err := fn(r); errors.Is(err, store.ErrStop) {
+				done = true
+				break
+			} else if err != nil {
+				return res, err
+			}
+		}
+		if done {
+			if o.Keys == nil {
+				res.Offset = o.Skip
+			}
+			return res, nil
+		}
+	}
+}
+
+// totalRows is the total_rows of a listing: the live documents, or only
+// the design ones, or all but them.
+func (d *DB) totalRows(b *buckets, o store.AllDocsOptions) int64 {
+	design := int64(0)
+	if o.ExcludeDesignDocs || o.OnlyDesignDocs {
+		c := b.docs.Cursor()
+		pre := []byte(store.DesignPrefix)
+		for k, v := c.Seek(pre); k != nil && bytes.HasPrefix(k, pre); k, v = c.Next() {
+			if rec, err := decodeRecord(v); err == nil {
+				if w, _ := rec.winner(); !w.Deleted {
+					design++
 				}
 			}
 		}
-		res.TotalRows = int64(getU64(b.info, "docs"))
-		switch {
-		case o.OnlyDesignDocs:
-			res.TotalRows = design
-		case o.ExcludeDesignDocs:
-			res.TotalRows -= design
-		}
-		if o.Keys != nil {
-			return d.allDocsKeys(b, o, &res)
-		}
-		return d.allDocsRange(ctx, b, o, &res)
-	})
-	return res, err
+	}
+	total := int64(getU64(b.info, "docs"))
+	switch {
+	case o.OnlyDesignDocs:
+		return design
+	case o.ExcludeDesignDocs:
+		return total - design
+	}
+	return total
 }
 
 func (d *DB) row(id string, rec *record, o store.AllDocsOptions) store.AllDocsRow {
@@ -49,35 +104,44 @@ func (d *DB) row(id string, rec *record, o store.AllDocsOptions) store.AllDocsRo
 	return row
 }
 
-func (d *DB) allDocsKeys(b *buckets, o store.AllDocsOptions, res *store.AllDocsResult) error {
-	keys := o.Keys
-	if o.Descending {
-		keys = make([]string, len(o.Keys))
-		for i, k := range o.Keys {
-			keys[len(keys)-1-i] = k
+// allDocsKeys reads the next batch of rows of a listing by keys; it
+// reports whether the listing is over.
+func (d *DB) allDocsKeys(b *buckets, o store.AllDocsOptions, sc *allDocsScan, batch *[]store.AllDocsRow) (bool, error) {
+	size := 0
+	for ; sc.key < len(o.Keys); sc.key++ {
+		if len(*batch) >= batchRows || size >= batchBytes {
+			return false, nil
 		}
-	}
-	for i, id := range keys {
-		if i < o.Skip {
+		i := sc.key
+		if o.Descending {
+			i = len(o.Keys) - 1 - sc.key
+		}
+		id := o.Keys[i]
+		if sc.key < o.Skip {
 			continue
 		}
-		if o.Limit > 0 && len(res.Rows) >= o.Limit {
-			break
+		if o.Limit > 0 && sc.sent >= o.Limit {
+			return true, nil
 		}
 		rec, err := b.record(id)
 		if err != nil {
-			return err
+			return false, err
 		}
+		sc.sent++
 		if rec == nil {
-			res.Rows = append(res.Rows, store.AllDocsRow{ID: id, Err: store.NotFound("not_found")})
+			*batch = append(*batch, store.AllDocsRow{ID: id, Err: store.NotFound("not_found")})
 			continue
 		}
-		res.Rows = append(res.Rows, d.row(id, rec, o))
+		r := d.row(id, rec, o)
+		size += 64 + len(r.Doc)
+		*batch = append(*batch, r)
 	}
-	return nil
+	return true, nil
 }
 
-func (d *DB) allDocsRange(ctx context.Context, b *buckets, o store.AllDocsOptions, res *store.AllDocsResult) error {
+// allDocsRange reads the next batch of rows of a listing by id range; it
+// reports whether the listing is over.
+func (d *DB) allDocsRange(b *buckets, o store.AllDocsOptions, sc *allDocsScan, batch *[]store.AllDocsRow) (bool, error) {
 	start, end := o.StartKey, o.EndKey
 	inclusiveEnd := o.InclusiveEnd
 	if o.OnlyDesignDocs {
@@ -96,6 +160,20 @@ func (d *DB) allDocsRange(ctx context.Context, b *buckets, o store.AllDocsOption
 	c := b.docs.Cursor()
 	var k, v []byte
 	switch {
+	case sc.started && !o.Descending: // the first id after the last one read
+		k, v = c.Seek(sc.last)
+		if k != nil && bytes.Equal(k, sc.last) {
+			k, v = c.Next()
+		}
+	case sc.started: // the last id before it
+		if k, _ = c.Seek(sc.last); k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+		for k != nil && bytes.Compare(k, sc.last) >= 0 {
+			k, v = c.Prev()
+		}
 	case !o.Descending && start != nil:
 		k, v = c.Seek([]byte(*start))
 	case !o.Descending:
@@ -110,15 +188,17 @@ func (d *DB) allDocsRange(ctx context.Context, b *buckets, o store.AllDocsOption
 	default:
 		k, v = c.Last()
 	}
+	sc.started = true
 	next := c.Next
 	if o.Descending {
 		next = c.Prev
 	}
-	skipped := 0
-	for n := 0; k != nil; k, v = next() {
-		if n++; n%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
+	size := 0
+	for ; k != nil; k, v = next() {
+		if len(*batch) >= batchRows || size >= batchBytes {
+			return false, nil
 		}
+		sc.last = append(sc.last[:0], k...)
 		id := string(k)
 		if end != nil {
 			cmp := strings.Compare(id, *end)
@@ -134,28 +214,31 @@ func (d *DB) allDocsRange(ctx context.Context, b *buckets, o store.AllDocsOption
 		}
 		_, rev, deleted, _, err := peekWinner(v)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if deleted {
 			continue
 		}
-		if skipped < o.Skip {
-			skipped++
+		if sc.skipped < o.Skip {
+			sc.skipped++
 			continue
 		}
-		if o.Limit > 0 && len(res.Rows) >= o.Limit {
+		if o.Limit > 0 && sc.sent >= o.Limit {
 			break
 		}
+		sc.sent++
 		if !o.IncludeDocs {
-			res.Rows = append(res.Rows, store.AllDocsRow{ID: id, Rev: rev})
+			size += 64
+			*batch = append(*batch, store.AllDocsRow{ID: id, Rev: rev})
 			continue
 		}
 		rec, err := decodeRecord(v)
 		if err != nil {
-			return err
+			return false, err
 		}
-		res.Rows = append(res.Rows, d.row(id, rec, o))
+		r := d.row(id, rec, o)
+		size += 64 + len(r.Doc)
+		*batch = append(*batch, r)
 	}
-	res.Offset = o.Skip
-	return nil
+	return true, nil
 }

@@ -51,7 +51,7 @@ type blobInfo struct {
 type blobs struct {
 	dir  string
 	log  *slog.Logger
-	db   *bbolt.DB
+	view func(func(*bbolt.Tx) error) error // a read transaction of the store
 	mu   sync.RWMutex
 	pins map[string]*blobPin
 	size atomic.Int64
@@ -111,7 +111,7 @@ func decodeBlobRef(v []byte) (blobRef, bool) {
 func (b *blobs) lookup(key string) (blobRef, bool, error) {
 	var ref blobRef
 	var ok bool
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		if bk := tx.Bucket(blobBucket); bk != nil {
 			ref, ok = decodeBlobRef(bk.Get([]byte(key)))
 		}
@@ -290,7 +290,7 @@ func (b *blobs) sweep() error {
 	_ = os.RemoveAll(filepath.Join(b.dir, "tmp"))
 	var size int64
 	var orphans []string
-	err := b.db.View(func(tx *bbolt.Tx) error {
+	err := b.view(func(tx *bbolt.Tx) error {
 		bk := tx.Bucket(blobBucket)
 		return filepath.WalkDir(b.dir, func(p string, de fs.DirEntry, err error) error {
 			if err != nil {

@@ -68,7 +68,7 @@ func (s *Store) runGroup(group []commitJob) {
 		return
 	}
 	failed := -1
-	err := s.db.Update(func(tx *bbolt.Tx) error {
+	err := s.updateTx(func(tx *bbolt.Tx) error {
 		for i, j := range group {
 			if err := j.fn(tx); err != nil {
 				failed = i
@@ -90,6 +90,6 @@ func (s *Store) runGroup(group []commitJob) {
 		return
 	}
 	for _, j := range group {
-		j.done <- s.db.Update(j.fn)
+		j.done <- s.updateTx(j.fn)
 	}
 }

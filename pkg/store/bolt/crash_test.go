@@ -21,7 +21,10 @@ import (
 	"github.com/cozypi/cozy/pkg/store"
 )
 
-const crashChildEnv = "COZY_STORE_CRASH_CHILD"
+const (
+	crashChildEnv  = "COZY_STORE_CRASH_CHILD"
+	crashShrinkEnv = "COZY_STORE_CRASH_SHRINK" // step[:n]: shrink in a loop, die at step of the nth
+)
 
 // crashChild writes forever from several goroutines (single puts, updates
 // and bulk writes) and prints "id rev" for every acknowledged write.
@@ -98,7 +101,37 @@ func crashChild(path string) {
 			}
 		}()
 	}
+	if spec, ok := os.LookupEnv(crashShrinkEnv); ok {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			shrinker(s, spec)
+		}()
+	}
 	wg.Wait()
+}
+
+// shrinker rewrites the store file in a loop while the writers write.
+// With spec "step:n" it kills its own process at that step of the nth
+// rewrite; with "" it runs until the parent kills it.
+func shrinker(s *Store, spec string) {
+	step, nth, _ := strings.Cut(spec, ":")
+	var count int
+	fmt.Sscan(nth, &count)
+	done := 0
+	shrinkHook = func(at string) {
+		if at == step && done+1 == count {
+			syscall.Kill(os.Getpid(), syscall.SIGKILL)
+			select {} // the signal is on its way
+		}
+	}
+	for {
+		if _, _, _, err := s.Shrink(context.Background(), -1); err != nil {
+			fmt.Fprintln(os.Stderr, "shrink:", err)
+			os.Exit(4)
+		}
+		done++
+	}
 }
 
 // attContent is the attachment content of document id in the crash test.
@@ -164,6 +197,87 @@ func TestCrashSafety(t *testing.T) {
 		t.Fatalf("only %d writes acknowledged in %d rounds", len(acked), kills)
 	}
 	t.Logf("%d rounds, %d documents acknowledged and found", kills, len(acked))
+}
+
+// TestCrashDuringShrink kills a writing process while its store file is
+// rewritten and swapped: at each step of the swap (after the copy, after
+// closing the old file, after the rename, after the directory's fsync)
+// and at random moments. Every acknowledged write must be found, in a
+// consistent file, with no leftover copy.
+func TestCrashDuringShrink(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes: not in -short")
+	}
+	path := filepath.Join(t.TempDir(), "shrink.db")
+	rng := rand.New(rand.NewPCG(3, 5))
+	acked := map[string]string{}
+	rounds := 0
+	for _, step := range []string{"copied", "closed", "renamed", "synced", "", ""} {
+		for n := 1; n <= 3; n++ {
+			spec := ""
+			if step != "" {
+				spec = fmt.Sprintf("%s:%d", step, n)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestCrashSafety$", "-test.count=1")
+			cmd.Env = append(os.Environ(), crashChildEnv+"="+path, crashShrinkEnv+"="+spec)
+			stdout, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var stderr strings.Builder
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			lines := make(chan string, 1024)
+			go func() {
+				sc := bufio.NewScanner(stdout)
+				for sc.Scan() {
+					lines <- sc.Text()
+				}
+				close(lines)
+			}()
+			// A child with a step dies by itself; the others are killed
+			// after a random number of acknowledged writes. Both with a
+			// time cap.
+			target := 1 << 30
+			if step == "" {
+				target = 50 + rng.IntN(500)
+			}
+			deadline := time.After(30 * time.Second)
+			got := 0
+		wait:
+			for got < target {
+				select {
+				case l, ok := <-lines:
+					if !ok {
+						break wait
+					}
+					recordAck(acked, l)
+					got++
+				case <-deadline:
+					if step != "" {
+						t.Errorf("%q: the child did not reach its step in 30 s", spec)
+					}
+					break wait
+				}
+			}
+			cmd.Process.Signal(syscall.SIGKILL)
+			for l := range lines {
+				recordAck(acked, l)
+			}
+			err = cmd.Wait()
+			if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() {
+				t.Fatalf("%q: child did not die by SIGKILL: %v\n%s", spec, err, stderr.String())
+			}
+			verifyAfterCrash(t, path, acked)
+			if _, err := os.Stat(path + shrinkSuffix); !os.IsNotExist(err) {
+				t.Fatalf("%q: the copy is left after reopening: %v", spec, err)
+			}
+			rounds++
+		}
+	}
+	t.Logf("%d kills during shrinks, %d documents acknowledged and found", rounds, len(acked))
 }
 
 func recordAck(acked map[string]string, line string) {

@@ -75,7 +75,7 @@ func (d *DB) view(ctx context.Context, fn func(b *buckets) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return mapErr(d.s.db.View(func(tx *bbolt.Tx) error {
+	return mapErr(d.s.viewTx(func(tx *bbolt.Tx) error {
 		b := d.open(tx)
 		if b == nil {
 			return missingDB()
@@ -101,7 +101,7 @@ func (d *DB) Create(ctx context.Context) error {
 	if d.invalid != nil {
 		return d.invalid
 	}
-	return mapErr(d.s.db.Update(func(tx *bbolt.Tx) error {
+	return mapErr(d.s.updateTx(func(tx *bbolt.Tx) error {
 		if tx.Bucket(d.name) != nil {
 			return &store.Error{Kind: store.ErrExists, Code: "file_exists", Reason: "The database could not be created, the file already exists."}
 		}
@@ -116,7 +116,7 @@ func (d *DB) Destroy(ctx context.Context) error {
 		return d.invalid
 	}
 	var dropped []string
-	err := d.s.db.Update(func(tx *bbolt.Tx) error {
+	err := d.s.updateTx(func(tx *bbolt.Tx) error {
 		root := tx.Bucket(d.name)
 		if root == nil {
 			return missingDB()

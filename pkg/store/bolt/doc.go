@@ -9,7 +9,7 @@
 // with a letter, so they cannot clash with the "_meta" bucket). A doctype
 // bucket holds:
 //
-//	info     "seq", "docs", "deleted", "revs_limit" -> 8-byte big-endian counters
+//	info     "seq", "docs", "deleted", "revs_limit", "compacted_seq" -> 8-byte big-endian counters
 //	docs     doc id -> record: current seq, revision tree, leaf bodies
 //	seqs     8-byte big-endian seq -> doc id (only each doc's latest seq)
 //	local    _local id (without prefix) -> revision number + body
@@ -40,9 +40,21 @@
 // the bus after the commit. A write to a doctype that does not exist creates
 // it, as cozy-stack does.
 //
+// # Reads and space
+//
+// Listings (_changes, _all_docs, _find) are read in bounded batches of
+// short read transactions and handed to a callback between them (see the
+// Each methods in changes.go), so a long answer to a slow client holds
+// neither memory nor a transaction. Maintain (shrink.go), run on a
+// schedule by pkg/stack, compacts the doctypes written since the last
+// time and, when enough of the file is free pages, Shrink copies the live
+// data into a new file and swaps it in (bbolt files never shrink).
+//
 // # Limits
 //
-// One process owns the file (bbolt takes an exclusive flock). Mango index
+// One process owns the file (bbolt takes an exclusive flock). While Shrink
+// copies the file, the instance's writes wait (reads go on): about 1.5 s
+// for 50k documents on the development machine. Mango index
 // entries hold only doc ids; documents are re-read to match selectors. Index
 // builds happen inside the write that creates the design document, so
 // creating an index over a very large doctype is one long transaction.

@@ -21,7 +21,7 @@ import (
 // for an unfinished document are swept first).
 func (s *Store) migrateInlineAttachments() error {
 	var doctypes [][]byte
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.viewTx(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
 			if n := string(name); n != metaBucket && n != string(blobBucket) {
 				doctypes = append(doctypes, append([]byte(nil), name...))
@@ -35,7 +35,7 @@ func (s *Store) migrateInlineAttachments() error {
 	converted := 0
 	for _, dt := range doctypes {
 		var ids [][]byte
-		err := s.db.View(func(tx *bbolt.Tx) error {
+		err := s.viewTx(func(tx *bbolt.Tx) error {
 			docs := tx.Bucket(dt).Bucket(bDocs)
 			if docs == nil {
 				return nil
@@ -60,7 +60,7 @@ func (s *Store) migrateInlineAttachments() error {
 	if converted > 0 {
 		s.log.Info("attachments: inline contents moved to files", "documents", converted)
 	}
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.updateTx(func(tx *bbolt.Tx) error {
 		return tx.Bucket([]byte(metaBucket)).Put([]byte(formatKey), u64(formatVersion))
 	})
 }
@@ -68,7 +68,7 @@ func (s *Store) migrateInlineAttachments() error {
 // migrateDoc converts the inline attachments of one document.
 func (s *Store) migrateDoc(doctype, id []byte) error {
 	var rec *record
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.viewTx(func(tx *bbolt.Tx) error {
 		var err error
 		rec, err = decodeRecord(tx.Bucket(doctype).Bucket(bDocs).Get(id))
 		return err
@@ -133,7 +133,7 @@ func (s *Store) migrateDoc(doctype, id []byte) error {
 		rec.bodies[rev] = fields
 	}
 	after := rec.blobKeys()
-	return s.db.Update(func(tx *bbolt.Tx) error {
+	return s.updateTx(func(tx *bbolt.Tx) error {
 		bk := tx.Bucket(blobBucket)
 		for k := range after {
 			if !before[k] {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -30,10 +31,19 @@ type Options struct {
 
 // Store is a bbolt-backed store.Store for one instance.
 type Store struct {
-	db   *bbolt.DB
-	bus  *store.Bus
-	log  *slog.Logger
-	path string
+	// db is the open file. It changes when Shrink swaps in a rewritten
+	// one: every transaction runs through viewTx or updateTx, which hold
+	// swap for reading, and writes also hold writes for reading, so that
+	// Shrink can pause the writes while it copies and everything while it
+	// swaps.
+	db      *bbolt.DB
+	swap    sync.RWMutex
+	write   sync.RWMutex
+	bus     *store.Bus
+	log     *slog.Logger
+	path    string
+	timeout time.Duration // of the file lock, at Open and after Shrink
+	closed  bool          // under write
 
 	commit committer
 	blobs  *blobs
@@ -72,6 +82,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
+	os.Remove(path + shrinkSuffix) // a Shrink cut short by a crash (the file lock is ours)
 	var format uint64
 	err = db.Update(func(tx *bbolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists([]byte(metaBucket))
@@ -95,7 +106,7 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, bus: opts.Bus, log: opts.Logger, path: path, waiters: map[string]chan struct{}{}, gviews: map[string][]store.GoView{}}
+	s := &Store{db: db, bus: opts.Bus, log: opts.Logger, path: path, timeout: timeout, waiters: map[string]chan struct{}{}, gviews: map[string][]store.GoView{}}
 	s.bgCtx, s.bgStop = context.WithCancel(context.Background())
 	if s.bus == nil {
 		s.bus = store.NewBus()
@@ -107,7 +118,7 @@ func Open(path string, opts Options) (*Store, error) {
 	if dir == "" {
 		dir = path + ".attachments"
 	}
-	s.blobs = &blobs{dir: dir, log: s.log, db: db, pins: map[string]*blobPin{}}
+	s.blobs = &blobs{dir: dir, log: s.log, view: s.viewTx, pins: map[string]*blobPin{}}
 	if err := s.blobs.sweep(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -130,7 +141,7 @@ func (s *Store) DB(doctype string) store.DB {
 // Doctypes lists the created doctypes.
 func (s *Store) Doctypes(ctx context.Context) ([]string, error) {
 	var out []string
-	err := s.db.View(func(tx *bbolt.Tx) error {
+	err := s.viewTx(func(tx *bbolt.Tx) error {
 		return tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
 			if n := string(name); n != metaBucket && n != string(blobBucket) {
 				out = append(out, string(name))
@@ -163,10 +174,33 @@ func (s *Store) Close() error {
 		delete(s.waiters, k)
 	}
 	s.mu.Unlock()
+	s.write.Lock()
+	defer s.write.Unlock()
+	s.swap.Lock()
+	defer s.swap.Unlock()
+	s.closed = true
 	if err := s.db.Close(); err != nil {
 		return fmt.Errorf("close store: %w", err)
 	}
 	return nil
+}
+
+// viewTx runs fn in a read transaction. fn must not start another
+// transaction: a Shrink waiting to swap would block it.
+func (s *Store) viewTx(fn func(*bbolt.Tx) error) error {
+	s.swap.RLock()
+	defer s.swap.RUnlock()
+	return s.db.View(fn)
+}
+
+// updateTx runs fn in a write transaction of its own (see batch for the
+// shared ones); the same rule as viewTx holds.
+func (s *Store) updateTx(fn func(*bbolt.Tx) error) error {
+	s.write.RLock()
+	defer s.write.RUnlock()
+	s.swap.RLock()
+	defer s.swap.RUnlock()
+	return s.db.Update(fn)
 }
 
 // waitChan returns the channel closed at the next commit on doctype.
