@@ -33,7 +33,6 @@ type changesRequest struct {
 	// dropped before the row is written unless asked); limit then counts
 	// the changes it keeps.
 	filter func(ctx context.Context, ch store.Change) (bool, error)
-	filterErr func() error  // a JavaScript filter's error (changes_filter.go)
 }
 
 type changeRev struct {
@@ -153,7 +152,7 @@ func (h *Handler) parseChanges(c *gin.Context, db store.DB) (changesRequest, err
 		}
 		r.opts.Match = sel.Match
 	default:
-		if r.filterErr, err = h.jsChangesFilter(c, db, name, &r.opts); err != nil {
+		if r.filter, err = h.jsChangesFilter(c, db, name); err != nil {
 			return r, err
 		}
 	}
@@ -321,7 +320,7 @@ func eachChange(ctx context.Context, db store.DB, req changesRequest, fn func(ch
 		o.Limit, o.IncludeDocs = 0, true // the limit counts kept changes
 	}
 	sent := 0
-	res, err := db.EachChange(ctx, o, func(ch store.Change) error {
+	return db.EachChange(ctx, o, func(ch store.Change) error {
 		if req.filter != nil {
 			keep, err := req.filter(ctx, ch)
 			if err != nil || !keep {
@@ -345,10 +344,4 @@ func eachChange(ctx context.Context, db store.DB, req changesRequest, fn func(ch
 		}
 		return nil
 	})
-	if err == nil && req.filterErr != nil {
-		// A JavaScript filter (changes_filter.go) runs inside the store's
-		// match; its failure is known once the rows are read.
-		err = req.filterErr()
-	}
-	return res, err
 }

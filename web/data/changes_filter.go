@@ -1,6 +1,7 @@
 package data
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 
@@ -8,11 +9,11 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// jsChangesFilter sets up the _changes filters that run JavaScript:
-// filter=ddoc/name (a filter function) and filter=_view&view=ddoc/name (the
-// changes whose document the view's map function emits for). It returns
-// the check to call once the changes are read (see store.JSFilter).
-func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string, opts *store.ChangesOptions) (func() error, error) {
+// jsChangesFilter returns the per-change predicate of the _changes filters
+// that run JavaScript: filter=ddoc/name (a filter function) and
+// filter=_view&view=ddoc/name (the changes whose document the view's map
+// function emits for). The predicate needs the change's winning document.
+func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string) (func(ctx context.Context, ch store.Change) (bool, error), error) {
 	target, view := filter, false
 	if filter == "_view" {
 		target, view = c.Query("view"), true
@@ -41,10 +42,9 @@ func (h *Handler) jsChangesFilter(c *gin.Context, db store.DB, filter string, op
 	if err != nil {
 		return nil, err
 	}
-	match, check, err := store.JSFilter(c.Request.Context(), h.Views, db, ddoc, name, view, req)
+	keep, err := store.JSFilter(c.Request.Context(), h.Views, db, ddoc, name, view, req)
 	if err != nil {
 		return nil, err
 	}
-	opts.Match = match
-	return check, nil
+	return func(ctx context.Context, ch store.Change) (bool, error) { return keep(ctx, ch.Doc) }, nil
 }

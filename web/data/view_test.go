@@ -228,8 +228,13 @@ func TestViewLimits(t *testing.T) {
 	if raceBuild {
 		return // no rlimits on -race children
 	}
+	// Another server whose time limit the allocation cannot reach first,
+	// even on a loaded machine (set before any child starts).
+	e = setup(t, 0)
+	e.Server.QueryServer.Timeout = time.Minute
+	seedViews(t, e)
 	e.must(t, 200, "PUT", "/data/io.cozy.test/_design/alloc", `{"views": {
-		"alloc": {"map": "function(doc){ var a = []; while (true) a.push(new Array(1e5).fill(doc)); }"}}}`)
+		"alloc": {"map": "function(doc){ var a = []; while (true) a.push(new Array(1e6).fill(doc)); }"}}}`)
 	start := time.Now()
 	status, body := e.send(t, "GET", "/data/io.cozy.test/_design/alloc/_view/alloc", "")
 	if status != 500 || !strings.Contains(body, `"os_process_error"`) || !strings.Contains(body, "memory limit") {

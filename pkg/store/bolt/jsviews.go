@@ -228,7 +228,7 @@ func (d *DB) updateJS(ctx context.Context, qs store.QueryServer, j *jsDesign) (u
 			}
 		}
 		stale := false
-		err = d.s.db.Update(func(tx *bbolt.Tx) error {
+		err = d.s.updateTx(func(tx *bbolt.Tx) error {
 			root := tx.Bucket(d.name)
 			if root == nil {
 				return missingDB()
