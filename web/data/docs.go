@@ -182,15 +182,9 @@ func (h *Handler) deleteDoc(c *gin.Context, doctype, id string) error {
 	if err := h.Auth.RequireDataSome(c, permission.DELETE, doctype); err != nil {
 		return err
 	}
-	rev := c.Query("rev")
-	if im := strings.Trim(c.GetHeader("If-Match"), `"`); im != "" {
-		if rev != "" && rev != im {
-			return store.BadRequest("The rev in the query and the If-Match header differ")
-		}
-		rev = im
-	}
-	if rev == "" {
-		return store.BadRequest("Deleting a document needs its rev (query parameter rev or If-Match header)")
+	rev, err := deleteRev(c)
+	if err != nil {
+		return err
 	}
 	db, err := h.db(c, doctype)
 	if err != nil {
@@ -209,6 +203,21 @@ func (h *Handler) deleteDoc(c *gin.Context, doctype, id string) error {
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true, "id": res.ID, "rev": res.Rev, "type": doctype, "_deleted": true})
 	return nil
+}
+
+// deleteRev returns the revision a DELETE names, in its query or If-Match.
+func deleteRev(c *gin.Context) (string, error) {
+	rev := c.Query("rev")
+	if im := strings.Trim(c.GetHeader("If-Match"), `"`); im != "" {
+		if rev != "" && rev != im {
+			return "", store.BadRequest("The rev in the query and the If-Match header differ")
+		}
+		rev = im
+	}
+	if rev == "" {
+		return "", store.BadRequest("Deleting a document needs its rev (query parameter rev or If-Match header)")
+	}
+	return rev, nil
 }
 
 // storedDoc returns the winning revision of a stored document, decoded

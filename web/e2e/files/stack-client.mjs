@@ -150,6 +150,23 @@ await step('findAll pages through more files than a page', async () => {
   assert.deepEqual(bySkip, names);
 });
 
+await step('copyIndex and destroyIndex on io.cozy.files', async () => {
+  await files.createIndex(['class', 'name'], { indexName: 'by-class-name' });
+  let mine = (await files.fetchAllMangoIndexes()).find((i) => i._id === '_design/by-class-name');
+  assert.ok(mine, 'the index made is listed');
+  await files.copyIndex(mine, 'by-class-name-2');
+  const indexes = await files.fetchAllMangoIndexes();
+  const copy = indexes.find((i) => i._id === '_design/by-class-name-2');
+  assert.ok(copy, 'the copy is listed');
+  await files.destroyIndex(mine);
+  await files.destroyIndex(copy);
+  const left = (await files.fetchAllMangoIndexes()).map((i) => i._id);
+  assert.ok(!left.includes('_design/by-class-name') && !left.includes('_design/by-class-name-2'), `left: ${left}`);
+  assert.ok(left.includes('_design/by-path'), 'the server keeps its own');
+  const server = (await files.fetchAllMangoIndexes()).find((i) => i._id === '_design/by-path');
+  await rejects(files.destroyIndex(server), 403);
+});
+
 await step('destroy moves to the trash, restore brings back', async () => {
   const { data } = await files.destroy({ _id: file._id });
   assert.equal(data.trashed, true);
