@@ -197,6 +197,16 @@ func asciiPlain(tok []byte) bool {
 	return true
 }
 
+// asciiPlainString is asciiPlain for a string's value.
+func asciiPlainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' || c == '"' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
 // parseBodyTokens is parseBody through encoding/json's tokens: slower,
 // for the bodies whose errors must be told.
 func parseBodyTokens(raw []byte, drop string) (ParsedBody, error) {
@@ -392,6 +402,14 @@ func RenderDoc(id, rev string, fields []byte, m Meta) json.RawMessage {
 }
 
 func writeJSON(b *bytes.Buffer, v any) {
+	// Ids and revs are nearly always plain ASCII: their encoding is
+	// themselves in quotes, without json.Marshal's reflection.
+	if s, ok := v.(string); ok && asciiPlainString(s) {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc, err := json.Marshal(v)
 	if err != nil { // only called with marshalable types
 		enc = []byte("null")

@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -84,6 +85,13 @@ func TestRenderDoc(t *testing.T) {
 	}
 	if got := RenderDoc("x", "", []byte(`{}`), Meta{}); string(got) != `{"_id":"x"}` {
 		t.Errorf("got %s", got)
+	}
+	for _, id := range []string{"plain-id_1", "a<b", "é", "tab\t", "q\"", "back\\", "\u2028", "\x7f", ""} {
+		var b bytes.Buffer
+		writeJSON(&b, id)
+		if want, _ := json.Marshal(id); b.String() != string(want) {
+			t.Errorf("writeJSON(%q) = %s, want %s", id, b.String(), want)
+		}
 	}
 	m, err := DecodeDoc([]byte(`{"n":12345678901234567890}`))
 	if err != nil || m["n"].(interface{ String() string }).String() != "12345678901234567890" {
