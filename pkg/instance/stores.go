@@ -106,6 +106,7 @@ func (m *Manager) openStore(inst *Instance, e *storeEntry, hooks []func(*Instanc
 		m.stores.mu.Unlock()
 		return
 	}
+	st.LimitAttachments(func() int64 { return m.attachmentRoom(inst.Domain) })
 	e.st = st
 	for _, f := range hooks {
 		f(inst, st)

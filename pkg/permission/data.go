@@ -1,5 +1,7 @@
 package permission
 
+import "fmt"
+
 // The data API (/data/:doctype) adds the reserved-doctype rules to the
 // permission's own; these helpers are the one place that combines them.
 
@@ -44,4 +46,23 @@ func checkDataDoctype(v Verb, doctype string) error {
 		return CheckReadable(doctype)
 	}
 	return CheckWritable(doctype)
+}
+
+// CheckDataDesign decides verb v (DELETE, or POST for a copy) on the design
+// document ddoc ("_design/...") of doctype through the data API: v on the
+// whole doctype, as for any document. On the doctypes only the server
+// writes (io.cozy.files...), where a client may still define Mango indexes
+// (a read helper: GET is enough), it may also delete and copy them, but
+// never touch the design documents the server relies on itself.
+func CheckDataDesign(p *Permission, v Verb, doctype, ddoc string) error {
+	if v == GET || v == PUT || v == PATCH {
+		return CheckDataWhole(p, v, doctype)
+	}
+	if err := CheckReadable(doctype); err != nil {
+		return err
+	}
+	if readOnlyDoctypes[doctype] && serverDesignDocs[doctype][ddoc] {
+		return fmt.Errorf("%w: %s of %s is the server's own", ErrReservedDoctype, ddoc, doctype)
+	}
+	return p.Allow(v, doctype)
 }

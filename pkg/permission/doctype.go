@@ -66,6 +66,13 @@ var readOnlyDoctypes = map[string]bool{
 	"io.cozy.bitwarden.contacts": true,
 }
 
+// serverDesignDocs are the design documents the server defines on the
+// doctypes it writes itself and queries through (pkg/vfs's indexes, created
+// when an instance's VFS opens): no token may delete or overwrite them.
+var serverDesignDocs = map[string]map[string]bool{
+	"io.cozy.files": {"_design/by-dir-id-name": true, "_design/by-path": true},
+}
+
 // CheckReadable tells whether the data API may read doctype.
 func CheckReadable(doctype string) error {
 	if err := ValidateDoctype(doctype); err != nil {

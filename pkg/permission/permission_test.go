@@ -151,3 +151,35 @@ func TestDataAPIReservedDoctypes(t *testing.T) {
 		t.Fatalf("message: %v", err)
 	}
 }
+
+// TestDataDesign: on a doctype only the server writes, the design documents
+// a client made may be deleted or copied with the verb on the whole doctype;
+// the server's own never; elsewhere the usual data rules.
+func TestDataDesign(t *testing.T) {
+	whole := &permission.Permission{Type: permission.TypeCLI, Rules: mustScope(t, "io.cozy.files io.cozy.contacts")}
+	readOnly := &permission.Permission{Type: permission.TypeCLI, Rules: mustScope(t, "io.cozy.files:GET")}
+	tests := []struct {
+		p       *permission.Permission
+		verb    permission.Verb
+		doctype string
+		ddoc    string
+		allow   bool
+	}{
+		{whole, permission.DELETE, "io.cozy.files", "_design/mine", true},
+		{whole, permission.POST, "io.cozy.files", "_design/mine", true},
+		{whole, permission.PUT, "io.cozy.files", "_design/mine", false},
+		{whole, permission.DELETE, "io.cozy.files", "_design/by-path", false},
+		{whole, permission.POST, "io.cozy.files", "_design/by-dir-id-name", false},
+		{whole, permission.DELETE, "io.cozy.contacts", "_design/by-path", true},
+		{whole, permission.GET, "io.cozy.files", "_design/by-path", true},
+		{whole, permission.DELETE, "io.cozy.permissions", "_design/x", false},
+		{readOnly, permission.DELETE, "io.cozy.files", "_design/mine", false},
+		{readOnly, permission.GET, "io.cozy.files", "_design/mine", true},
+	}
+	for _, tt := range tests {
+		err := permission.CheckDataDesign(tt.p, tt.verb, tt.doctype, tt.ddoc)
+		if tt.allow != (err == nil) {
+			t.Errorf("%s %s %s: allow=%v, err=%v", tt.verb, tt.doctype, tt.ddoc, tt.allow, err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -33,6 +34,10 @@ type ParsedBody struct {
 	// document, ignored for a _local one (whose id the body may not hold).
 	RevisionsErr error
 	Fields       json.RawMessage // compact JSON object of the other members (with _attachments), never nil
+	// Specials are the special members read (and not kept in Fields), in
+	// the order of the body: callers with stricter rules than CouchDB's
+	// (a create through the data API refuses them) check them here.
+	Specials []string
 }
 
 // keptSpecial reports whether a top-level member starting with "_" is kept
@@ -50,7 +55,161 @@ var ignoredSpecial = map[string]bool{
 // ParseBody parses a JSON document. It returns a doc_validation or bad_request
 // *Error for malformed JSON, a body that is not an object, a malformed special
 // member or an unknown top-level member starting with "_".
-func ParseBody(raw []byte) (ParsedBody, error) {
+func ParseBody(raw []byte) (ParsedBody, error) { return parseBody(raw, "") }
+
+// ParseClientBody is ParseBody for a document a client of the data API
+// sends back as it read it: a top-level "_type" (which reads add, as
+// upstream's do) is dropped instead of refused.
+func ParseClientBody(raw []byte) (ParsedBody, error) { return parseBody(raw, "_type") }
+
+// parseBody splits a valid JSON object in one pass over its bytes; any
+// other body goes to parseBodyTokens, whose errors say what is wrong.
+func parseBody(raw []byte, drop string) (ParsedBody, error) {
+	if !json.Valid(raw) {
+		return parseBodyTokens(raw, drop)
+	}
+	i := skipSpace(raw, 0)
+	if raw[i] != '{' {
+		return parseBodyTokens(raw, drop)
+	}
+	var p ParsedBody
+	out := make([]byte, 0, len(raw))
+	out = append(out, '{')
+	var keys []string
+	var seen map[string]bool
+	for i = skipSpace(raw, i+1); raw[i] != '}'; i = skipSpace(raw, i) {
+		if raw[i] == ',' {
+			i = skipSpace(raw, i+1)
+		}
+		end := skipString(raw, i)
+		rawKey := raw[i:end]
+		key, plain := string(rawKey[1:len(rawKey)-1]), asciiPlain(rawKey)
+		if !plain {
+			if err := json.Unmarshal(rawKey, &key); err != nil {
+				return parseBodyTokens(raw, drop)
+			}
+		}
+		i = skipSpace(raw, end) // at ':'
+		start := skipSpace(raw, i+1)
+		i = skipValue(raw, start)
+		val := raw[start:i]
+		if seen != nil && seen[key] || seen == nil && slices.Contains(keys, key) {
+			return p, BadRequest("invalid JSON: duplicate member %q", key)
+		}
+		switch {
+		case seen != nil:
+			seen[key] = true
+		case len(keys) < 16: // a few members: a slice costs less than a map
+			keys = append(keys, key)
+		default:
+			seen = map[string]bool{key: true}
+			for _, k := range keys {
+				seen[k] = true
+			}
+		}
+		if drop != "" && key == drop {
+			continue
+		}
+		if strings.HasPrefix(key, "_") && !keptSpecial(key) {
+			p.Specials = append(p.Specials, key)
+			if err := p.special(key, val); err != nil {
+				return p, err
+			}
+			continue
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		if plain {
+			out = append(out, rawKey...)
+		} else {
+			kb, _ := json.Marshal(key)
+			out = append(out, kb...)
+		}
+		out = append(out, ':')
+		buf := bytes.NewBuffer(out)
+		if err := json.Compact(buf, val); err != nil {
+			return p, BadRequest("invalid JSON: %v", err)
+		}
+		out = buf.Bytes()
+	}
+	p.Fields = append(out, '}')
+	return p, nil
+}
+
+// skipSpace returns the index of the first non-space byte from i.
+func skipSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipString returns the index after the JSON string starting at i.
+func skipString(raw []byte, i int) int {
+	for i++; i < len(raw); i++ {
+		switch raw[i] {
+		case '\\':
+			i++
+		case '"':
+			return i + 1
+		}
+	}
+	return i
+}
+
+// skipValue returns the index after the (valid) JSON value starting at i.
+func skipValue(raw []byte, i int) int {
+	switch raw[i] {
+	case '"':
+		return skipString(raw, i)
+	case '{', '[':
+		depth := 0
+		for ; i < len(raw); i++ {
+			switch raw[i] {
+			case '"':
+				i = skipString(raw, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+		return i
+	}
+	for i < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i])) {
+		i++
+	}
+	return i
+}
+
+// asciiPlain reports whether a JSON string token is printable ASCII without
+// escapes nor characters json.Marshal would escape, so that it is the
+// encoding of its value as json.Marshal writes it.
+func asciiPlain(tok []byte) bool {
+	for _, c := range tok[1 : len(tok)-1] {
+		if c < 0x20 || c >= 0x7f || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiPlainString is asciiPlain for a string's value.
+func asciiPlainString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '\\' || c == '"' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
+}
+
+// parseBodyTokens is parseBody through encoding/json's tokens: slower,
+// for the bodies whose errors must be told.
+func parseBodyTokens(raw []byte, drop string) (ParsedBody, error) {
 	var p ParsedBody
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	tok, err := dec.Token()
@@ -78,7 +237,11 @@ func ParseBody(raw []byte) (ParsedBody, error) {
 			return p, BadRequest("invalid JSON: duplicate member %q", key)
 		}
 		seen[key] = true
+		if drop != "" && key == drop {
+			continue
+		}
 		if strings.HasPrefix(key, "_") && !keptSpecial(key) {
+			p.Specials = append(p.Specials, key)
 			if err := p.special(key, val); err != nil {
 				return p, err
 			}
@@ -239,6 +402,14 @@ func RenderDoc(id, rev string, fields []byte, m Meta) json.RawMessage {
 }
 
 func writeJSON(b *bytes.Buffer, v any) {
+	// Ids and revs are nearly always plain ASCII: their encoding is
+	// themselves in quotes, without json.Marshal's reflection.
+	if s, ok := v.(string); ok && asciiPlainString(s) {
+		b.WriteByte('"')
+		b.WriteString(s)
+		b.WriteByte('"')
+		return
+	}
 	enc, err := json.Marshal(v)
 	if err != nil { // only called with marshalable types
 		enc = []byte("null")

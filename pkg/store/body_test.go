@@ -1,7 +1,12 @@
 package store
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 )
 
@@ -81,6 +86,13 @@ func TestRenderDoc(t *testing.T) {
 	if got := RenderDoc("x", "", []byte(`{}`), Meta{}); string(got) != `{"_id":"x"}` {
 		t.Errorf("got %s", got)
 	}
+	for _, id := range []string{"plain-id_1", "a<b", "é", "tab\t", "q\"", "back\\", "\u2028", "\x7f", ""} {
+		var b bytes.Buffer
+		writeJSON(&b, id)
+		if want, _ := json.Marshal(id); b.String() != string(want) {
+			t.Errorf("writeJSON(%q) = %s, want %s", id, b.String(), want)
+		}
+	}
 	m, err := DecodeDoc([]byte(`{"n":12345678901234567890}`))
 	if err != nil || m["n"].(interface{ String() string }).String() != "12345678901234567890" {
 		t.Errorf("DecodeDoc = %v %v", m, err)
@@ -105,4 +117,35 @@ func TestCheckIDAndDoctype(t *testing.T) {
 			t.Errorf("CheckDoctype(%q) = %v", dt, err)
 		}
 	}
+}
+
+// FuzzParseBody: the one-pass parser gives what encoding/json's tokens
+// give, for any body, valid or not.
+func FuzzParseBody(f *testing.F) {
+	for _, seed := range []string{
+		`{}`, ` { "a" : 1 , "b":[1, {"c":"d"}], "_id":"x", "_rev":"1-a" } `, `{"a":1,"a":2}`,
+		`{"_type":"t","k\u00e9":"v","<x>":"&"}`, `{"_deleted":true,"_revisions":{"start":2,"ids":["b","a"]}}`,
+		`{"_attachments":{"f":{"data":"aGk="}},"_replication_state":"x","_conflicts":[]}`,
+		`{"a":"\"}\\","b":{"c":["]","}"]}}`, `[1]`, `{"a":1`, `{"_bad":1}`, `{"_id":1}`, "{\"a\":\"\u2028\"}",
+		`{"1":1,"2":2,"3":3,"4":4,"5":5,"6":6,"7":7,"8":8,"9":9,"10":10,"11":11,"12":12,"13":13,"14":14,"15":15,"16":16,"17":17,"3":0}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		for _, drop := range []string{"", "_type"} {
+			got, gerr := parseBody(raw, drop)
+			want, werr := parseBodyTokens(raw, drop)
+			if fmt.Sprint(gerr) != fmt.Sprint(werr) {
+				t.Fatalf("%q drop %q: error %v, want %v", raw, drop, gerr, werr)
+			}
+			if gerr != nil {
+				continue
+			}
+			if !bytes.Equal(got.Fields, want.Fields) || got.ID != want.ID || got.Rev != want.Rev || got.Deleted != want.Deleted ||
+				!reflect.DeepEqual(got.Revisions, want.Revisions) || fmt.Sprint(got.RevisionsErr) != fmt.Sprint(want.RevisionsErr) ||
+				!slices.Equal(got.Specials, want.Specials) {
+				t.Fatalf("%q drop %q:\n got %+v\nwant %+v", raw, drop, got, want)
+			}
+		}
+	})
 }

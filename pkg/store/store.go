@@ -179,6 +179,10 @@ type PutOptions struct {
 	// Staged are the contents of the "_attachments" entries marked
 	// {"follows": true}, by attachment name (see DB.StageAttachment).
 	Staged map[string]Staged
+	// Parsed is the document's body already split by ParseBody (or
+	// ParseClientBody), when the caller had to parse it: the store then
+	// does not parse Doc.Body again.
+	Parsed *ParsedBody
 }
 
 // Result is the outcome of writing one document. Err is nil on success; in

@@ -3,6 +3,7 @@ package token
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -126,12 +127,16 @@ func Parse(secret []byte, domain, raw string, now time.Time, auds ...Audience) (
 	if raw == "" || len(raw) > MaxLength {
 		return nil, fmt.Errorf("%w: empty or oversized", ErrInvalid)
 	}
-	var c jwtClaims
-	_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return secret, nil },
-		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithJSONNumber())
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+	key := string(secret) + "\x00" + raw
+	c, ok := verified.get(key)
+	if !ok {
+		_, err := jwt.ParseWithClaims(raw, &c, func(*jwt.Token) (any, error) { return secret, nil },
+			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+			jwt.WithJSONNumber())
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrInvalid, err)
+		}
+		verified.put(key, c)
 	}
 	if c.Issuer != domain {
 		return nil, fmt.Errorf("%w: issued for another instance", ErrInvalid)
@@ -158,4 +163,36 @@ func contains(list []Audience, a Audience) bool {
 		}
 	}
 	return false
+}
+
+// maxVerified bounds the tokens remembered by verified.
+const maxVerified = 4096
+
+// verified remembers the tokens whose signature was checked, with their
+// claims, keyed by secret and token: clients send the same token with every
+// request, and a map lookup costs far less than decoding the JWT and its
+// HMAC. Only signed tokens enter it, so its size follows the tokens the
+// server issued; past maxVerified it starts afresh. Every other check of
+// Parse (instance, audience, times) runs on each use.
+var verified = &verifiedTokens{m: map[string]jwtClaims{}}
+
+type verifiedTokens struct {
+	mu sync.Mutex
+	m  map[string]jwtClaims
+}
+
+func (v *verifiedTokens) get(key string) (jwtClaims, bool) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	c, ok := v.m[key]
+	return c, ok
+}
+
+func (v *verifiedTokens) put(key string, c jwtClaims) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.m) >= maxVerified {
+		v.m = map[string]jwtClaims{}
+	}
+	v.m[key] = c
 }

@@ -131,3 +131,33 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// TestParseOfAVerifiedToken: a token parsed once (its signature then
+// remembered) is still refused under another secret, for another instance
+// or audience, and once expired; a changed claims' copy does not leak.
+func TestParseOfAVerifiedToken(t *testing.T) {
+	iat := now.Add(-time.Minute).Unix()
+	good := issue(t, secret, token.Claims{Audience: token.CLI, Issuer: "alice.example", Scope: "io.cozy.files", IssuedAt: iat})
+	for i := 0; i < 2; i++ {
+		c, err := token.Parse(secret, "alice.example", good, now)
+		if err != nil || c.Scope != "io.cozy.files" {
+			t.Fatalf("parse %d: %v %+v", i, err, c)
+		}
+		c.Scope = "changed by a caller"
+	}
+	if _, err := token.Parse(otherSecret, "alice.example", good, now); !errors.Is(err, token.ErrInvalid) {
+		t.Errorf("other secret: %v", err)
+	}
+	if _, err := token.Parse(secret, "bob.example", good, now); !errors.Is(err, token.ErrInvalid) {
+		t.Errorf("other instance: %v", err)
+	}
+	if _, err := token.Parse(secret, "alice.example", good, now, token.App); !errors.Is(err, token.ErrInvalid) {
+		t.Errorf("other audience: %v", err)
+	}
+	if _, err := token.Parse(secret, "alice.example", good, now.Add(time.Hour)); !errors.Is(err, token.ErrExpired) {
+		t.Errorf("expired: %v", err)
+	}
+	if _, err := token.Parse(secret, "alice.example", good, time.Unix(iat, 0).Add(-10*time.Minute)); !errors.Is(err, token.ErrInvalid) {
+		t.Errorf("issued in the future: %v", err)
+	}
+}

@@ -26,6 +26,10 @@ type Options struct {
 	Origin string
 	// Quota is the disk quota in bytes; 0 means none.
 	Quota int64
+	// OtherUsage, when set, returns the bytes the instance uses outside
+	// the VFS (the attachments of its /data documents), counted against
+	// the quota with the files.
+	OtherUsage func() int64
 	// Now returns the current time; nil means time.Now.
 	Now func() time.Time
 	// Log receives what background work (thumbnails, the sweep at open)
@@ -43,6 +47,7 @@ type FS struct {
 	log    *slog.Logger
 	quota  atomic.Int64
 	used   atomic.Int64 // bytes of every file, trashed ones included
+	other  func() int64 // bytes used outside the VFS (Options.OtherUsage), or nil
 
 	mu       sync.Mutex    // serialises metadata writes (name checks, moves)
 	thumbSem chan struct{} // one thumbnail made at a time
@@ -74,6 +79,7 @@ func Open(ctx context.Context, st store.Store, opts Options) (*FS, error) {
 		fs.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	fs.quota.Store(opts.Quota)
+	fs.other = opts.OtherUsage
 	if err := fs.blobs.init(); err != nil {
 		return nil, err
 	}
@@ -140,6 +146,16 @@ func (fs *FS) SetQuota(q int64) { fs.quota.Store(q) }
 
 // Usage returns the bytes used by file contents and the quota.
 func (fs *FS) Usage() (used, quota int64) { return fs.used.Load(), fs.quota.Load() }
+
+// Counted returns the bytes counted against the quota: the files and what
+// the instance uses outside the VFS (Options.OtherUsage).
+func (fs *FS) Counted() int64 {
+	n := fs.used.Load()
+	if fs.other != nil {
+		n += fs.other()
+	}
+	return n
+}
 
 // DB returns the io.cozy.files database (for _changes, _find, _all_docs).
 func (fs *FS) DB() store.DB { return fs.db }

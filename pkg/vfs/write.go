@@ -265,7 +265,7 @@ func (fs *FS) receive(opts FileOptions, body io.Reader, freed int64) (*upload, e
 	}
 	max := int64(-1)
 	if q := fs.quota.Load(); q > 0 {
-		max = q - fs.used.Load() + freed
+		max = q - fs.Counted() + freed
 		if max < 0 {
 			max = 0
 		}
@@ -302,7 +302,7 @@ func (fs *FS) receive(opts FileOptions, body io.Reader, freed int64) (*upload, e
 // ErrQuota when the quota would be exceeded. Called with fs.mu held.
 func (fs *FS) reserve(size, freed int64) error {
 	q := fs.quota.Load()
-	if q > 0 && fs.used.Load()-freed+size > q {
+	if q > 0 && fs.Counted()-freed+size > q {
 		return fmt.Errorf("%w: %d bytes", ErrQuota, size)
 	}
 	fs.used.Add(size - freed)

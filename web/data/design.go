@@ -36,7 +36,7 @@ func (h *Handler) design(c *gin.Context, rt route, m string) error {
 	case m == http.MethodPut:
 		verb, serve = permission.PUT, h.putDoc
 	case m == http.MethodDelete:
-		verb, serve = permission.DELETE, h.deleteDoc
+		return h.deleteDesign(c, rt.doctype, id)
 	default:
 		return notAllowed(c)
 	}
@@ -48,15 +48,15 @@ func (h *Handler) design(c *gin.Context, rt route, m string) error {
 
 // copyDesign copies a design document to the id in the Destination header.
 func (h *Handler) copyDesign(c *gin.Context, doctype, id string) error {
-	if err := h.Auth.RequireData(c, permission.POST, doctype, nil); err != nil {
-		return err
-	}
 	dest := c.GetHeader("Destination")
-	if dest == "" {
-		return store.BadRequest("the Destination header is required")
-	}
 	if !strings.HasPrefix(dest, store.DesignPrefix) {
 		dest = store.DesignPrefix + dest
+	}
+	if err := h.requireDesign(c, permission.POST, doctype, dest); err != nil {
+		return err
+	}
+	if dest == store.DesignPrefix {
+		return store.BadRequest("the Destination header is required")
 	}
 	db, err := h.db(c, doctype)
 	if err != nil {
@@ -68,4 +68,36 @@ func (h *Handler) copyDesign(c *gin.Context, doctype, id string) error {
 	}
 	c.JSON(http.StatusCreated, gin.H{"ok": true, "id": res.ID, "rev": res.Rev})
 	return nil
+}
+
+// deleteDesign deletes a design document: DELETE on the whole doctype, and
+// on the doctypes only the server writes, not one of the server's own
+// (permission.CheckDataDesign).
+func (h *Handler) deleteDesign(c *gin.Context, doctype, id string) error {
+	if err := h.requireDesign(c, permission.DELETE, doctype, id); err != nil {
+		return err
+	}
+	rev, err := deleteRev(c)
+	if err != nil {
+		return err
+	}
+	db, err := h.db(c, doctype)
+	if err != nil {
+		return err
+	}
+	res, err := db.Delete(c.Request.Context(), id, rev)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, gin.H{"ok": true, "id": res.ID, "rev": res.Rev, "type": doctype, "_deleted": true})
+	return nil
+}
+
+// requireDesign checks verb on the design document ddoc of doctype.
+func (h *Handler) requireDesign(c *gin.Context, v permission.Verb, doctype, ddoc string) error {
+	p, err := h.Auth.Permission(c)
+	if err != nil {
+		return err
+	}
+	return permission.CheckDataDesign(p, v, doctype, ddoc)
 }

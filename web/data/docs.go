@@ -1,11 +1,14 @@
 package data
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -58,13 +61,38 @@ func (h *Handler) allDoctypes(c *gin.Context) error {
 	return nil
 }
 
-// writeResult is the answer of a create or update through the data API.
-func writeResult(c *gin.Context, status int, db store.DB, doctype string, res store.Result) error {
-	doc, err := db.Get(c.Request.Context(), res.ID, store.GetOptions{Rev: res.Rev})
-	if err != nil {
-		return err
+// writeResult is the answer of a create or update through the data API:
+// the document as a read would give it. It is rendered from the fields
+// written, as the store keeps them, without reading it back, unless they
+// hold attachments (the store turns them into stubs).
+func writeResult(c *gin.Context, status int, db store.DB, doctype string, res store.Result, fields []byte) error {
+	var body json.RawMessage
+	if bytes.Contains(fields, []byte(`"_attachments"`)) {
+		doc, err := db.Get(c.Request.Context(), res.ID, store.GetOptions{Rev: res.Rev})
+		if err != nil {
+			return err
+		}
+		body = doc.Body
+	} else {
+		body = store.RenderDoc(res.ID, res.Rev, fields, store.Meta{})
 	}
-	c.JSON(status, gin.H{"ok": true, "id": res.ID, "rev": res.Rev, "type": doctype, "data": withType(doc.Body, doctype)})
+	// The members gin would marshal from a map, in its (sorted) order,
+	// written directly: the body is already JSON.
+	var b bytes.Buffer
+	b.Grow(len(body) + len(res.ID) + len(res.Rev) + 2*len(doctype) + 64)
+	b.WriteString(`{"data":`)
+	b.Write(withType(body, doctype))
+	for _, m := range [][2]string{{"id", res.ID}, {"ok", ""}, {"rev", res.Rev}, {"type", doctype}} {
+		b.WriteString(`,"` + m[0] + `":`)
+		if m[0] == "ok" {
+			b.WriteString("true")
+			continue
+		}
+		v, _ := json.Marshal(m[1])
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	c.Data(status, "application/json; charset=utf-8", b.Bytes())
 	return nil
 }
 
@@ -77,32 +105,29 @@ func (h *Handler) createDoc(c *gin.Context, doctype string) error {
 	if err != nil {
 		return err
 	}
-	doc, m, err := parseDoc(raw)
+	id := ident.DocID()
+	parsed, doc, err := readDoc(raw, id)
 	if err != nil {
 		return err
 	}
-	for k := range m {
-		if k == "_id" {
-			return store.BadRequest("Cannot create a document with _id")
-		}
-		if strings.HasPrefix(k, "_") && k != "_attachments" && !strings.HasPrefix(k, "_replication_") {
-			return store.DocValidation("Bad special document member: %s", k)
-		}
+	if parsed.ID != "" || slices.Contains(parsed.Specials, "_id") {
+		return store.BadRequest("Cannot create a document with _id")
 	}
-	id := ident.DocID()
-	m["_id"] = id
-	if err := h.Auth.RequireData(c, permission.POST, doctype, m); err != nil {
+	if len(parsed.Specials) > 0 {
+		return store.DocValidation("Bad special document member: %s", parsed.Specials[0])
+	}
+	if err := h.Auth.RequireData(c, permission.POST, doctype, doc); err != nil {
 		return err
 	}
 	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
 	}
-	res, err := db.Put(c.Request.Context(), store.Doc{ID: id, Body: doc}, store.PutOptions{})
+	res, err := db.Put(c.Request.Context(), store.Doc{ID: id, Body: parsed.Fields}, store.PutOptions{Parsed: &parsed})
 	if err != nil {
 		return err
 	}
-	return writeResult(c, http.StatusCreated, db, doctype, res)
+	return writeResult(c, http.StatusCreated, db, doctype, res, parsed.Fields)
 }
 
 // putDoc is PUT /data/:doctype/:id: update (with "_rev") or create with a
@@ -127,18 +152,13 @@ func (h *Handler) putDoc(c *gin.Context, doctype, id string) error {
 // putDocBody is the write of putDoc once the document is read; staged are
 // the contents of its attachments that follow (multipart/related).
 func (h *Handler) putDocBody(c *gin.Context, doctype, id string, raw []byte, staged map[string]store.Staged) error {
-	doc, m, err := parseDoc(raw)
-	if err != nil {
-		return err
-	}
-	parsed, err := store.ParseBody(doc)
+	parsed, doc, err := readDoc(raw, id)
 	if err != nil {
 		return err
 	}
 	if parsed.ID != "" && parsed.ID != id {
 		return store.BadRequest("The document id in the body (%q) does not match the URL (%q)", parsed.ID, id)
 	}
-	m["_id"] = id
 	db, err := h.db(c, doctype)
 	if err != nil {
 		return err
@@ -157,7 +177,7 @@ func (h *Handler) putDocBody(c *gin.Context, doctype, id string, raw []byte, sta
 			}
 		}
 	}
-	if err := h.Auth.RequireData(c, verb, doctype, m); err != nil {
+	if err := h.Auth.RequireData(c, verb, doctype, doc); err != nil {
 		return err
 	}
 	newEdits := true
@@ -166,7 +186,7 @@ func (h *Handler) putDocBody(c *gin.Context, doctype, id string, raw []byte, sta
 			return store.BadRequest("query parameter new_edits must be true or false")
 		}
 	}
-	res, err := db.Put(ctx, store.Doc{ID: id, Rev: parsed.Rev, Body: doc}, store.PutOptions{Staged: staged, NoNewEdits: !newEdits})
+	res, err := db.Put(ctx, store.Doc{ID: id, Rev: parsed.Rev, Body: raw}, store.PutOptions{Staged: staged, NoNewEdits: !newEdits, Parsed: &parsed})
 	if err != nil {
 		return err
 	}
@@ -174,7 +194,7 @@ func (h *Handler) putDocBody(c *gin.Context, doctype, id string, raw []byte, sta
 		c.JSON(http.StatusOK, gin.H{"ok": true, "id": res.ID, "rev": res.Rev, "type": doctype, "_deleted": true})
 		return nil
 	}
-	return writeResult(c, http.StatusOK, db, doctype, res)
+	return writeResult(c, http.StatusOK, db, doctype, res, parsed.Fields)
 }
 
 // deleteDoc is DELETE /data/:doctype/:id?rev= (or If-Match).
@@ -182,15 +202,9 @@ func (h *Handler) deleteDoc(c *gin.Context, doctype, id string) error {
 	if err := h.Auth.RequireDataSome(c, permission.DELETE, doctype); err != nil {
 		return err
 	}
-	rev := c.Query("rev")
-	if im := strings.Trim(c.GetHeader("If-Match"), `"`); im != "" {
-		if rev != "" && rev != im {
-			return store.BadRequest("The rev in the query and the If-Match header differ")
-		}
-		rev = im
-	}
-	if rev == "" {
-		return store.BadRequest("Deleting a document needs its rev (query parameter rev or If-Match header)")
+	rev, err := deleteRev(c)
+	if err != nil {
+		return err
 	}
 	db, err := h.db(c, doctype)
 	if err != nil {
@@ -209,6 +223,21 @@ func (h *Handler) deleteDoc(c *gin.Context, doctype, id string) error {
 	}
 	c.JSON(http.StatusOK, gin.H{"ok": true, "id": res.ID, "rev": res.Rev, "type": doctype, "_deleted": true})
 	return nil
+}
+
+// deleteRev returns the revision a DELETE names, in its query or If-Match.
+func deleteRev(c *gin.Context) (string, error) {
+	rev := c.Query("rev")
+	if im := strings.Trim(c.GetHeader("If-Match"), `"`); im != "" {
+		if rev != "" && rev != im {
+			return "", store.BadRequest("The rev in the query and the If-Match header differ")
+		}
+		rev = im
+	}
+	if rev == "" {
+		return "", store.BadRequest("Deleting a document needs its rev (query parameter rev or If-Match header)")
+	}
+	return rev, nil
 }
 
 // storedDoc returns the winning revision of a stored document, decoded

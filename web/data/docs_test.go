@@ -1,7 +1,9 @@
 package data_test
 
 import (
+	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -112,4 +114,31 @@ func TestBodyLimit(t *testing.T) {
 		{Name: "bulk too large", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[` + big + `]}`, Token: e.tok, ExpectedStatus: 413},
 		{Name: "nothing written", Method: "GET", URL: "/data/io.cozy.test/", Token: e.tok, ExpectedStatus: 404},
 	})
+}
+
+// TestWriteAnswerIsTheRead: the "data" of a create or update (rendered
+// from what was written, without reading it back) is what a read gives,
+// _type included; special members are refused on create as before.
+func TestWriteAnswerIsTheRead(t *testing.T) {
+	e := setup(t, 0)
+	check := func(answer string) map[string]any {
+		t.Helper()
+		res := object(t, answer)
+		data, _ := json.Marshal(res["data"])
+		read := e.must(t, 200, "GET", "/data/io.cozy.test/"+res["id"].(string), "")
+		var a, b any
+		json.Unmarshal(data, &a)
+		json.Unmarshal([]byte(read), &b)
+		if !reflect.DeepEqual(a, b) {
+			t.Fatalf("answer data %s, read %s", data, read)
+		}
+		return res
+	}
+	res := check(e.must(t, 201, "POST", "/data/io.cozy.test/", `{ "_type":"io.cozy.test", "b": [1, 2.50, {"c": "\u00e9"}], "a": null }`))
+	id, rev := res["id"].(string), res["rev"].(string)
+	check(e.must(t, 200, "PUT", "/data/io.cozy.test/"+id, `{"_id":"`+id+`","_rev":"`+rev+`","_type":"io.cozy.test","b":2}`))
+	check(e.must(t, 200, "PUT", "/data/io.cozy.test/fixed", `{"x":"y"}`))
+	e.must(t, 400, "POST", "/data/io.cozy.test/", `{"_id":"x"}`)
+	e.must(t, 400, "POST", "/data/io.cozy.test/", `{"_rev":"1-a"}`)
+	e.must(t, 400, "POST", "/data/io.cozy.test/", `{"a":1,"a":2}`)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/cozypi/cozy/pkg/mango"
 	"github.com/cozypi/cozy/pkg/permission"
@@ -89,13 +90,20 @@ func (h *Handler) listIndexes(c *gin.Context, doctype string) error {
 }
 
 // deleteIndex is DELETE /data/:doctype/_index/:ddoc/json/:name.
+// Like a design document, it needs DELETE on the whole doctype; on the
+// doctypes only the server writes, a client may delete the indexes it made
+// there, not the server's own (permission.CheckDataDesign).
 func (h *Handler) deleteIndex(c *gin.Context, rt route) error {
-	if err := h.Auth.RequireData(c, permission.DELETE, rt.doctype, nil); err != nil {
-		return err
-	}
 	ex := rt.extra
 	if len(ex) == 4 && ex[0] == "_design" {
 		ex = append([]string{"_design/" + ex[1]}, ex[2:]...)
+	}
+	ddoc := ""
+	if len(ex) > 0 {
+		ddoc = store.DesignPrefix + strings.TrimPrefix(ex[0], store.DesignPrefix)
+	}
+	if err := h.requireDesign(c, permission.DELETE, rt.doctype, ddoc); err != nil {
+		return err
 	}
 	if len(ex) != 3 || ex[1] != "json" {
 		return errMissing

@@ -3,8 +3,6 @@ package data
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
-	"io"
 
 	"github.com/cozypi/cozy/pkg/permission"
 	"github.com/cozypi/cozy/pkg/store"
@@ -27,52 +25,6 @@ func withType(doc json.RawMessage, doctype string) json.RawMessage {
 	return b.Bytes()
 }
 
-// stripType removes a top-level "_type" member from a JSON object (clients
-// send back what they read) and checks that the body is one JSON object.
-func stripType(raw []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, store.BadRequest("invalid JSON: %v", err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, store.BadRequest("Document must be a JSON object")
-	}
-	var out bytes.Buffer
-	out.WriteByte('{')
-	first := true
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, store.BadRequest("invalid JSON: %v", err)
-		}
-		key, _ := tok.(string)
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return nil, store.BadRequest("invalid JSON: %v", err)
-		}
-		if key == "_type" {
-			continue
-		}
-		if !first {
-			out.WriteByte(',')
-		}
-		first = false
-		k, _ := json.Marshal(key)
-		out.Write(k)
-		out.WriteByte(':')
-		out.Write(val)
-	}
-	if _, err := dec.Token(); err != nil {
-		return nil, store.BadRequest("invalid JSON: %v", err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, store.BadRequest("invalid JSON: trailing data after the document")
-	}
-	out.WriteByte('}')
-	return out.Bytes(), nil
-}
-
 // decodeDoc decodes a document for permission checks.
 func decodeDoc(raw []byte) (permission.MapDoc, error) {
 	m, err := store.DecodeDoc(raw)
@@ -82,16 +34,37 @@ func decodeDoc(raw []byte) (permission.MapDoc, error) {
 	return permission.MapDoc(m), nil
 }
 
-// parseDoc reads a document sent by a client: the body without "_type",
-// and its decoded form for permission checks.
-func parseDoc(raw []byte) (json.RawMessage, permission.MapDoc, error) {
-	doc, err := stripType(raw)
+// readDoc parses a document sent by a client, once: its members without
+// "_type" (store.ParseClientBody; the store takes them as parsed), and the
+// document as permission rules see it, with id.
+func readDoc(raw []byte, id string) (store.ParsedBody, *lazyDoc, error) {
+	p, err := store.ParseClientBody(raw)
 	if err != nil {
-		return nil, nil, err
+		return p, nil, err
 	}
-	m, err := decodeDoc(doc)
-	if err != nil {
-		return nil, nil, err
+	return p, &lazyDoc{id: id, fields: p.Fields}, nil
+}
+
+// lazyDoc is a document being written, for permission checks: decoded only
+// if a rule's selector reads its fields (a rule on the whole doctype or on
+// ids needs none of them).
+type lazyDoc struct {
+	id     string
+	fields []byte
+	m      permission.MapDoc
+}
+
+// DocID implements permission.Doc.
+func (d *lazyDoc) DocID() string { return d.id }
+
+// FieldValues implements permission.Doc.
+func (d *lazyDoc) FieldValues(field string) []string {
+	if d.m == nil {
+		m, err := decodeDoc(store.RenderDoc(d.id, "", d.fields, store.Meta{}))
+		if err != nil { // fields are valid JSON (ParseBody compacted them)
+			m = permission.MapDoc{"_id": d.id}
+		}
+		d.m = m
 	}
-	return doc, m, nil
+	return d.m.FieldValues(field)
 }

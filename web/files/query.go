@@ -2,7 +2,9 @@ package files
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -112,14 +114,44 @@ func (h *Handler) find(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	doc := jsonapi.Document{Data: toObjects(inst.TokenSecret, list, paths), Meta: map[string]any{"count": len(list)}}
+	more, err := moreAfter(c, fs, q, res)
+	if err != nil {
+		return err
+	}
+	// The count says whether more exist, as upstream's: a number larger than
+	// any page when they do (the real total is unknown without reading them
+	// all), skip plus this page when this is the last one. cozy-stack-client
+	// asks for the next page while count > skip + len(data).
+	count := q.Skip + len(list)
+	if more {
+		count = math.MaxInt32 - 1
+	}
+	doc := jsonapi.Document{Data: toObjects(inst.TokenSecret, list, paths), Meta: map[string]any{"count": count}}
 	if res.ExecutionStats != nil {
 		doc.Meta["execution_stats"] = res.ExecutionStats
 	}
-	if q.Limit > 0 && len(res.Docs) >= q.Limit && res.Bookmark != "" {
-		doc.Links = map[string]any{"next": "/files/_find?page[cursor]=" + res.Bookmark}
+	if more {
+		doc.Links = map[string]any{"next": "/files/_find?page[cursor]=" + url.QueryEscape(res.Bookmark)}
 	}
 	return jsonapi.Write(c, http.StatusOK, doc)
+}
+
+// moreAfter tells whether q matches a document after the full page res: a
+// query of one document from res's bookmark. It reads at most what asking
+// for limit+1 documents would, and keeps the bookmark pointing after the
+// last document returned.
+func moreAfter(c *gin.Context, fs *vfs.FS, q mango.Query, res store.FindResult) (bool, error) {
+	if q.Limit <= 0 || len(res.Docs) < q.Limit || res.Bookmark == "" {
+		return false, nil
+	}
+	probe := q
+	probe.Bookmark, probe.Limit, probe.Skip = res.Bookmark, 1, 0
+	probe.Fields, probe.ExecutionStats = []string{"_id"}, false
+	next, err := fs.DB().Find(c.Request.Context(), probe)
+	if err != nil {
+		return false, err
+	}
+	return len(next.Docs) > 0, nil
 }
 
 // allDocs handles POST /files/_all_docs with {"keys": [...]}.

@@ -64,10 +64,16 @@ func TestFindAndAllDocs(t *testing.T) {
 			Attributes map[string]any `json:"attributes"`
 		} `json:"data"`
 		Links map[string]string `json:"links"`
+		Meta  struct {
+			Count int `json:"count"`
+		} `json:"meta"`
 	}
 	code, _, body := e.do("POST", "/files/_find", strings.NewReader(`{"selector":{"dir_id":"`+d+`"},"sort":[{"dir_id":"asc"},{"name":"asc"}],"limit":1}`), nil)
 	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Data) != 1 || list.Links["next"] == "" {
 		t.Fatalf("find page 1: %d %s", code, body)
+	}
+	if list.Meta.Count <= 1 {
+		t.Fatalf("find page 1: count %d does not tell that more exist", list.Meta.Count)
 	}
 	if list.Data[0].ID != a.Data.ID || list.Data[0].Attributes["path"] != "/docs/a.txt" {
 		t.Fatalf("find result: %s", body)
@@ -77,6 +83,20 @@ func TestFindAndAllDocs(t *testing.T) {
 	code, _, body = e.do("POST", next, strings.NewReader(`{"selector":{"dir_id":"`+d+`"},"sort":[{"dir_id":"asc"},{"name":"asc"}],"limit":1}`), nil)
 	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Data) != 1 || list.Data[0].ID != b.Data.ID {
 		t.Fatalf("find page 2: %d %s", code, body)
+	}
+	if list.Links["next"] != "" || list.Meta.Count != 1 {
+		t.Fatalf("find page 2 is the last: %s", body)
+	}
+	// skip-based paging: the count is skip plus the page on the last page.
+	code, _, body = e.do("POST", "/files/_find", strings.NewReader(`{"selector":{"dir_id":"`+d+`"},"sort":[{"dir_id":"asc"},{"name":"asc"}],"limit":1,"skip":1}`), nil)
+	list.Links = nil
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Data) != 1 || list.Meta.Count != 2 || list.Links["next"] != "" {
+		t.Fatalf("find skip 1: %d %s", code, body)
+	}
+	code, _, body = e.do("POST", "/files/_find", strings.NewReader(`{"selector":{"dir_id":"`+d+`"},"sort":[{"dir_id":"asc"},{"name":"asc"}],"limit":2}`), nil)
+	list.Links = nil
+	if code != 200 || json.Unmarshal(body, &list) != nil || len(list.Data) != 2 || list.Meta.Count != 2 || list.Links["next"] != "" {
+		t.Fatalf("find whole in one page: %d %s", code, body)
 	}
 	if code, _, body = e.do("POST", "/files/_find", strings.NewReader(`{"selector":{"class":"text"}}`), nil); code != 400 {
 		t.Fatalf("no index: %d %s", code, body)

@@ -106,6 +106,10 @@ func (d *DB) prepareAttachments(edits []edit) ([]string, error) {
 					e.err = store.BadRequest("Invalid attachment data for %s", name)
 					break
 				}
+				if errors.Is(err, store.ErrTooLarge) { // over the quota: this document only
+					e.err = err
+					break
+				}
 				if err != nil {
 					return pinned, err
 				}

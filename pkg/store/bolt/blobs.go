@@ -18,6 +18,8 @@ import (
 	"sync/atomic"
 
 	bbolt "go.etcd.io/bbolt"
+
+	"github.com/cozypi/cozy/pkg/store"
 )
 
 // Attachment contents ("blobs") live in files beside the bbolt file, one
@@ -55,6 +57,25 @@ type blobs struct {
 	mu   sync.RWMutex
 	pins map[string]*blobPin
 	size atomic.Int64
+	// room, when set, returns the bytes new contents may still take
+	// (the instance's disk quota less what its files and attachments
+	// use), or a negative number for no limit.
+	room atomic.Pointer[func() int64]
+}
+
+// space returns what room returns, or -1 without a limit.
+func (b *blobs) space() int64 {
+	if f := b.room.Load(); f != nil {
+		return (*f)()
+	}
+	return -1
+}
+
+// noSpace is the error of a content over the room left: 413, nothing
+// stored.
+func noSpace(n, room int64) error {
+	return &store.Error{Kind: store.ErrTooLarge, Code: "quota_exceeded",
+		Reason: fmt.Sprintf("not enough space left on the disk: the attachment needs %d bytes or more, %d are left", n, room)}
 }
 
 type blobPin struct {
@@ -141,9 +162,17 @@ func (b *blobs) write(r io.Reader) (blobInfo, error) {
 		}
 	}()
 	mh, sh := md5.New(), sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, mh, sh), r)
+	room := b.space()
+	src := r
+	if room >= 0 {
+		src = io.LimitReader(r, room+1)
+	}
+	n, err := io.Copy(io.MultiWriter(f, mh, sh), src)
 	if err != nil {
 		return info, err
+	}
+	if room >= 0 && n > room {
+		return info, noSpace(n, room)
 	}
 	if err := f.Sync(); err != nil {
 		return info, fmt.Errorf("attachments: %w", err)
@@ -183,6 +212,11 @@ func (b *blobs) write(r io.Reader) (blobInfo, error) {
 			return info, nil
 		}
 		b.size.Add(-old.Size()) // an unreferenced file: replaced below
+	}
+	// A new content: checked again under mu, which orders the writes of
+	// contents, so that two writes cannot both take the last room.
+	if room := b.space(); room >= 0 && n > room {
+		return info, noSpace(n, room)
 	}
 	if err := os.MkdirAll(filepath.Dir(final), 0o700); err != nil {
 		return info, fmt.Errorf("attachments: %w", err)

@@ -161,6 +161,16 @@ func (s *Store) Events() *store.Bus { return s.bus }
 // AttachmentBytes returns the bytes of the attachment contents on disk.
 func (s *Store) AttachmentBytes() int64 { return s.blobs.size.Load() }
 
+// LimitAttachments bounds the new attachment contents: room returns the
+// bytes they may still take (the instance's disk quota less what its files
+// and attachments use), or a negative number for no limit. A content over
+// it is refused with a 413 error (store.ErrTooLarge) and nothing is stored
+// (for a bulk write, that document only). The content is counted while it
+// is received, before it is known whether the same content is already
+// stored (then it takes no more room). room is called outside the store's
+// transactions, and must not write to the store.
+func (s *Store) LimitAttachments(room func() int64) { s.blobs.room.Store(&room) }
+
 // Path returns the file path of the store.
 func (s *Store) Path() string { return s.path }
 

@@ -58,8 +58,13 @@ func (st *txState) save() error {
 // makeEdit turns a request body into an edit. id and rev, when non-empty,
 // override the body's _id and _rev (they must agree when both are present).
 func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
-	e := edit{newEdits: newEdits}
 	p, err := store.ParseBody(raw)
+	return makeParsedEdit(p, err, raw, id, rev, deleted, newEdits)
+}
+
+// makeParsedEdit is makeEdit once the body is parsed (err: its parse error).
+func makeParsedEdit(p store.ParsedBody, err error, raw []byte, id, rev string, deleted, newEdits bool) edit {
+	e := edit{newEdits: newEdits}
 	if err != nil {
 		if id == "" { // best effort, to report the error against its id
 			var withID struct {
@@ -111,7 +116,12 @@ func makeEdit(raw []byte, id, rev string, deleted, newEdits bool) edit {
 
 // Put writes one document.
 func (d *DB) Put(ctx context.Context, doc store.Doc, opts store.PutOptions) (store.Result, error) {
-	e := makeEdit(doc.Body, doc.ID, doc.Rev, doc.Deleted, !opts.NoNewEdits)
+	var e edit
+	if opts.Parsed != nil {
+		e = makeParsedEdit(*opts.Parsed, nil, doc.Body, doc.ID, doc.Rev, doc.Deleted, !opts.NoNewEdits)
+	} else {
+		e = makeEdit(doc.Body, doc.ID, doc.Rev, doc.Deleted, !opts.NoNewEdits)
+	}
 	e.staged = opts.Staged
 	res, err := d.write(ctx, []edit{e})
 	if err != nil {

@@ -124,6 +124,49 @@ await step('find and all', async () => {
   assert.deepEqual(all.data.map((f) => f._id).sort(), [file._id, dir._id].sort());
 });
 
+await step('findAll pages through more files than a page', async () => {
+  const many = (await files.createDirectory({ name: 'Many', dirId: ROOT })).data;
+  const names = [];
+  for (let i = 0; i < 7; i++) {
+    names.push(`f${i}.txt`);
+    await files.createFile(`content ${i}`, { name: `f${i}.txt`, dirId: many._id });
+  }
+  const sort = [{ dir_id: 'asc' }, { name: 'asc' }];
+  const first = await files.find({ dir_id: many._id }, { sort, limit: 3 });
+  assert.equal(first.data.length, 3);
+  assert.equal(first.next, true, 'a full page tells that more exist');
+  assert.ok(first.bookmark, 'a full page has a bookmark');
+  const all = await files.findAll({ dir_id: many._id }, { sort, limit: 3 });
+  assert.deepEqual(all.map((f) => f.name), names);
+  const exact = await files.find({ dir_id: many._id }, { sort, limit: 7 });
+  assert.equal(exact.data.length, 7);
+  assert.equal(exact.next, false, 'a page ending exactly at the last file is the last');
+  const bySkip = [];
+  for (let skip = 0, next = true; next; skip += 3) {
+    const page = await files.find({ dir_id: many._id }, { sort, limit: 3, skip });
+    bySkip.push(...page.data.map((f) => f.name));
+    next = page.next;
+  }
+  assert.deepEqual(bySkip, names);
+});
+
+await step('copyIndex and destroyIndex on io.cozy.files', async () => {
+  await files.createIndex(['class', 'name'], { indexName: 'by-class-name' });
+  let mine = (await files.fetchAllMangoIndexes()).find((i) => i._id === '_design/by-class-name');
+  assert.ok(mine, 'the index made is listed');
+  await files.copyIndex(mine, 'by-class-name-2');
+  const indexes = await files.fetchAllMangoIndexes();
+  const copy = indexes.find((i) => i._id === '_design/by-class-name-2');
+  assert.ok(copy, 'the copy is listed');
+  await files.destroyIndex(mine);
+  await files.destroyIndex(copy);
+  const left = (await files.fetchAllMangoIndexes()).map((i) => i._id);
+  assert.ok(!left.includes('_design/by-class-name') && !left.includes('_design/by-class-name-2'), `left: ${left}`);
+  assert.ok(left.includes('_design/by-path'), 'the server keeps its own');
+  const server = (await files.fetchAllMangoIndexes()).find((i) => i._id === '_design/by-path');
+  await rejects(files.destroyIndex(server), 403);
+});
+
 await step('destroy moves to the trash, restore brings back', async () => {
   const { data } = await files.destroy({ _id: file._id });
   assert.equal(data.trashed, true);
