@@ -28,6 +28,7 @@ partition with the household's files. Only on a box booted from the image.`,
 			return nil
 		},
 	})
+	cmd.AddCommand(newBoxKeygenCmd(), newBoxBundleCmd(), newBoxUpdateCmd())
 	return cmd
 }
 
