@@ -203,3 +203,32 @@ func applyStaged(ctx context.Context, u *update.Updater, opt update.ApplyOptions
 	_, err = u.Apply(ctx, f, opt)
 	return err
 }
+
+func newBoxCommitCmd() *cobra.Command {
+	var deadline time.Duration
+	var statusURL string
+	cmd := &cobra.Command{
+		Use:   "commit",
+		Short: "Keep a newly tried root slot when it is healthy (run at every boot)",
+		Long: `Run by cozy-update-commit.service at every boot, as root. When the box runs
+a slot on its one try (the slot differs from config.txt's), it waits for
+cozy.service to be active (READY=1) and /status to answer OK, then makes
+the slot the default; unhealthy at the deadline (5 minutes, or the kernel
+command line's cozy.commit_deadline=SECONDS), it records the failure and
+reboots: the firmware then starts the committed slot. On a normal boot it
+records a rollback of a slot tried earlier.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u := &update.Updater{System: update.System{Root: "/"}, Out: cmd.OutOrStdout()}
+			opt := update.CommitOptions{Deadline: deadline}
+			if statusURL != "" {
+				opt.Health = update.Healthy("cozy.service", statusURL)
+			}
+			_, err := u.Commit(cmd.Context(), opt)
+			return err
+		},
+	}
+	cmd.Flags().DurationVar(&deadline, "deadline", 0, "how long the trial has to become healthy (default: cozy.commit_deadline= or 5m)")
+	cmd.Flags().StringVar(&statusURL, "status-url", "", "the server's status URL (default http://127.0.0.1/status)")
+	return cmd
+}

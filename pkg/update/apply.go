@@ -52,8 +52,6 @@ func (u *Updater) say(format string, args ...any) {
 	}
 }
 
-func (u *Updater) bootPath(name string) string  { return u.path(filepath.Join(BootDir, name)) }
-func (u *Updater) statePath(name string) string { return u.path(filepath.Join(StateDir, name)) }
 
 func (u *Updater) reboot(ctx context.Context, arg string) error {
 	if u.Reboot != nil {
@@ -147,7 +145,7 @@ func (u *Updater) ensureStateDir() error {
 }
 
 // LastState reads state.json (nil when no update was ever applied).
-func (u *Updater) LastState() (*State, error) {
+func (u System) LastState() (*State, error) {
 	var st State
 	ok, err := readJSON(u.statePath(stateFile), &st)
 	if !ok || err != nil {
@@ -157,7 +155,7 @@ func (u *Updater) LastState() (*State, error) {
 }
 
 // LastProgress reads progress.json (nil when none).
-func (u *Updater) LastProgress() (*Progress, error) {
+func (u System) LastProgress() (*Progress, error) {
 	var p Progress
 	ok, err := readJSON(u.statePath(progressFile), &p)
 	if !ok || err != nil {
@@ -358,6 +356,14 @@ func (u *Updater) write(ctx context.Context, bundle *Reader, b box, target Slot,
 			}
 			continue
 		}
+		if p.Name == "version" {
+			// Verified here, written last (below) as the mark of a
+			// complete slot.
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := writeBootFile(filepath.Join(dir, p.Name), p, target, buf); err != nil {
 			return err
 		}
@@ -517,4 +523,4 @@ func (u *Updater) sysfsInt(name, attr string) (int, error) {
 
 // StagedPath is where the server stages a checked bundle for the root
 // unit to apply.
-func (u *Updater) StagedPath() string { return u.statePath(StagedFile) }
+func (u System) StagedPath() string { return u.statePath(StagedFile) }

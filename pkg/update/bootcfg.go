@@ -73,7 +73,7 @@ func withOSPrefix(config string, s Slot) string {
 }
 
 // readConfig reads config.txt of the boot partition ("" when missing).
-func (u *Updater) readConfig() (string, error) {
+func (u System) readConfig() (string, error) {
 	data, err := os.ReadFile(u.bootPath(configFile))
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
@@ -85,7 +85,7 @@ func (u *Updater) readConfig() (string, error) {
 }
 
 // committedSlot is the slot a normal boot starts: config.txt's.
-func (u *Updater) committedSlot() (Slot, error) {
+func (u System) committedSlot() (Slot, error) {
 	cfg, err := u.readConfig()
 	if err != nil {
 		return "", err

@@ -57,6 +57,9 @@ func newTestBox(t *testing.T, board string) *testBox {
 		t.Fatal(err)
 	}
 	b.link("cozy-root-a", "vda2")
+	if err := os.MkdirAll(b.path(DataDir), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.MkdirAll(b.path("/var/lib/cozy"), 0o700); err != nil {
 		t.Fatal(err)
 	}
