@@ -52,7 +52,6 @@ func (u *Updater) say(format string, args ...any) {
 	}
 }
 
-
 func (u *Updater) reboot(ctx context.Context, arg string) error {
 	if u.Reboot != nil {
 		return u.Reboot(ctx, arg)
