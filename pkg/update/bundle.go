@@ -197,7 +197,7 @@ type Reader struct {
 	src     *countingReader // under tr: tells whether the stream ends properly
 	rootPad int64           // the padding after the root entry
 	next    int             // index of the next boot file; len(Boot) for the root
-	current *Payload // the payload handed out last
+	current *Payload        // the payload handed out last
 	done    bool
 }
 
