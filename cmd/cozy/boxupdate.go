@@ -314,6 +314,7 @@ func followUpdate(ctx context.Context, a *adminClient, w io.Writer, before *upda
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	shown := ""
+	var consumed time.Time // when the root unit took the staged bundle
 	for {
 		var r update.Report
 		err := a.do(ctx, http.MethodGet, "/box/update", nil, &r)
@@ -326,7 +327,17 @@ func followUpdate(ctx context.Context, a *adminClient, w io.Writer, before *upda
 		case err != nil:
 			return err
 		}
-		if st := r.State; st != nil && (before == nil || !st.Started.Equal(before.Started)) {
+		fresh := r.State != nil && (before == nil || !r.State.Started.Equal(before.Started))
+		if !r.Staged && !fresh {
+			// The unit took the bundle but wrote no record: it stopped
+			// before reading it (see journalctl -u cozy-update).
+			if consumed.IsZero() {
+				consumed = time.Now()
+			} else if time.Since(consumed) > 30*time.Second {
+				return errors.New("the box's updater took the bundle but recorded nothing: see journalctl -u cozy-update on the box")
+			}
+		}
+		if st := r.State; fresh {
 			line := string(st.Outcome)
 			if p := r.Progress; p != nil && st.Outcome == update.Applying {
 				line = fmt.Sprintf("%s %d%%", p.Phase, p.Percent()/10*10)

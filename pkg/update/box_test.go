@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -27,18 +28,16 @@ type testBox struct {
 }
 
 const (
-	testSlotMiB = 12
+	testSlotMiB = 4
 	testConfig  = "# test config.txt\narm_64bit=1\nos_prefix=slot-a/\nkernel=vmlinuz\n[pi4]\ncore_freq=360\n"
 )
 
 func newTestBox(t *testing.T, board string) *testBox {
 	t.Helper()
 	b := &testBox{t: t, root: t.TempDir(), out: &bytes.Buffer{}}
-	pub, key, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b.key = key
+	// A fixed key: bundles are built once per test binary.
+	b.key = testKey
+	pub := testKey.Public().(ed25519.PublicKey)
 	b.write(ReleaseFile, "COZY_VERSION=v1\nCOZY_BOARD="+board+"\nCOZY_KERNEL=6.1.0-57-arm64\n")
 	b.write(KeysDir+"/release.pub", encodeKey(pub))
 	b.boot("a", "root=LABEL=cozy-root-a", "v1")
@@ -47,7 +46,7 @@ func newTestBox(t *testing.T, board string) *testBox {
 		b.write("/sys/class/block/"+name+"/partition", part+"\n")
 		b.write("/sys/class/block/"+name+"/size", strconv.Itoa(testSlotMiB*2048)+"\n")
 	}
-	img, err := os.ReadFile(mkext4(t, "cozy-root-a", 8))
+	img, err := os.ReadFile(mkext4(t, "cozy-root-a", 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,25 +134,28 @@ func (b *testBox) bootAs(slot, bootID string) {
 // its path and the root image it carries.
 func (b *testBox) bundle(version, board string, key ed25519.PrivateKey) (string, []byte) {
 	b.t.Helper()
-	dir := b.t.TempDir()
-	boot := filepath.Join(dir, "boot")
-	os.MkdirAll(boot, 0o755)
-	for name, content := range map[string]string{
-		"vmlinuz":             "kernel " + version + strings.Repeat("k", 100000),
-		"initrd.img":          "initrd " + version,
-		"cmdline.txt":         "console=ttyAMA0 root=LABEL=cozy-root-@SLOT@ ro panic=10\n",
-		"bcm2711-rpi-4-b.dtb": "dtb",
-	} {
-		if err := os.WriteFile(filepath.Join(boot, name), []byte(content), 0o644); err != nil {
+	img := mkext4(b.t, "cozy-root", 3) // the neutral label of image.mk's bundle image
+	pub := key.Public().(ed25519.PublicKey)
+	out := cached(b.t, fmt.Sprintf("bundle-%s-%s-%x", version, board, pub[:8]), func(dir string) string {
+		boot := filepath.Join(dir, "boot")
+		os.MkdirAll(boot, 0o755)
+		for name, content := range map[string]string{
+			"vmlinuz":             "kernel " + version + strings.Repeat("k", 100000),
+			"initrd.img":          "initrd " + version,
+			"cmdline.txt":         "console=ttyAMA0 root=LABEL=cozy-root-@SLOT@ ro panic=10\n",
+			"bcm2711-rpi-4-b.dtb": "dtb",
+		} {
+			if err := os.WriteFile(filepath.Join(boot, name), []byte(content), 0o644); err != nil {
+				b.t.Fatal(err)
+			}
+		}
+		out := filepath.Join(dir, "cozy-"+version+".bundle")
+		if _, err := WriteBundle(context.Background(), out, BundleSpec{Key: key, Board: board, Version: version,
+			Kernel: "6.1.0-57-arm64", BootDir: boot, Root: img, Created: time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)}); err != nil {
 			b.t.Fatal(err)
 		}
-	}
-	img := mkext4(b.t, "cozy-root-a", 8)
-	out := filepath.Join(dir, "cozy-"+version+".bundle")
-	if _, err := WriteBundle(context.Background(), out, BundleSpec{Key: key, Board: board, Version: version,
-		Kernel: "6.1.0-57-arm64", BootDir: boot, Root: img, Created: time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)}); err != nil {
-		b.t.Fatal(err)
-	}
+		return out
+	})
 	raw, err := os.ReadFile(img)
 	if err != nil {
 		b.t.Fatal(err)

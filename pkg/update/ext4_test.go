@@ -9,32 +9,43 @@ import (
 	"testing"
 )
 
-// mkext4 makes a small real ext4 image with mke2fs (as assemble.sh does)
-// holding a file; the test is skipped where e2fsprogs is missing.
+// mkext4 gives a copy of a small real ext4 image made with mke2fs (as
+// assemble.sh does) holding a file, made once per test binary; the test
+// is skipped where e2fsprogs is missing.
 func mkext4(t testing.TB, label string, mib int) string {
 	t.Helper()
 	mke2fs, err := exec.LookPath("mke2fs")
 	if err != nil {
 		t.Skip("mke2fs not installed")
 	}
-	dir := t.TempDir()
-	tree := filepath.Join(dir, "tree")
-	if err := os.MkdirAll(filepath.Join(tree, "etc"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(tree, "etc", "os-release"), []byte("ID=cozy\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	img := filepath.Join(dir, "root.ext4")
-	out, err := exec.Command(mke2fs, "-q", "-F", "-t", "ext4", "-L", label, "-O", "^has_journal", "-d", tree, img, strconv.Itoa(mib)+"M").CombinedOutput()
+	src := cached(t, "ext4-"+label+"-"+strconv.Itoa(mib), func(dir string) string {
+		tree := filepath.Join(dir, "tree")
+		if err := os.MkdirAll(filepath.Join(tree, "etc"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(tree, "etc", "os-release"), []byte("ID=cozy\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		img := filepath.Join(dir, "root.ext4")
+		out, err := exec.Command(mke2fs, "-q", "-F", "-t", "ext4", "-L", label, "-O", "^has_journal", "-d", tree, img, strconv.Itoa(mib)+"M").CombinedOutput()
+		if err != nil {
+			t.Fatalf("mke2fs: %v\n%s", err, out)
+		}
+		return img
+	})
+	data, err := os.ReadFile(src)
 	if err != nil {
-		t.Fatalf("mke2fs: %v\n%s", err, out)
+		t.Fatal(err)
+	}
+	img := filepath.Join(t.TempDir(), "root.ext4")
+	if err := os.WriteFile(img, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 	return img
 }
 
 func TestSetExt4Label(t *testing.T) {
-	img := mkext4(t, "cozy-root-a", 8)
+	img := mkext4(t, "cozy-root-a", 3)
 	f, err := os.OpenFile(img, os.O_RDWR, 0)
 	if err != nil {
 		t.Fatal(err)

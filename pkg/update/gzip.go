@@ -19,7 +19,8 @@ func newGzipReader(r io.Reader) (io.Reader, error) {
 // chunkSize is the input of one gzip member: large enough that the
 // members' headers and the dictionary reset at each cost nothing
 // measurable, small enough that workers*3 chunks in memory stay small.
-const chunkSize = 4 << 20
+// A variable for tests.
+var chunkSize = 4 << 20
 
 // compressParallel gzips src to dst as a series of independent gzip
 // members of chunkSize input bytes, compressed by workers goroutines and

@@ -120,7 +120,15 @@ func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64) (*Manifest,
 	s.mu.Lock()
 	s.staging = &Staging{Phase: "receiving", Total: max(size, 0), Updated: time.Now().UTC()}
 	s.mu.Unlock()
-	m, err := s.stage(ctx, r)
+	m, tmp, err := s.stage(ctx, r)
+	if err == nil {
+		// Renamed once the lock is released: the root unit starts as
+		// soon as the file appears, and takes the lock.
+		err = publish(tmp, s.StagedPath())
+	}
+	if tmp != "" {
+		os.Remove(tmp)
+	}
 	s.set(func(st *Staging) {
 		if err != nil {
 			st.Phase, st.Error = "refused", err.Error()
@@ -131,22 +139,24 @@ func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64) (*Manifest,
 	return m, err
 }
 
-func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, error) {
+// stage checks the bundle while copying it to a temporary file of the
+// state directory, whose name it returns (to be removed by the caller).
+func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, error) {
 	u := &Updater{System: s.System}
 	b, err := u.inspect()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	if b.booted != b.committed {
-		return nil, fmt.Errorf("%w: running slot %s, config.txt boots slot %s", ErrTrial, b.booted, b.committed)
+		return nil, "", fmt.Errorf("%w: running slot %s, config.txt boots slot %s", ErrTrial, b.booted, b.committed)
 	}
 	unlock, err := u.lock()
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	defer unlock()
 	if _, err := os.Stat(s.StagedPath()); err == nil {
-		return nil, fmt.Errorf("%w: a staged bundle waits to be applied", ErrBusy)
+		return nil, "", fmt.Errorf("%w: a staged bundle waits to be applied", ErrBusy)
 	}
 	// The server runs with a private /dev (no by-label links): the root
 	// updater checks the slot's size again; here it is checked when the
@@ -157,14 +167,14 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, error) {
 	}
 	keys, err := LoadTrustedKeys(s.path(KeysDir))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	tmp, err := os.CreateTemp(s.statePath(""), ".staging-*")
 	if err != nil {
-		return nil, fmt.Errorf("update: stage: %w", err)
+		return nil, "", fmt.Errorf("update: stage: %w", err)
 	}
-	defer os.Remove(tmp.Name())
 	defer tmp.Close()
+	name := tmp.Name()
 	counted := &countingWriter{w: tmp, s: s}
 	// A failed write of the copy shows in the bundle reader's error
 	// without its cause: the writer keeps it.
@@ -176,10 +186,10 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, error) {
 	}
 	bundle, err := ReadBundle(io.TeeReader(ctxReader{ctx, r}, counted), keys)
 	if err != nil {
-		return nil, fail(err)
+		return nil, name, fail(err)
 	}
 	if err := bundle.Check(b.rel.Board, slotSize); err != nil {
-		return nil, err
+		return nil, name, err
 	}
 	s.set(func(st *Staging) { st.Version = bundle.Manifest.Version })
 	for {
@@ -188,25 +198,30 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, error) {
 			break
 		}
 		if err != nil {
-			return nil, fail(err)
+			return nil, name, fail(err)
 		}
 		if _, err := io.Copy(io.Discard, p); err != nil {
-			return nil, fail(err)
+			return nil, name, fail(err)
 		}
 	}
 	if err := tmp.Sync(); err != nil {
-		return nil, noSpace(fmt.Errorf("update: stage: %w", err))
+		return nil, name, noSpace(fmt.Errorf("update: stage: %w", err))
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, fmt.Errorf("update: stage: %w", err)
+		return nil, name, fmt.Errorf("update: stage: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.StagedPath()); err != nil {
-		return nil, fmt.Errorf("update: stage: %w", err)
+	return &bundle.Manifest, name, nil
+}
+
+// publish renames the checked bundle to where the root unit looks.
+func publish(tmp, staged string) error {
+	if err := os.Rename(tmp, staged); err != nil {
+		return fmt.Errorf("update: stage: %w", err)
 	}
-	if err := syncDir(filepath.Dir(s.StagedPath())); err != nil {
-		return nil, fmt.Errorf("update: stage: %w", err)
+	if err := syncDir(filepath.Dir(staged)); err != nil {
+		return fmt.Errorf("update: stage: %w", err)
 	}
-	return &bundle.Manifest, nil
+	return nil
 }
 
 // noSpace turns a full disk into ErrNoSpace.
