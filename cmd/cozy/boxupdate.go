@@ -175,19 +175,11 @@ cozy-update.service unit runs it).`,
 // openBundle opens a file, or streams a URL (applied while it downloads).
 func openBundle(ctx context.Context, src string) (io.Reader, func(), error) {
 	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+		body, _, release, err := update.Download(ctx, nil, src)
 		if err != nil {
 			return nil, nil, err
 		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return nil, nil, fmt.Errorf("download %s: %w", src, err)
-		}
-		if res.StatusCode != http.StatusOK {
-			res.Body.Close()
-			return nil, nil, fmt.Errorf("download %s: HTTP %d", src, res.StatusCode)
-		}
-		return res.Body, func() { res.Body.Close() }, nil
+		return body, release, nil
 	}
 	f, err := os.Open(src)
 	if err != nil {

@@ -27,8 +27,7 @@ var ErrNoSpace = errors.New("update: no space left on the data partition for the
 // bundle is refused with nothing staged. One bundle at a time.
 type Stager struct {
 	System
-	// Client downloads bundles given by URL (nil: a client without
-	// overall timeout, a bundle is hundreds of MB).
+	// Client downloads bundles given by URL (nil: see Download).
 	Client *http.Client
 
 	run sync.Mutex // held while a bundle is received
@@ -91,23 +90,12 @@ func (s *Stager) set(f func(st *Staging)) {
 
 // StageURL downloads a bundle and stages it.
 func (s *Stager) StageURL(ctx context.Context, url string) (*Manifest, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	body, size, release, err := Download(ctx, s.Client, url)
 	if err != nil {
-		return nil, fmt.Errorf("%w: bad URL: %v", ErrBadBundle, err)
+		return nil, err
 	}
-	client := s.Client
-	if client == nil {
-		client = &http.Client{}
-	}
-	res, err := client.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("update: download: %w", err)
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("%w: download answered HTTP %d", ErrBadBundle, res.StatusCode)
-	}
-	return s.Stage(ctx, res.Body, res.ContentLength)
+	defer release()
+	return s.Stage(ctx, body, size)
 }
 
 // Stage checks the bundle read from r (size bytes, -1 when unknown) and
