@@ -188,7 +188,7 @@ type progress struct {
 
 func (pr *progress) phase(name string, total int64) {
 	pr.p.Phase, pr.p.Done, pr.p.Total = name, 0, total
-	pr.shown = -1
+	pr.shown = -10
 	pr.flush(true)
 }
 
