@@ -239,3 +239,44 @@ func TestApplyCutAnywhere(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestHealthy runs the real check against a systemctl stand-in (a shell
+// script answering as systemctl is-active does) and a real /status.
+func TestHealthy(t *testing.T) {
+	var healthy atomic.Bool
+	healthy.Store(true)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if healthy.Load() {
+			io.WriteString(w, `{"status":"OK","message":"OK"}`)
+			return
+		}
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, `{"status":"KO"}`)
+	}))
+	defer srv.Close()
+	bin := t.TempDir()
+	state := bin + "/state"
+	script := "#!/bin/sh\n[ \"$1\" = is-active ] || exit 2\ns=$(cat " + state + ")\necho \"$s\"\n[ \"$s\" = active ]\n"
+	if err := os.WriteFile(bin+"/systemctl", []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH"))
+	check := Healthy("cozy.service", srv.URL+"/status")
+	for _, tc := range []struct {
+		unit    string
+		healthy bool
+		want    string
+	}{
+		{"active", true, ""},
+		{"activating", true, "cozy.service is activating"},
+		{"failed", true, "cozy.service is failed"},
+		{"active", false, "/status answered HTTP 502"},
+	} {
+		os.WriteFile(state, []byte(tc.unit), 0o644)
+		healthy.Store(tc.healthy)
+		err := check(context.Background())
+		if tc.want == "" && err != nil || tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("%s, healthy %v: got %v, want %q", tc.unit, tc.healthy, err, tc.want)
+		}
+	}
+}
