@@ -156,6 +156,12 @@ func TestBoxUpdateAPI(t *testing.T) {
 	os.WriteFile(filepath.Join(root, update.StateDir, "state.json"), []byte(`{"version":"v2","slot":"b","outcome":"rolled back","error":"not healthy","started":"2026-12-03T07:20:00Z","finished":"`+fin.Format(time.RFC3339)+`"}`), 0o644)
 	e.Test(t, webtest.Scenario{Name: "state", Method: "GET", URL: base + "/box/update", Headers: basic("p"), ExpectedStatus: 200,
 		ExpectedContent: []string{`"outcome":"rolled back"`, `"error":"not healthy"`}})
+	// During a trial boot (slot b runs, config.txt still starts slot a)
+	// nothing is staged: `cozy box commit` decides first.
+	os.Remove(staged)
+	os.WriteFile(filepath.Join(root, "/proc/cmdline"), []byte("root=LABEL=cozy-root-b ro"), 0o644)
+	e.Test(t, webtest.Scenario{Name: "trial", Method: "POST", URL: base + "/box/update", Body: good, Headers: octet,
+		ExpectedStatus: 409, ExpectedContent: []string{"trial"}, After: nothingStaged})
 }
 
 func TestBoxUpdateNotABox(t *testing.T) {
