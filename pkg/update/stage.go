@@ -130,7 +130,7 @@ func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64) (*Manifest,
 // stage checks the bundle while copying it to a temporary file of the
 // state directory, whose name it returns (to be removed by the caller).
 func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, error) {
-	u := &Updater{System: s.System}
+	u := &Updater{System: s.System, lenient: true}
 	b, err := u.inspect()
 	if err != nil {
 		return nil, "", err
