@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -90,15 +91,21 @@ func readJSON(p string, v any) (bool, error) {
 // vfat rename never leaves both names missing once synced.
 func writeFileAtomic(p string, data []byte, mode os.FileMode) error {
 	dir := filepath.Dir(p)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(p)+"-*")
+	// Created with its mode, never chmod-ed: vfat refuses a chmod to a
+	// mode its mount options do not give (EPERM without "quiet").
+	var f *os.File
+	var err error
+	for range 10 {
+		tmp := filepath.Join(dir, fmt.Sprintf(".%s-%d", filepath.Base(p), rand.Uint32()))
+		if f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode); !errors.Is(err, os.ErrExist) {
+			break
+		}
+	}
 	if err != nil {
 		return err
 	}
 	defer os.Remove(f.Name())
 	_, err = f.Write(data)
-	if err == nil {
-		err = f.Chmod(mode)
-	}
 	if err == nil {
 		err = f.Sync()
 	}
