@@ -56,6 +56,7 @@ const (
 	maxBootFile  = 64 << 20
 	maxBootTotal = 96 << 20
 	maxCmdline   = 4 << 10
+	maxRoot      = 64 << 30 // beyond any SD card's slot; keeps size arithmetic far from overflow
 )
 
 // Boards an image is built for (board/<name>/).
@@ -164,6 +165,9 @@ func (m *Manifest) validate() error {
 	}
 	if m.Root.Encoding != "gzip" {
 		return bad("root encoding %q (gzip only)", m.Root.Encoding)
+	}
+	if m.Root.Size > maxRoot {
+		return fmt.Errorf("%w: root image of %d bytes", ErrTooLarge, m.Root.Size)
 	}
 	if m.Root.Size <= 0 || m.Root.Size%512 != 0 {
 		return bad("root image of %d bytes (a positive multiple of 512)", m.Root.Size)

@@ -220,6 +220,7 @@ func TestBundleRefuses(t *testing.T) {
 		{"signed future format", signed(func(m *Manifest) { m.Format = 2 }), ErrBadBundle},
 		{"signed odd encoding", signed(func(m *Manifest) { m.Root.Encoding = "zstd" }), ErrBadBundle},
 		{"signed huge boot file", signed(func(m *Manifest) { m.Boot[2].Size = maxBootFile + 1 }), ErrTooLarge},
+		{"signed absurd root size", signed(func(m *Manifest) { m.Root.Size = 1<<63 - 512 }), ErrTooLarge},
 		{"signed huge cmdline", signed(func(m *Manifest) { m.Boot[0].Size = maxCmdline + 1 }), ErrTooLarge},
 		{"signed without kernel", signed(func(m *Manifest) { m.Boot = m.Boot[:2] }), ErrBadBundle},
 		{"signed version with a newline", signed(func(m *Manifest) { m.Version = "v2\nCOZY_BOARD=x" }), ErrBadBundle},
