@@ -27,6 +27,7 @@ import (
 	"github.com/cozypi/cozy/pkg/permstore"
 	"github.com/cozypi/cozy/pkg/realtime"
 	"github.com/cozypi/cozy/pkg/session"
+	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/services/queryserver"
 )
 
@@ -94,6 +95,12 @@ func New(cfg *config.Config, instances *instance.Manager, log *slog.Logger, opts
 	s.Apps = &apps.Manager{Stores: instances, Perms: s.Perms, Clients: s.OAuth, Log: log,
 		Fetcher: &apps.Fetcher{Registries: cfg.Registries}, DefaultApps: cfg.DefaultApps}
 	s.Realtime = newRealtime(instances, log) // its hooks first: it sees every store open
+	// Before any other hook writes: every write runs validate_doc_update.
+	instances.OnStoreOpen(func(_ *instance.Instance, st store.Store) {
+		if v, ok := st.(store.ValidatingStore); ok {
+			v.SetQueryServer(s.QueryServer)
+		}
+	})
 	scratch := filepath.Join(dir, "scratch")
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return nil, fmt.Errorf("services' scratch directory: %w", err)

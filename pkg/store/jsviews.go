@@ -43,6 +43,10 @@ type QueryServer interface {
 	// "views", name, "map": true when it emits) over docs; req is the
 	// request object filters receive.
 	Filter(ctx context.Context, ddoc DesignRef, path []string, docs []json.RawMessage, req json.RawMessage) ([]bool, error)
+	// Validate runs the validate_doc_update function of ddoc on a write
+	// of newDoc over oldDoc (JSON null: none): nil accepts it, a
+	// Forbidden or Unauthorized error refuses it.
+	Validate(ctx context.Context, ddoc DesignRef, newDoc, oldDoc, userCtx, secObj json.RawMessage) error
 }
 
 // JSViewQuery are the options of a view query (GET/POST

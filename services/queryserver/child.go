@@ -121,6 +121,13 @@ function __ddocCall(key, path, text) {
       try { ok = !!f(docs[i], req); } catch (e) { __log("filter raised exception (" + e + ") with doc._id " + (docs[i] && docs[i]._id)); }
       out.push(ok);
     }
+  } else if (path[0] === "validate_doc_update") {
+    // args: newDoc, oldDoc, userCtx, secObj; "this" is the design document.
+    // A thrown Error is a failure of the function (an error answer); a
+    // thrown plain value ({forbidden: ...}, {unauthorized: ...}) is the
+    // refusal, answered as is.
+    try { f.apply(d.doc, args); return "1"; }
+    catch (e) { if (e instanceof Error) throw e; return JSON.stringify(e === undefined ? null : e); }
   } else if (path[0] === "views") {
     for (i = 0; i < docs.length; i++) out.push(__mapOne(f, docs[i]).length > 0);
   } else {

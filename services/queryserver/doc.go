@@ -15,6 +15,7 @@
 //	["ddoc", "new", id, ddoc]          -> true
 //	["ddoc", id, ["filters", name], [[doc, ...], req]]    -> [true, [bool, ...]]
 //	["ddoc", id, ["views", name, "map"], [[doc, ...]]]    -> [true, [bool, ...]]
+//	["ddoc", id, ["validate_doc_update"], [new, old, userCtx, secObj]] -> 1 or the value thrown
 //
 // and answers ["error", type, reason] for a failed command; ["log", message]
 // lines may come before an answer. A map function that throws for a

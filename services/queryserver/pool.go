@@ -407,19 +407,53 @@ func (p *Pool) reduce(ctx context.Context, cmd, fun string, data any) (json.RawM
 	return out, err
 }
 
+// loadDdoc sends a design document to the child unless it has it, and
+// returns the key the child knows it by.
+func (pr *proc) loadDdoc(ctx context.Context, ddoc store.DesignRef) (string, error) {
+	key := ddoc.ID + "@" + ddoc.Rev
+	if !pr.ddocs[key] {
+		if len(pr.ddocs) >= maxDdocs {
+			pr.broken = true // replaced after this call
+		}
+		if _, err := pr.call(ctx, "ddoc", "new", key, ddoc.Body); err != nil {
+			return "", err
+		}
+		pr.ddocs[key] = true
+	}
+	return key, nil
+}
+
+// Validate implements store.QueryServer.
+func (p *Pool) Validate(ctx context.Context, ddoc store.DesignRef, newDoc, oldDoc, userCtx, secObj json.RawMessage) error {
+	return p.with(ctx, func(pr *proc) error {
+		key, err := pr.loadDdoc(ctx, ddoc)
+		if err != nil {
+			return err
+		}
+		args := []json.RawMessage{newDoc, orNull(oldDoc), orNull(userCtx), orNull(secObj)}
+		ans, err := pr.call(ctx, "ddoc", key, []string{"validate_doc_update"}, args)
+		if err != nil {
+			return err
+		}
+		return store.ValidationAnswer(ans)
+	})
+}
+
+// orNull is raw, or JSON null when it is empty.
+func orNull(raw json.RawMessage) json.RawMessage {
+	if len(raw) == 0 {
+		return json.RawMessage("null")
+	}
+	return raw
+}
+
 // Filter implements store.QueryServer.
 func (p *Pool) Filter(ctx context.Context, ddoc store.DesignRef, path []string, docs []json.RawMessage, req json.RawMessage) ([]bool, error) {
 	var out []bool
 	err := p.with(ctx, func(pr *proc) error {
-		key := ddoc.ID + "@" + ddoc.Rev
-		if !pr.ddocs[key] {
-			if len(pr.ddocs) >= maxDdocs {
-				pr.broken = true // replaced after this call
-			}
-			if _, err := pr.call(ctx, "ddoc", "new", key, ddoc.Body); err != nil {
-				return err
-			}
-			pr.ddocs[key] = true
+		key, err := pr.loadDdoc(ctx, ddoc)
+		if err != nil {
+			return err
 		}
 		if docs == nil {
 			docs = []json.RawMessage{}

@@ -87,6 +87,7 @@ var table = []entry{
 	{store.ErrBadRequest, http.StatusBadRequest, "bad_request"},
 	{store.ErrNoUsableIndex, http.StatusBadRequest, "no_usable_index"},
 	{store.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{store.ErrUnauthorized, http.StatusUnauthorized, "unauthorized"},
 	{store.ErrExists, http.StatusPreconditionFailed, "file_exists"},
 	{store.ErrNotSupported, http.StatusNotImplemented, "not_implemented"},
 	{store.ErrTooLarge, http.StatusRequestEntityTooLarge, "document_too_large"},

@@ -128,6 +128,7 @@ func (d *DB) Destroy(ctx context.Context) error {
 		return tx.DeleteBucket(d.name)
 	})
 	if err == nil {
+		d.s.forgetValidators()
 		d.s.notify(d.doctype)
 		d.s.blobs.collect(dropped)
 	}

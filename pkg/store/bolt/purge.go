@@ -39,6 +39,7 @@ func (d *DB) Purge(ctx context.Context, revs map[string][]string) (map[string][]
 		}
 		return nil
 	})
+	d.s.forgetValidators() // a purged design document may have had a validate_doc_update
 	return out, err
 }
 

@@ -60,6 +60,8 @@ type Store struct {
 	bgStop context.CancelFunc
 	bg     sync.WaitGroup
 	lazy   sync.Map // doctype + ddoc id -> true while a lazy update runs
+
+	vdu validators // validate_doc_update (validate.go)
 }
 
 var _ store.Store = (*Store)(nil)

@@ -185,6 +185,9 @@ func (d *DB) BulkDocsStaged(ctx context.Context, docs []json.RawMessage, staged 
 // write applies edits in one batched transaction and publishes the events.
 // Inline attachment data is stored first (pinned until the write is over).
 func (d *DB) write(ctx context.Context, edits []edit) ([]store.Result, error) {
+	if err := d.validate(ctx, edits); err != nil {
+		return nil, err
+	}
 	keys, err := d.prepareAttachments(edits)
 	defer d.s.blobs.unpin(keys)
 	if err != nil {
@@ -264,6 +267,12 @@ func (d *DB) update(ctx context.Context, fn func(st *txState) error) error {
 	d.s.blobs.collect(dropped)
 	if len(events) > 0 {
 		d.s.notify(d.doctype)
+	}
+	for _, ev := range events {
+		if strings.HasPrefix(ev.Doc.ID, store.DesignPrefix) {
+			d.s.forgetValidators()
+			break
+		}
 	}
 	for _, ev := range events {
 		d.s.bus.Publish(ev)
