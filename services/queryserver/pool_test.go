@@ -63,6 +63,13 @@ func TestProtocol(t *testing.T) {
 		{[]any{"ddoc", "_design/d@1-a", []string{"filters", "even"}, json.RawMessage(`[[{"n":1},{"n":2}],{"query":{"x":"1"}}]`)}, `[true,[false,true]]`},
 		{[]any{"ddoc", "_design/d@1-a", []string{"views", "v", "map"}, json.RawMessage(`[[{"n":1},{"n":2}]]`)}, `[true,[false,true]]`},
 		{[]any{"ddoc", "_design/d@1-a", []string{"filters", "none"}, json.RawMessage(`[[],{}]`)}, `error:query_server_error`},
+		{[]any{"ddoc", "new", "_design/v@1-a", json.RawMessage(`{"_id":"_design/v","validate_doc_update":"function(n, o, u, s){ if (n.f) throw({forbidden: 'no ' + this._id}); if (n.u) throw({unauthorized: u.db}); if (n.e) throw new Error('e'); if (n.o && !o) throw({forbidden: 'no old'}) }"}`)}, `true`},
+		{[]any{"ddoc", "_design/v@1-a", []string{"validate_doc_update"}, json.RawMessage(`[{"_id":"x"},null,{"db":"d"},{}]`)}, `1`},
+		{[]any{"ddoc", "_design/v@1-a", []string{"validate_doc_update"}, json.RawMessage(`[{"f":1},null,{"db":"d"},{}]`)}, `{"forbidden":"no _design/v"}`},
+		{[]any{"ddoc", "_design/v@1-a", []string{"validate_doc_update"}, json.RawMessage(`[{"u":1},null,{"db":"d"},{}]`)}, `{"unauthorized":"d"}`},
+		{[]any{"ddoc", "_design/v@1-a", []string{"validate_doc_update"}, json.RawMessage(`[{"o":1},null,{"db":"d"},{}]`)}, `{"forbidden":"no old"}`},
+		{[]any{"ddoc", "_design/v@1-a", []string{"validate_doc_update"}, json.RawMessage(`[{"o":1},{"_id":"x"},{"db":"d"},{}]`)}, `1`},
+		{[]any{"ddoc", "_design/v@1-a", []string{"validate_doc_update"}, json.RawMessage(`[{"e":1},null,{"db":"d"},{}]`)}, `error:query_server_error`},
 		{[]any{"nonsense"}, `error:query_server_error`},
 	}
 	for i, s := range steps {
@@ -112,6 +119,17 @@ func TestPoolMapReduce(t *testing.T) {
 		[]string{"filters", "f"}, raws(`{"ok":true}`, `{}`), nil)
 	if err != nil || len(ok) != 2 || !ok[0] || ok[1] {
 		t.Errorf("filter: %v, %v", ok, err)
+	}
+	vdu := store.DesignRef{ID: "_design/v", Rev: "1-x", Body: json.RawMessage(`{"validate_doc_update":"function(n){ if (n.f) throw({forbidden: 'f'}); if (n.u) throw({unauthorized: {why: 1}}); if (n.x) throw 'plain' }"}`)}
+	for doc, want := range map[string]string{`{}`: "", `{"f":1}`: "forbidden: f", `{"u":1}`: `unauthorized: {"why":1}`, `{"x":1}`: "unknown_error: plain"} {
+		err := p.Validate(ctx, vdu, json.RawMessage(doc), nil, store.UserCtx("d"), nil)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != want {
+			t.Errorf("validate %s: %q, want %q", doc, got, want)
+		}
 	}
 }
 
