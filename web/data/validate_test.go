@@ -3,6 +3,8 @@ package data_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/cozypi/cozy/web/webtest"
 )
 
 // vduDDoc refuses documents with "bad" (forbidden) or "anon" (unauthorized),
@@ -71,4 +73,18 @@ func TestValidateDocUpdate(t *testing.T) {
 	e.must(t, 200, "DELETE", db+"_design/vdu?rev="+dd["_rev"].(string), "")
 	e.must(t, 200, "PUT", db+"no1", `{"bad":true}`)
 	e.must(t, 200, "DELETE", db+"kept?rev="+rev, "")
+}
+
+// TestValidateDocUpdatePouchDB pushes with real PouchDB 9 into a doctype
+// whose design document refuses some documents (see
+// web/e2e/pouchdb/validate.mjs for the steps and assertions).
+func TestValidateDocUpdatePouchDB(t *testing.T) {
+	webtest.SkipE2E(t)
+	e := setup(t, 0)
+	out := webtest.Script{Path: "pouchdb/validate.mjs", Modules: []string{"pouchdb-core"},
+		Env: []string{"COZY_URL=" + e.URL(), "COZY_TOKEN=" + e.tok, "COZY_DOCTYPE=io.cozy.test"}}.Run(t)
+	if !strings.Contains(string(out), `"ok":true`) {
+		t.Fatalf("validate.mjs printed no result:\n%s", out)
+	}
+	t.Logf("pouchdb validate: %s", strings.TrimSpace(string(out)))
 }
