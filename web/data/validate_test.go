@@ -17,6 +17,9 @@ const vduDDoc = `{"validate_doc_update": "function(newDoc, oldDoc, userCtx, secO
   if (newDoc.ctx && (userCtx.db !== 'io.cozy.test' || userCtx.name !== null || userCtx.roles.length !== 0 || typeof secObj !== 'object'))
     throw({forbidden: 'bad context ' + JSON.stringify(userCtx)});
   if (newDoc.boom) throw new Error('boom');
+  var atts = newDoc._attachments || {}, oldAtts = (oldDoc && oldDoc._attachments) || {};
+  if (atts['bad.txt']) throw({forbidden: 'bad attachment ' + atts['bad.txt'].content_type});
+  if (oldAtts['keep.txt'] && !atts['keep.txt']) throw({forbidden: 'keep the attachment'});
   if (newDoc.self && this._id !== '_design/vdu') throw({forbidden: 'this is not the design doc'});
 }"}`
 
@@ -68,11 +71,25 @@ func TestValidateDocUpdate(t *testing.T) {
 	out := e.must(t, 200, "GET", db+"kept", "")
 	rev := object(t, out)["_rev"].(string)
 	e.must(t, 403, "DELETE", db+"kept?rev="+rev, "")
+	// Attachment-only writes: the old document with the stub set or removed.
+	txt := map[string]string{"Content-Type": "text/plain"}
+	res, out := e.Do(t, nil, "PUT", db+"att/bad.txt", e.tok, "x", txt)
+	if res.StatusCode != 403 || !strings.Contains(out, `"reason":"bad attachment text/plain"`) {
+		t.Fatalf("PUT a refused attachment: %d %s", res.StatusCode, out)
+	}
+	e.must(t, 404, "GET", db+"att", "")
+	res, out = e.Do(t, nil, "PUT", db+"att/keep.txt", e.tok, "x", txt)
+	if res.StatusCode != 201 {
+		t.Fatalf("PUT an attachment: %d %s", res.StatusCode, out)
+	}
+	attRev := object(t, out)["rev"].(string)
+	e.must(t, 403, "DELETE", db+"att/keep.txt?rev="+attRev, "")
 	// Removing the function lifts the refusals (the cache follows ddoc writes).
 	dd := object(t, e.must(t, 200, "GET", db+"_design/vdu", ""))
 	e.must(t, 200, "DELETE", db+"_design/vdu?rev="+dd["_rev"].(string), "")
 	e.must(t, 200, "PUT", db+"no1", `{"bad":true}`)
 	e.must(t, 200, "DELETE", db+"kept?rev="+rev, "")
+	e.must(t, 200, "DELETE", db+"att/keep.txt?rev="+attRev, "")
 }
 
 // TestValidateDocUpdatePouchDB pushes with real PouchDB 9 into a doctype

@@ -19,8 +19,9 @@ import (
 // and is not written. The old document given to the functions is the
 // winner read just before the write transaction, as CouchDB reads it at
 // write time; a write that lands in between is not seen (CouchDB's own
-// race). Limits: attachment-only writes (PutAttachment, DeleteAttachment)
-// are not validated; userCtx has no name nor roles, secObj is empty.
+// race). An attachment-only write (PutAttachment, DeleteAttachment) is
+// validated as the old document with that attachment stub set or removed.
+// Limits: userCtx has no name nor roles, secObj is empty.
 //
 // Which design documents have a function is cached per doctype; the cache
 // is dropped when a design document of any doctype is written, purged or
@@ -105,7 +106,7 @@ func (d *DB) validate(ctx context.Context, edits []edit) error {
 	userCtx := store.UserCtx(d.doctype)
 	for i := range edits {
 		e := &edits[i]
-		if e.err != nil || e.op != nil || strings.HasPrefix(e.id, store.LocalPrefix) {
+		if e.err != nil || strings.HasPrefix(e.id, store.LocalPrefix) {
 			continue
 		}
 		var old json.RawMessage
@@ -116,7 +117,11 @@ func (d *DB) validate(ctx context.Context, edits []edit) error {
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		err = store.Validate(ctx, box.qs, ddocs, newDocJSON(e), old, userCtx)
+		newDoc := newDocJSON(e)
+		if e.op != nil {
+			newDoc = opDocJSON(e, old)
+		}
+		err = store.Validate(ctx, box.qs, ddocs, newDoc, old, userCtx)
 		var se *store.Error
 		switch {
 		case err == nil:
@@ -151,4 +156,36 @@ func newDocJSON(e *edit) json.RawMessage {
 	out = append(out, b[:len(b)-1]...)
 	out = append(out, ',')
 	return append(out, fields[1:]...)
+}
+
+// opDocJSON is the document an attachment-only edit writes, as validate
+// functions see it: the old document (old, nil when there is none) with
+// the attachment's stub set or removed, and the edit's _rev.
+func opDocJSON(e *edit, old json.RawMessage) json.RawMessage {
+	doc := map[string]json.RawMessage{}
+	if len(old) > 0 {
+		_ = json.Unmarshal(old, &doc) // a stored body is a JSON object
+	}
+	doc["_id"], _ = json.Marshal(e.id)
+	delete(doc, "_rev")
+	if e.rev != "" {
+		doc["_rev"], _ = json.Marshal(e.rev)
+	}
+	atts := map[string]json.RawMessage{}
+	if raw, ok := doc["_attachments"]; ok {
+		_ = json.Unmarshal(raw, &atts)
+	}
+	if e.op.blob != nil {
+		atts[e.op.name], _ = json.Marshal(map[string]any{"content_type": e.op.contentType,
+			"digest": e.op.blob.digest, "length": e.op.blob.length, "stub": true})
+	} else {
+		delete(atts, e.op.name)
+	}
+	if len(atts) > 0 {
+		doc["_attachments"], _ = json.Marshal(atts)
+	} else {
+		delete(doc, "_attachments")
+	}
+	b, _ := json.Marshal(doc)
+	return b
 }
