@@ -45,7 +45,12 @@
 // their functions through a QueryServer, outside the server process; a
 // view's reduce is computed at query time over the selected rows (no
 // stored reductions: a reduce over n rows costs O(n)); a JavaScript filter
-// costs one query-server call per change.
+// costs one query-server call per change. A store that is a
+// ValidatingStore runs the validate_doc_update functions of a doctype's
+// design documents on every document write (one query-server call per
+// function and document; none when the doctype has no such function):
+// userCtx has no name nor roles and secObj is empty, as no CouchDB users
+// or security objects exist here.
 //
 // # Attachments
 //
