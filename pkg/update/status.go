@@ -37,6 +37,16 @@ type Status struct {
 	Slots   map[Slot]Partition
 	Data    Partition
 	DataUse Usage
+	// Committed is the slot a normal boot starts (config.txt's
+	// os_prefix); "" when the boot partition cannot be read.
+	Committed Slot
+	// Versions are the versions of the slots' boot directories ("" for
+	// a slot never written, or being written).
+	Versions map[Slot]string
+	// Last is the last update applied (nil: none); Progress is its
+	// progress while it is written.
+	Last     *State
+	Progress *Progress
 }
 
 // System reads the running system under Root ("/" on the box).
@@ -45,6 +55,9 @@ type System struct {
 }
 
 func (s System) path(p string) string { return filepath.Join(s.Root, p) }
+
+func (s System) bootPath(name string) string  { return s.path(filepath.Join(BootDir, name)) }
+func (s System) statePath(name string) string { return s.path(filepath.Join(StateDir, name)) }
 
 // Status gathers the release, the booted slot and the partitions. A
 // system not booted from the image gives ErrNoSlot.
@@ -80,6 +93,18 @@ func (s System) Status(ctx context.Context) (Status, error) {
 		return Status{}, fmt.Errorf("update: %s: %w", DataDir, err)
 	}
 	st.DataUse = Usage{Size: int64(fs.Blocks) * fs.Bsize, Free: int64(fs.Bavail) * fs.Bsize}
+	// The update's side: best effort, status must answer on a box whose
+	// boot partition is not mounted or that never saw an update.
+	if _, err := os.Stat(s.bootPath(configFile)); err == nil {
+		if c, err := s.committedSlot(); err == nil {
+			st.Committed = c
+		}
+	}
+	st.Versions = map[Slot]string{SlotA: s.slotVersion(SlotA), SlotB: s.slotVersion(SlotB)}
+	st.Last, _ = s.LastState()
+	if st.Last != nil && st.Last.Outcome == Applying {
+		st.Progress, _ = s.LastProgress()
+	}
 	return st, ctx.Err()
 }
 

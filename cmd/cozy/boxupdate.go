@@ -1,0 +1,234 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/cozypi/cozy/pkg/update"
+	"github.com/spf13/cobra"
+)
+
+// goFlags runs a command's arguments through the standard flag package,
+// which takes both -key and --key: the image's build scripts and the
+// update contract spell the bundle flags with one dash, which cobra's
+// flags read as shorthands.
+func goFlags(cmd *cobra.Command, args []string, define func(fs *flag.FlagSet)) (*flag.FlagSet, error) {
+	fs := flag.NewFlagSet(cmd.CommandPath(), flag.ContinueOnError)
+	fs.SetOutput(cmd.ErrOrStderr())
+	define(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cozy box %s\n\n%s\n\nFlags:\n", cmd.Use, cmd.Long)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return fs, nil
+}
+
+func newBoxKeygenCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "keygen -o PREFIX",
+		Short: "Make the key pair that signs update bundles",
+		Long: `Writes PREFIX.key (the ed25519 signing key, mode 0600: keep it secret and
+safe, every box built with PREFIX.pub trusts what it signs) and PREFIX.pub
+(the public key the image bakes into /usr/lib/cozy/update-keys/). Never
+overwrites an existing file.`,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var prefix string
+			fs, err := goFlags(cmd, args, func(fs *flag.FlagSet) {
+				fs.StringVar(&prefix, "o", "", "PREFIX of the key files (PREFIX.key, PREFIX.pub)")
+			})
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if prefix == "" || fs.NArg() > 0 {
+				return errors.New("usage: cozy box keygen -o PREFIX")
+			}
+			if _, err := update.GenerateKey(prefix); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s.key (secret) and %s.pub\n", prefix, prefix)
+			return nil
+		},
+	}
+}
+
+func newBoxBundleCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "bundle -key K.key -board B -version V -kernel KVER -boot DIR -root ROOT.ext4 -o OUT",
+		Short: "Build a signed update bundle (on the build host)",
+		Long: `Builds an update bundle: a tar stream holding manifest.json (versions,
+sizes and sha256 of every payload), its ed25519 signature by K.key, the
+boot files of DIR (a flat slot directory: vmlinuz, initrd.img, cmdline.txt
+with root=LABEL=cozy-root-@SLOT@, device trees; "version" is written from
+-version) and ROOT.ext4 gzip-compressed. The image is compressed in
+parallel chunks and never held in memory; OUT appears only when complete.`,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var key, out string
+			var spec update.BundleSpec
+			fs, err := goFlags(cmd, args, func(fs *flag.FlagSet) {
+				fs.StringVar(&key, "key", "", "signing key file (cozy box keygen)")
+				fs.StringVar(&spec.Board, "board", "", "board: "+strings.Join(update.Boards, ", "))
+				fs.StringVar(&spec.Version, "version", "", "version of the image")
+				fs.StringVar(&spec.Kernel, "kernel", "", "kernel release of the image")
+				fs.StringVar(&spec.BootDir, "boot", "", "directory of the slot's boot files")
+				fs.StringVar(&spec.Root, "root", "", "root file system image (ext4)")
+				fs.StringVar(&out, "o", "", "bundle file to write")
+				fs.IntVar(&spec.Level, "level", 1, "gzip level, 1 (fast) to 9 (small)")
+				fs.IntVar(&spec.Workers, "j", 0, "compression workers (0: one per CPU)")
+			})
+			if errors.Is(err, flag.ErrHelp) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if key == "" || spec.Board == "" || spec.Version == "" || spec.BootDir == "" || spec.Root == "" || out == "" || fs.NArg() > 0 {
+				return errors.New("usage: cozy box " + cmd.Use)
+			}
+			if spec.Key, err = update.LoadPrivateKey(key); err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			spec.Log = func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+			start := time.Now()
+			m, err := update.WriteBundle(cmd.Context(), out, spec)
+			if err != nil {
+				return err
+			}
+			info, err := os.Stat(out)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "wrote %s: cozy %s for %s, %d boot files, root %d MiB, bundle %d MiB, in %s\n",
+				out, m.Version, m.Board, len(m.Boot), m.Root.Size>>20, info.Size()>>20, time.Since(start).Round(100*time.Millisecond))
+			return nil
+		},
+	}
+}
+
+func newBoxUpdateCmd() *cobra.Command {
+	var noReboot, staged bool
+	cmd := &cobra.Command{
+		Use:   "update [--no-reboot] FILE|URL | --staged",
+		Short: "Install a signed update bundle in the spare root slot, then try it",
+		Long: `Checks the bundle (signature by a key of /usr/lib/cozy/update-keys/, board,
+size) before writing anything, writes the spare root slot and its boot
+files (hashed while written), and reboots to try the new slot once. The
+new slot becomes the default only when it reports healthy (cozy box
+commit, at every boot); otherwise the box comes back on the current one.
+Run as root on the box; --staged applies the bundle the server staged
+(the cozy-update.service unit runs it).`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if staged && len(args) == 0 || !staged && len(args) == 1 {
+				return nil
+			}
+			return errors.New("give one FILE or URL, or --staged")
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u := &update.Updater{System: update.System{Root: "/"}, Out: cmd.OutOrStdout()}
+			opt := update.ApplyOptions{NoReboot: noReboot}
+			if staged {
+				return applyStaged(cmd.Context(), u, opt)
+			}
+			if os.Geteuid() != 0 {
+				return errors.New("cozy box update: run it as root on the box")
+			}
+			r, closeFn, err := openBundle(cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			defer closeFn()
+			_, err = u.Apply(cmd.Context(), r, opt)
+			return err
+		},
+	}
+	cmd.Flags().BoolVar(&noReboot, "no-reboot", false, "leave the one-try boot armed without rebooting")
+	cmd.Flags().BoolVar(&staged, "staged", false, "apply the bundle staged by the server (then remove it)")
+	return cmd
+}
+
+// openBundle opens a file, or streams a URL (applied while it downloads).
+func openBundle(ctx context.Context, src string) (io.Reader, func(), error) {
+	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, src, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, nil, fmt.Errorf("download %s: %w", src, err)
+		}
+		if res.StatusCode != http.StatusOK {
+			res.Body.Close()
+			return nil, nil, fmt.Errorf("download %s: HTTP %d", src, res.StatusCode)
+		}
+		return res.Body, func() { res.Body.Close() }, nil
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func() { f.Close() }, nil
+}
+
+// applyStaged applies the bundle the server left in the state directory
+// and removes it whatever the outcome, so that cozy-update.path does not
+// start the unit again for the same file.
+func applyStaged(ctx context.Context, u *update.Updater, opt update.ApplyOptions) error {
+	p := u.StagedPath()
+	f, err := os.Open(p)
+	if errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintln(u.Out, "no staged bundle")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	defer os.Remove(p)
+	_, err = u.Apply(ctx, f, opt)
+	return err
+}
+
+func newBoxCommitCmd() *cobra.Command {
+	var deadline time.Duration
+	var statusURL string
+	cmd := &cobra.Command{
+		Use:   "commit",
+		Short: "Keep a newly tried root slot when it is healthy (run at every boot)",
+		Long: `Run by cozy-update-commit.service at every boot, as root. When the box runs
+a slot on its one try (the slot differs from config.txt's), it waits for
+cozy.service to be active (READY=1) and /status to answer OK, then makes
+the slot the default; unhealthy at the deadline (5 minutes, or the kernel
+command line's cozy.commit_deadline=SECONDS), it records the failure and
+reboots: the firmware then starts the committed slot. On a normal boot it
+records a rollback of a slot tried earlier.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u := &update.Updater{System: update.System{Root: "/"}, Out: cmd.OutOrStdout()}
+			opt := update.CommitOptions{Deadline: deadline}
+			if statusURL != "" {
+				opt.Health = update.Healthy("cozy.service", statusURL)
+			}
+			_, err := u.Commit(cmd.Context(), opt)
+			return err
+		},
+	}
+	cmd.Flags().DurationVar(&deadline, "deadline", 0, "how long the trial has to become healthy (default: cozy.commit_deadline= or 5m)")
+	cmd.Flags().StringVar(&statusURL, "status-url", "", "the server's status URL (default http://127.0.0.1/status)")
+	return cmd
+}
