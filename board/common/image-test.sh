@@ -73,7 +73,7 @@ echo " $(field cozy.local) " | grep -q ' 10\.0\.2\.15 ' || fail "cozy.local does
 [ -z "$(field failed)" ] || fail "failed units: $(field failed)"
 field root | grep -Eq 'cozy-root-a|vda2' || fail "root is not slot A: $(field root)"
 field root | grep -q '^[^ ]* ro' || fail "root is not read-only: $(field root)"
-field box | grep -q 'Slot a: cozy-root-a (/dev/vda2, 1.0 GiB; running' || fail "cozy box status: $(field box)"
+field box | grep -Eq 'Slot a: cozy-root-a \(/dev/vda2, 1\.0 GiB[^;]*; running' || fail "cozy box status: $(field box)"
 field data | grep -q '/dev/vda4' || fail "data partition not mounted: $(field data)"
 field data | grep -q 'state=/dev/vda4' || fail "/var/lib/cozy is not on the data partition: $(field data)"
 # The image's data partition is 64 MiB; the disk has 1 GiB more.
