@@ -62,7 +62,7 @@ def main():
             rest = buf[i + len(end):]
             rc = int(rest[: rest.find(b"\n")])
             sys.stdout.buffer.write(buf[:i])
-            if i > 0:
+            if i > 0 and not buf[:i].endswith(b"\n"):
                 sys.stdout.buffer.write(b"\n")
             sys.stdout.flush()
             return rc
