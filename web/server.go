@@ -9,6 +9,7 @@ import (
 
 	"github.com/cozypi/cozy/pkg/build"
 	"github.com/cozypi/cozy/pkg/stack"
+	"github.com/cozypi/cozy/pkg/update"
 	"github.com/cozypi/cozy/web/admin"
 	appsweb "github.com/cozypi/cozy/web/apps"
 	"github.com/cozypi/cozy/web/httperr"
@@ -35,6 +36,9 @@ type Server struct {
 	apps   *appsweb.Handler   // the apps API and the apps' sub-domains
 	remote *remoteweb.Handler // /remote doctypes and assets
 	setup  *setupweb.Handler  // the box's first boot and HTTPS pages; nil unless the box is enabled
+	// updates stages the box's update bundles for the root updater; nil
+	// unless the box is enabled.
+	updates *update.Stager
 }
 
 // New builds the Server of st. A configuration error (untrusted proxies
@@ -50,6 +54,7 @@ func New(st *stack.Stack, adminGuard *admin.Guard) (*Server, error) {
 	s.apps = &appsweb.Handler{Instances: s.Instances, Apps: s.Apps, Auth: s.Auth, Sessions: s.Sessions, Codes: s.Codes, Subdomains: cfg.Subdomains, Log: s.Log}
 	if st.Box != nil {
 		s.setup = &setupweb.Handler{Box: st.Box, Instances: s.Instances, Log: s.Log}
+		s.updates = &update.Stager{System: update.System{Root: "/"}}
 	}
 	var err error
 	s.remote, err = remoteweb.New(remoteweb.Options{Instances: s.Instances, Auth: s.Auth, DoctypesDir: cfg.Doctypes,
@@ -124,7 +129,7 @@ func (s *Server) AdminHandler() http.Handler {
 	st := &status.Handler{Checks: s.checks()}
 	st.Register(r)
 	g := r.Group("/", s.AdminAuth.Middleware())
-	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log, Jobs: s.Jobs, Apps: s.Apps, Box: s.Box}
+	h := &admin.Handler{Instances: s.Instances, Resolver: s.Auth.Resolver, Clients: clientRegistrar{s.OAuth}, Log: s.Log, Jobs: s.Jobs, Apps: s.Apps, Box: s.Box, Updates: s.updates}
 	h.Register(g)
 	r.NoRoute(func(c *gin.Context) {
 		httperr.JSONAPI(c, httperr.New(http.StatusNotFound, "no route for "+c.Request.Method+" "+c.Request.URL.Path))

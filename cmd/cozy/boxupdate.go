@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -130,8 +132,11 @@ size) before writing anything, writes the spare root slot and its boot
 files (hashed while written), and reboots to try the new slot once. The
 new slot becomes the default only when it reports healthy (cozy box
 commit, at every boot); otherwise the box comes back on the current one.
-Run as root on the box; --staged applies the bundle the server staged
-(the cozy-update.service unit runs it).`,
+As root on the box it applies the bundle itself (a URL is applied while it
+downloads); otherwise it sends the bundle (or the URL) to the server's
+admin API, which checks and stages it for its root unit, and follows the
+progress. --staged applies the bundle the server staged (the
+cozy-update.service unit runs it).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if staged && len(args) == 0 || !staged && len(args) == 1 {
 				return nil
@@ -144,8 +149,14 @@ Run as root on the box; --staged applies the bundle the server staged
 			if staged {
 				return applyStaged(cmd.Context(), u, opt)
 			}
-			if os.Geteuid() != 0 {
-				return errors.New("cozy box update: run it as root on the box")
+			if os.Geteuid() != 0 || !onBox() {
+				// The unprivileged way: the server checks and stages the
+				// bundle, its root unit applies it.
+				cfg, err := loadConfig(cmd)
+				if err != nil {
+					return err
+				}
+				return updateThroughAdmin(cmd.Context(), newAdminClient(cfg), cmd.OutOrStdout(), args[0])
 			}
 			r, closeFn, err := openBundle(cmd.Context(), args[0])
 			if err != nil {
@@ -231,4 +242,111 @@ records a rollback of a slot tried earlier.`,
 	cmd.Flags().DurationVar(&deadline, "deadline", 0, "how long the trial has to become healthy (default: cozy.commit_deadline= or 5m)")
 	cmd.Flags().StringVar(&statusURL, "status-url", "", "the server's status URL (default http://127.0.0.1/status)")
 	return cmd
+}
+
+// onBox tells whether this system was booted from the box's image.
+func onBox() bool {
+	cmdline, err := os.ReadFile("/proc/cmdline")
+	if err != nil {
+		return false
+	}
+	_, err = update.SlotFromCmdline(string(cmdline))
+	return err == nil
+}
+
+// updateThroughAdmin stages a bundle through POST /box/update, then
+// follows GET /box/update until the root updater has written the slot
+// (the box then reboots) or failed.
+func updateThroughAdmin(ctx context.Context, a *adminClient, w io.Writer, src string) error {
+	var before update.Report
+	if err := a.do(ctx, http.MethodGet, "/box/update", nil, &before); err != nil {
+		return err // also asks for the passphrase on a terminal
+	}
+	var body io.Reader
+	var size int64 = -1
+	contentType := "application/octet-stream"
+	if strings.HasPrefix(src, "http://") || strings.HasPrefix(src, "https://") {
+		data, _ := json.Marshal(map[string]string{"url": src})
+		body, contentType = bytes.NewReader(data), "application/json"
+		fmt.Fprintf(w, "asking the box to download %s\n", src)
+	} else {
+		f, err := os.Open(src)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if info, err := f.Stat(); err == nil {
+			size = info.Size()
+		}
+		body = f
+		fmt.Fprintf(w, "sending %s (%s) to the box\n", src, humanBytes(max(size, 0)))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/box/update", body)
+	if err != nil {
+		return err
+	}
+	req.ContentLength = size
+	req.Header.Set("Content-Type", contentType)
+	if a.passphrase != "" {
+		req.SetBasicAuth("", a.passphrase)
+	}
+	res, err := (&http.Client{}).Do(req) // no overall timeout: hundreds of MB
+	if err != nil {
+		return fmt.Errorf("admin API at %s: %w", a.base, err)
+	}
+	data, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	res.Body.Close()
+	if res.StatusCode != http.StatusAccepted {
+		return apiError(res.StatusCode, bytes.TrimSpace(data))
+	}
+	var staged struct{ Version, Board string }
+	json.Unmarshal(data, &staged)
+	fmt.Fprintf(w, "bundle checked and staged: cozy %s for %s; the box's updater applies it\n", staged.Version, staged.Board)
+	return followUpdate(ctx, a, w, before.State, 30*time.Minute)
+}
+
+// followUpdate polls GET /box/update until a new state record ends the
+// apply. A box that stops answering after the slot is written is
+// rebooting.
+func followUpdate(ctx context.Context, a *adminClient, w io.Writer, before *update.State, limit time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	shown := ""
+	for {
+		var r update.Report
+		err := a.do(ctx, http.MethodGet, "/box/update", nil, &r)
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return fmt.Errorf("the update did not end within %s", limit)
+		case err != nil && shown != "":
+			fmt.Fprintln(w, "the box stopped answering: it reboots into the new slot (cozy box status tells the outcome once it is back)")
+			return nil
+		case err != nil:
+			return err
+		}
+		if st := r.State; st != nil && (before == nil || !st.Started.Equal(before.Started)) {
+			line := string(st.Outcome)
+			if p := r.Progress; p != nil && st.Outcome == update.Applying {
+				line = fmt.Sprintf("%s %d%%", p.Phase, p.Percent()/10*10)
+			}
+			if line != shown {
+				shown = line
+				fmt.Fprintf(w, "  %s\n", line)
+			}
+			switch st.Outcome {
+			case update.Trying:
+				fmt.Fprintf(w, "slot %s holds cozy %s; the box reboots to try it\n", st.Slot, st.Version)
+				return nil
+			case update.Refused, update.Aborted:
+				return fmt.Errorf("update %s: %s", st.Outcome, st.Error)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("the update did not end within %s", limit)
+		case <-t.C:
+		}
+	}
 }

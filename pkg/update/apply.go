@@ -109,7 +109,7 @@ func (u *Updater) lock() (func(), error) {
 	if err := u.ensureStateDir(); err != nil {
 		return nil, err
 	}
-	f, err := os.OpenFile(u.statePath(lockFile), os.O_RDWR|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(u.statePath(lockFile), os.O_RDONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("update: lock: %w", err)
 	}

@@ -194,8 +194,10 @@ type Reader struct {
 	Signer int
 
 	tr      *tar.Reader
-	next    int      // index of the next boot file; len(Boot) for the root
-	current *Payload // the payload handed out last
+	src     *countingReader // under tr: tells whether the stream ends properly
+	rootPad int64           // the padding after the root entry
+	next    int             // index of the next boot file; len(Boot) for the root
+	current *Payload        // the payload handed out last
 	done    bool
 }
 
@@ -203,7 +205,8 @@ type Reader struct {
 // signature against keys, then the manifest's fields. Nothing of the
 // payloads is read yet.
 func ReadBundle(r io.Reader, keys []ed25519.PublicKey) (*Reader, error) {
-	b := &Reader{tr: tar.NewReader(r)}
+	b := &Reader{src: &countingReader{r: r}}
+	b.tr = tar.NewReader(b.src)
 	raw, err := b.small(manifestName, maxManifest)
 	if err != nil {
 		return nil, err
@@ -400,6 +403,7 @@ func (b *Reader) Next() (*Payload, error) {
 			return nil, fmt.Errorf("%w: %s of %d bytes for an image of %d", ErrTooLarge, rootName, h.Size, m.Root.Size)
 		}
 		b.next++
+		b.rootPad = (512 - h.Size%512) % 512
 		br := bufio.NewReaderSize(b.tr, 256<<10)
 		zr, err := newGzipReader(br)
 		if err != nil {
@@ -414,11 +418,17 @@ func (b *Reader) Next() (*Payload, error) {
 			}}
 		return b.current, nil
 	}
+	pos := b.src.n
 	if _, err := b.tr.Next(); !errors.Is(err, io.EOF) {
 		if err == nil {
 			return nil, fmt.Errorf("%w: an entry after %s", ErrBadBundle, rootName)
 		}
 		return nil, fmt.Errorf("%w: %v", ErrBadBundle, err)
+	}
+	// archive/tar takes a stream that stops at an entry's end for a
+	// complete one; a bundle ends with its two zero blocks, or it was cut.
+	if b.src.n-pos != b.rootPad+1024 {
+		return nil, fmt.Errorf("%w: the stream ends without the end-of-archive blocks (cut short?)", ErrBadBundle)
 	}
 	b.done = true
 	return nil, io.EOF

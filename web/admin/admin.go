@@ -21,6 +21,7 @@ import (
 	"github.com/cozypi/cozy/pkg/instance"
 	"github.com/cozypi/cozy/pkg/jobs"
 	"github.com/cozypi/cozy/pkg/passhash"
+	"github.com/cozypi/cozy/pkg/update"
 	"github.com/cozypi/cozy/web/httperr"
 	"github.com/cozypi/cozy/web/middleware"
 	"github.com/gin-gonic/gin"
@@ -92,6 +93,9 @@ type Handler struct {
 	Jobs    *jobs.Manager // job brokers; nil disables the jobs routes
 	Apps    *apps.Manager // apps and konnectors; nil disables their routes
 	Box     *box.Box      // the household box; nil when not a box
+	// Updates stages signed update bundles for the root updater; nil
+	// when not a box.
+	Updates *update.Stager
 }
 
 // Register adds the routes to r.
@@ -108,4 +112,5 @@ func (h *Handler) Register(r gin.IRouter) {
 	h.registerJobs(r)
 	h.registerApps(r)
 	h.registerBox(r)
+	h.registerUpdate(r)
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/cozypi/cozy/pkg/session"
 	"github.com/cozypi/cozy/pkg/store"
 	"github.com/cozypi/cozy/pkg/token"
+	"github.com/cozypi/cozy/pkg/update"
 	"github.com/cozypi/cozy/pkg/vfs"
 )
 
@@ -68,6 +69,17 @@ var table = []entry{
 	{box.ErrInvalid, http.StatusUnprocessableEntity, ""},
 	{box.ErrNoCertificates, http.StatusUnprocessableEntity, ""},
 	{box.ErrHTTPS, http.StatusUnprocessableEntity, ""},
+
+	// Update bundles (the admin API's POST /box/update).
+	{update.ErrBadSignature, http.StatusUnprocessableEntity, ""},
+	{update.ErrWrongBoard, http.StatusUnprocessableEntity, ""},
+	{update.ErrTooLarge, http.StatusRequestEntityTooLarge, ""},
+	{update.ErrBadBundle, http.StatusBadRequest, ""},
+	{update.ErrCorrupt, http.StatusBadRequest, ""},
+	{update.ErrTrial, http.StatusConflict, ""},
+	{update.ErrBusy, http.StatusConflict, ""},
+	{update.ErrNoSlot, http.StatusConflict, ""},
+	{update.ErrNoSpace, http.StatusInsufficientStorage, ""},
 
 	// Documents.
 	{store.ErrNotFound, http.StatusNotFound, "not_found"},
