@@ -26,7 +26,11 @@
 
 BOARD    ?= qemu
 BOARDS   := qemu rpi3 rpi4 zero2w
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Expanded once: a commit made during a long build must not rename its
+# later outputs (the Imager entry named another version than its image).
+ifeq ($(origin VERSION),undefined)
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+endif
 B        := build
 # The work directory (a bundle is assembled in its own, so that building
 # one at another version does not remake the image).
@@ -62,7 +66,10 @@ USERLAND_PKGS := systemd systemd-sysv udev kmod dbus iproute2 ca-certificates \
 # The commit time, not the build time, goes into the binary: a rebuild of
 # the same commit makes the same binary, so the image is not remade.
 COMMIT_TIME := $(shell git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+endif
+export SOURCE_DATE_EPOCH
 COZY_LDFLAGS := -s -w -X github.com/cozypi/cozy/pkg/build.Version=$(VERSION) \
                 -X github.com/cozypi/cozy/pkg/build.Time=$(COMMIT_TIME)
 
