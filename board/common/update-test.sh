@@ -90,13 +90,22 @@ make_bundle v3.bundle "$v3" BUNDLE_TEST_BREAK=1 BUNDLE_CMDLINE="cozy.commit_dead
 
 # The host serves the bundles to the guest: 127.0.0.1 here is 10.0.2.2
 # there (QEMU's user network).
-hport=$(free_port)
-python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$hport" >"$T/httpd.log" 2>&1 &
-httpd=$!
-for _ in $(seq 50); do
-	curl -fsS -o /dev/null "http://127.0.0.1:$hport/" 2>/dev/null && break
-	sleep 0.2
+# Should another process take the free port first, the server exits and
+# the next try picks another.
+for try in 1 2 3; do
+	hport=$(free_port)
+	python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$hport" >"$T/httpd.log" 2>&1 &
+	httpd=$!
+	for _ in $(seq 50); do
+		curl -fsS -o /dev/null "http://127.0.0.1:$hport/" 2>/dev/null && break 2
+		kill -0 "$httpd" 2>/dev/null || break
+		sleep 0.2
+	done
+	kill "$httpd" 2>/dev/null || true
+	wait "$httpd" 2>/dev/null || true
+	httpd=
 done
+[ -n "$httpd" ] || { cat "$T/httpd.log"; fail "the host's HTTP server for the bundles did not start"; }
 url=http://10.0.2.2:$hport
 
 qemu_disk
