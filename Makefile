@@ -64,6 +64,7 @@ test: test-deps lint
 	$(GO) test -tags $(TAGS) -count=1 -timeout 25m $(NOT_PKG)
 	$(MAKE) -f image.mk image-deps
 	$(MAKE) -f image.mk image-test
+	$(MAKE) -f image.mk update-test
 
 # Static checks: go vet, staticcheck, and go.mod/go.sum as `go mod tidy`
 # would write them.

@@ -6,6 +6,16 @@
 #   make -f image.mk images                  every board
 #   make -f image.mk image-test              build the qemu image from a fresh clone
 #                                            and boot it under qemu-system-aarch64
+#   make -f image.mk bundle BOARD=rpi4       build/rpi4/cozy-<version>-rpi4.bundle: a
+#                                            signed update (`cozy box update FILE|URL`)
+#   make -f image.mk update-test             the qemu image updated to v2 (commits),
+#                                            then to a v3 that never gets healthy
+#                                            (rolls back), and a badly signed bundle
+#
+# Update bundles are signed with UPDATE_KEY (ed25519, `cozy box keygen`); the
+# image trusts the .pub beside it (/usr/lib/cozy/update-keys/). Without a
+# key of your own, a test key is made in build/keys/ (with a warning): the
+# images it goes into trust only bundles built here.
 #
 # BOARD is one of $(BOARDS) (board/<name>/). The build runs on the host:
 # the Debian arm64 userland comes from mmdebstrap (its maintainer scripts
@@ -16,10 +26,28 @@
 
 BOARD    ?= qemu
 BOARDS   := qemu rpi3 rpi4 zero2w
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+# Expanded once: a commit made during a long build must not rename its
+# later outputs (the Imager entry named another version than its image).
+ifeq ($(origin VERSION),undefined)
+VERSION  := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+endif
 B        := build
-W        := $(B)/$(BOARD)
+# The work directory (a bundle is assembled in its own, so that building
+# one at another version does not remake the image).
+W        ?= $(B)/$(BOARD)
 IMG      := $(W)/cozy-$(VERSION)-$(BOARD).img
+# The update key: a bundle is signed with it, the image trusts its .pub.
+DEFAULT_UPDATE_KEY := $(B)/keys/update.key
+UPDATE_KEY ?= $(DEFAULT_UPDATE_KEY)
+UPDATE_PUB := $(UPDATE_KEY:.key=.pub)
+BUNDLE   ?= $(B)/$(BOARD)/cozy-$(VERSION)-$(BOARD).bundle
+# Test only: words added to the bundle's kernel command line
+# (cozy.commit_deadline=SECONDS), and BUNDLE_TEST_BREAK=1 for a bundle whose
+# cozy.service always fails (see board/common/assemble.sh).
+BUNDLE_CMDLINE ?=
+BUNDLE_TEST_BREAK ?=
+# The host's own cozy (keygen, bundle).
+HOSTCOZY := $(B)/host/cozy
 # Where the images are published, for the Raspberry Pi Imager entry.
 IMAGE_URL_BASE ?= https://github.com/cozypi/cozy/releases/download/$(VERSION)
 
@@ -38,7 +66,10 @@ USERLAND_PKGS := systemd systemd-sysv udev kmod dbus iproute2 ca-certificates \
 # The commit time, not the build time, goes into the binary: a rebuild of
 # the same commit makes the same binary, so the image is not remade.
 COMMIT_TIME := $(shell git log -1 --format=%cd --date=format-local:%Y-%m-%dT%H:%M:%SZ 2>/dev/null || echo unknown)
-export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+endif
+export SOURCE_DATE_EPOCH
 COZY_LDFLAGS := -s -w -X github.com/cozypi/cozy/pkg/build.Version=$(VERSION) \
                 -X github.com/cozypi/cozy/pkg/build.Time=$(COMMIT_TIME)
 
@@ -50,11 +81,14 @@ endef
 $(call spec,$(B)/debs/spec,$(DEBS))
 $(call spec,$(B)/userland/spec,$(USERLAND_PKGS))
 $(call spec,$(W)/spec,$(VERSION) $(BOARD) $(COZY_LDFLAGS))
+$(call spec,$(W)/bundle.spec,$(BUNDLE_CMDLINE) $(BUNDLE_TEST_BREAK))
 
 STEP = @printf '[%s] %s\n' "$$(date +%T)" 
-SOURCES := $(shell find rootfs board/common board/$(BOARD) -type f 2>/dev/null)
+# What goes into the image (the test harness does not).
+SOURCES := $(filter-out %-test.sh board/common/qemu.sh board/common/agent.py,\
+             $(shell find rootfs board/common board/$(BOARD) -type f 2>/dev/null))
 
-.PHONY: image images img image-deps image-test image-clean
+.PHONY: image images img image-deps image-test image-clean bundle bundle-file update-test
 .DELETE_ON_ERROR:
 
 image: $(IMG).xz $(IMG).xz.sha256 $(if $(filter qemu,$(BOARD)),,$(W)/os_list.json)
@@ -93,11 +127,29 @@ $(W)/cozy: FORCE $(W)/spec
 	@$(MAKE) --no-print-directory -s build-arm64 LDFLAGS='$(COZY_LDFLAGS)'
 	@cmp -s bin/cozy-linux-arm64 $@ || cp bin/cozy-linux-arm64 $@
 
-$(IMG): $(B)/debs/.stamp $(B)/userland/.stamp $(W)/cozy $(W)/spec $(SOURCES)
+# The host's cozy, for keygen and bundle: rebuilt when the sources moved,
+# replaced only when it changed.
+$(HOSTCOZY): FORCE
+	@mkdir -p $(dir $@)
+	@$(MAKE) --no-print-directory -s build BIN=$(CURDIR)/$@.new LDFLAGS='-s -w'
+	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@
+
+# Only the default key is made here; a key given in UPDATE_KEY must exist.
+ifeq ($(wildcard $(DEFAULT_UPDATE_KEY)),)
+$(DEFAULT_UPDATE_KEY:.key=.pub): $(DEFAULT_UPDATE_KEY)
+$(DEFAULT_UPDATE_KEY): $(HOSTCOZY)
+	@echo "WARNING: no update key: making a test key $@ (images built now trust only bundles signed with it; set UPDATE_KEY=... to the release key)" >&2
+	@mkdir -p $(dir $@)
+	@$(HOSTCOZY) box keygen -o $(basename $@)
+endif
+
+ASSEMBLE = BOARD=$(BOARD) VERSION=$(VERSION) W=$(CURDIR)/$(W) X=$(CURDIR)/$(B)/x USERLAND=$(CURDIR)/$(B)/userland/root \
+	  COZY=$(CURDIR)/$(W)/cozy TOP=$(CURDIR) UPDATE_PUB=$(abspath $(UPDATE_PUB)) bash board/common/assemble.sh
+
+$(IMG): $(B)/debs/.stamp $(B)/userland/.stamp $(W)/cozy $(W)/spec $(SOURCES) $(UPDATE_PUB)
 	$(STEP) "image $(BOARD): assemble"
 	@rm -f $(W)/cozy-*-$(BOARD).img*
-	@BOARD=$(BOARD) VERSION=$(VERSION) W=$(CURDIR)/$(W) X=$(CURDIR)/$(B)/x USERLAND=$(CURDIR)/$(B)/userland/root \
-	  COZY=$(CURDIR)/$(W)/cozy TOP=$(CURDIR) bash board/common/assemble.sh
+	@$(ASSEMBLE)
 
 $(IMG).xz: $(IMG)
 	$(STEP) "image $(BOARD): xz -T0"
@@ -110,10 +162,36 @@ $(W)/os_list.json: $(IMG).xz board/common/oslist.sh
 	@BOARD=$(BOARD) VERSION=$(VERSION) URL=$(IMAGE_URL_BASE)/$(notdir $(IMG)).xz \
 	  sh board/common/oslist.sh $(IMG) $@
 
+# An update bundle of the same tree: assembled in its own work directory
+# (the image's stays as it is), then signed and packed by `cozy box bundle`.
+bundle:
+	@$(MAKE) --no-print-directory -f image.mk bundle-file W=$(B)/$(BOARD)-bundle
+
+bundle-file: $(BUNDLE)
+	@echo "bundle: $(BUNDLE) $$(du -h $(BUNDLE) | cut -f1)"
+
+$(W)/bundle/.stamp: $(B)/debs/.stamp $(B)/userland/.stamp $(W)/cozy $(W)/spec $(W)/bundle.spec $(SOURCES) $(UPDATE_PUB)
+	$(STEP) "bundle $(BOARD) $(VERSION): assemble"
+	@MODE=bundle BUNDLE_CMDLINE='$(BUNDLE_CMDLINE)' BUNDLE_TEST_BREAK='$(BUNDLE_TEST_BREAK)' $(ASSEMBLE)
+	@touch $@
+
+$(BUNDLE): $(W)/bundle/.stamp $(UPDATE_KEY) $(HOSTCOZY)
+	$(STEP) "bundle $(BOARD) $(VERSION): sign and pack with $(UPDATE_KEY)"
+	@mkdir -p $(dir $@)
+	@t0=$$(date +%s.%N); $(HOSTCOZY) box bundle -key $(UPDATE_KEY) -board $(BOARD) -version $(VERSION) \
+	  -kernel $$(cat $(W)/bundle/kernel) -boot $(W)/bundle/boot -root $(W)/bundle/root.ext4 -o $@.tmp && \
+	  mv -f $@.tmp $@ && cd $(dir $@) && sha256sum $(notdir $@) > $(notdir $@).sha256 && \
+	  awk -v t0=$$t0 -v t1=$$(date +%s.%N) 'BEGIN { printf "  packed in %.1f s\n", t1 - t0 }'
+
 # Boots the qemu image built from a fresh clone of HEAD (what is committed
 # is what is tested). IMAGE_TEST_SRC=. tests the working tree instead.
 image-test:
 	@bash board/common/image-test.sh
+
+# Updates that image under QEMU (board/common/update-test.sh): it reuses
+# image-test's clone and build when they are of the same commit.
+update-test:
+	@bash board/common/update-test.sh
 
 image-clean:
 	rm -rf $(B)

@@ -1,9 +1,10 @@
 #!/bin/bash
-# Assembles the SD-card image of one board from parts built on the host:
-# the Debian userland (mmdebstrap directory), the unpacked kernel and
-# firmware packages, the cross-built cozy binary, the rootfs/ overlay and
-# board/<name>/. No loop mount and no emulation: the partitions are made as
-# files (mkfs.vfat + mcopy, mke2fs -d) and written into the image with dd.
+# Assembles the SD-card image of one board, or an update bundle's parts,
+# from parts built on the host: the Debian userland (mmdebstrap
+# directory), the unpacked kernel and firmware packages, the cross-built
+# cozy binary, the rootfs/ overlay and board/<name>/. No loop mount and no
+# emulation: the partitions are made as files (mkfs.vfat + mcopy,
+# mke2fs -d) and written into the image with dd.
 #
 # Layout (MBR, 1 MiB aligned):
 #   1 COZYBOOT    FAT32  firmware, config.txt, slot-a/ (kernel, initrd,
@@ -13,9 +14,19 @@
 #   4 cozy-data   ext4   /data: what the household owns; grown to the end
 #                        of the card on first boot (cozy-grow-data.service)
 #
-# Usage: assemble.sh (environment: BOARD VERSION W X USERLAND COZY TOP)
+# MODE=bundle makes, instead of the image, what `cozy box bundle` signs:
+# $W/bundle/boot/ (a slot's boot files, cmdline.txt with @SLOT@ for the
+# slot the box writes) and $W/bundle/root.ext4, sized to its content and
+# labelled cozy-root (the box labels it cozy-root-<slot> as it writes it).
+# Two test-only knobs of the bundle: BUNDLE_CMDLINE is added to its
+# cmdline.txt (cozy.commit_deadline=SECONDS), BUNDLE_TEST_BREAK=1 adds a
+# drop-in that makes cozy.service fail, so that the bundle never commits.
+#
+# Usage: assemble.sh (environment: BOARD VERSION W X USERLAND COZY TOP
+# UPDATE_PUB, optional MODE BUNDLE_CMDLINE BUNDLE_TEST_BREAK)
 set -euo pipefail
-: "${BOARD:?}" "${VERSION:?}" "${W:?}" "${X:?}" "${USERLAND:?}" "${COZY:?}" "${TOP:?}"
+: "${BOARD:?}" "${VERSION:?}" "${W:?}" "${X:?}" "${USERLAND:?}" "${COZY:?}" "${TOP:?}" "${UPDATE_PUB:?}"
+MODE=${MODE:-image}
 BOOT_MB=${BOOT_MB:-256}
 ROOT_MB=${ROOT_MB:-1024}
 DATA_MB=${DATA_MB:-64}
@@ -60,6 +71,14 @@ cp -a "$TOP/rootfs/." "$R/"
 mkdir -p "$R/usr/share/doc/raspi-firmware"
 cp "$X/usr/share/doc/raspi-firmware/copyright" "$R/usr/share/doc/raspi-firmware/copyright"
 printf 'COZY_VERSION=%s\nCOZY_BOARD=%s\nCOZY_KERNEL=%s\n' "$VERSION" "$BOARD" "$KVER" >"$R/usr/lib/cozy-release"
+# The keys `cozy box update` trusts: a bundle must be signed by one of them.
+install -D -m 0644 "$UPDATE_PUB" "$R/usr/lib/cozy/update-keys/$(basename "$UPDATE_PUB")"
+if [ "${BUNDLE_TEST_BREAK:-}" = 1 ]; then
+	echo "  TEST ONLY: cozy.service made to fail (BUNDLE_TEST_BREAK=1)"
+	mkdir -p "$R/usr/lib/systemd/system/cozy.service.d"
+	printf '# Test only (BUNDLE_TEST_BREAK=1): this system never becomes healthy.\n[Service]\nExecStartPre=/bin/false\n' \
+		>"$R/usr/lib/systemd/system/cozy.service.d/test-break.conf"
+fi
 echo cozy >"$R/etc/hostname"
 printf '127.0.0.1\tlocalhost\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$R/etc/hosts"
 # The root is read-only: systemd puts a transient machine id in /run, and
@@ -69,7 +88,12 @@ ln -sfn ../run/systemd/resolve/stub-resolv.conf "$R/etc/resolv.conf"
 mkdir -p "$R/data" "$R/boot/firmware"
 systemd-sysusers --root="$R" >/dev/null
 systemctl --root="$R" --quiet enable systemd-networkd.service systemd-resolved.service \
-	systemd-timesyncd.service cozy-grow-data.service cozy-selftest.service cozy.service
+	systemd-timesyncd.service cozy-grow-data.service cozy-selftest.service cozy.service \
+	cozy-update.path cozy-update-commit.service
+# Board-specific units (the QEMU test agent).
+for u in "$BD"/rootfs/usr/lib/systemd/system/*.service; do
+	[ -f "$u" ] && systemctl --root="$R" --quiet enable "$(basename "$u")"
+done
 # Timers that write to the read-only root or fetch packages have no use on
 # the box: it is updated as a whole image.
 systemctl --root="$R" --quiet mask apt-daily.timer apt-daily-upgrade.timer \
@@ -92,27 +116,50 @@ install -m 0755 "$TOP/board/common/initramfs/init" "$I/init"
 (cd "$I" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -9n) >"$W/initrd.img"
 echo "  initrd.img $(du -h "$W/initrd.img" | cut -f1)"
 
+# The boot files of a slot: the image's slot-a/, or a bundle's boot/.
+slot_files() { # DIR SLOT (SLOT @SLOT@ leaves the placeholder for the box)
+	mkdir -p "$1"
+	cp "$X/boot/vmlinuz-$KVER" "$1/vmlinuz"
+	cp "$W/initrd.img" "$1/initrd.img"
+	sed "s/@SLOT@/$2/g" "$BD/cmdline.txt" | tr -d '\n' >"$1/cmdline.txt"
+	[ -n "${BUNDLE_CMDLINE:-}" ] && printf ' %s' "$BUNDLE_CMDLINE" >>"$1/cmdline.txt"
+	echo >>"$1/cmdline.txt"
+	for d in $DTBS; do cp "$X/usr/lib/linux-image-$KVER/broadcom/$d" "$1/"; done
+	echo "$VERSION" >"$1/version"
+}
+# A fixed timestamp and hash seed keep the ext4 images close to
+# reproducible; the UUIDs are derived from the version.
+export E2FSPROGS_FAKE_TIME=${SOURCE_DATE_EPOCH:-0}
+uuid() { printf '%s' "$1" | sha256sum | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/'; }
+
+if [ "$MODE" = bundle ]; then
+	step "bundle parts: boot files and the root file system"
+	rm -rf "$W/bundle"
+	slot_files "$W/bundle/boot" @SLOT@
+	echo "$KVER" >"$W/bundle/kernel"
+	# Sized to the content, with room for the file system's own tables;
+	# a slot is 1 GiB. The label is the box's to set.
+	mb=$(($(du -sm "$R" | cut -f1) * 110 / 100 + 32))
+	inodes=$(($(find "$R" | wc -l) + 2048))
+	mke2fs -q -t ext4 -L cozy-root -U "$(uuid "root-$VERSION")" \
+		-E root_owner=0:0,hash_seed="$(uuid seed)" -O ^has_journal -m 0 -N "$inodes" -d "$R" "$W/bundle/root.ext4" "${mb}M"
+	echo "  root.ext4 ${mb} MiB for $(du -sh "$R" | cut -f1) of files; boot: $(ls "$W/bundle/boot" | tr '\n' ' ')"
+	exit 0
+fi
+
 step "boot partition"
 B=$W/bootfs
-mkdir -p "$B/slot-a"
+mkdir -p "$B"
 for f in $FIRMWARE; do cp "$X/usr/lib/raspi-firmware/$f" "$B/"; done
 [ -n "$FIRMWARE" ] && cp "$X/usr/share/doc/raspi-firmware/copyright" "$B/LICENCE.broadcom"
 [ -f "$BD/config.txt" ] && cp "$BD/config.txt" "$B/config.txt"
-cp "$X/boot/vmlinuz-$KVER" "$B/slot-a/vmlinuz"
-cp "$W/initrd.img" "$B/slot-a/initrd.img"
-sed 's/@SLOT@/a/g' "$BD/cmdline.txt" >"$B/slot-a/cmdline.txt"
-for d in $DTBS; do cp "$X/usr/lib/linux-image-$KVER/broadcom/$d" "$B/slot-a/"; done
-echo "$VERSION" >"$B/slot-a/version"
+slot_files "$B/slot-a" a
 rm -f "$W/boot.vfat"
 truncate -s "${BOOT_MB}M" "$W/boot.vfat"
 mkfs.vfat -F 32 -n COZYBOOT "$W/boot.vfat" >/dev/null
 mcopy -s -i "$W/boot.vfat" "$B"/* ::/
 
 step "root and data file systems"
-# A fixed timestamp and hash seed keep the ext4 images close to
-# reproducible; the UUIDs are derived from the version.
-export E2FSPROGS_FAKE_TIME=${SOURCE_DATE_EPOCH:-0}
-uuid() { printf '%s' "$1" | sha256sum | sed -E 's/^(.{8})(.{4}).(.{3}).(.{3})(.{12}).*/\1-\2-4\3-8\4-\5/'; }
 rm -f "$W/root.ext4" "$W/data.ext4"
 mke2fs -q -t ext4 -L cozy-root-a -U "$(uuid "root-a-$VERSION")" -E root_owner=0:0,hash_seed="$(uuid seed)" \
 	-O ^has_journal -m 0 -d "$R" "$W/root.ext4" "${ROOT_MB}M"
