@@ -1,0 +1,37 @@
+package data_test
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/cozypi/cozy/web/webtest"
+)
+
+// TestLongIDs: ids up to 4 KiB are stored, read, listed by a doc_ids
+// filter and indexed (a view emitting the id, a mango index); longer ones
+// are a 400 illegal_docid, nothing stored.
+func TestLongIDs(t *testing.T) {
+	e := setup(t, 0)
+	long := strings.Repeat("aB3+/=", 700)[:4096]
+	esc := url.PathEscape(long)
+	e.must(t, 200, "PUT", "/data/io.cozy.test/_design/ids", `{"views":{"by_id":{"map":"function(doc){ emit(doc._id, doc.n) }"}}}`)
+	e.must(t, 200, "POST", "/data/io.cozy.test/_index", `{"index":{"fields":["n"]},"ddoc":"by_n","name":"by_n"}`)
+	e.Run(t, []webtest.Scenario{
+		{Name: "4 KiB id", Method: "PUT", URL: "/data/io.cozy.test/" + esc, Body: `{"n":1}`, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"ok":true`}},
+		{Name: "read back", Method: "GET", URL: "/data/io.cozy.test/" + esc, Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"_id":"` + long + `"`}},
+		{Name: "in bulk", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[{"_id":"` + long[:4000] + `","n":2}]}`, Token: e.tok,
+			ExpectedStatus: 201, NotExpectedContent: []string{`"error"`}},
+		{Name: "doc_ids filter", Method: "POST", URL: "/data/io.cozy.test/_changes?filter=_doc_ids", Body: `{"doc_ids":["` + long + `"]}`, Token: e.tok,
+			ExpectedStatus: 200, ExpectedContent: []string{`"id":"` + long + `"`}, NotExpectedContent: []string{`"id":"` + long[:4000] + `"`}},
+		{Name: "view emitting the id", Method: "GET", URL: "/data/io.cozy.test/_design/ids/_view/by_id", Token: e.tok,
+			ExpectedStatus: 200, ExpectedContent: []string{`"total_rows":2`, `"key":"` + long + `"`}},
+		{Name: "mango index", Method: "POST", URL: "/data/io.cozy.test/_find", Body: `{"selector":{"n":{"$gt":0}},"use_index":"by_n","fields":["_id"]}`, Token: e.tok,
+			ExpectedStatus: 200, ExpectedContent: []string{`"_id":"` + long + `"`, `"_id":"` + long[:4000] + `"`}},
+		{Name: "one byte more", Method: "PUT", URL: "/data/io.cozy.test/" + esc + "x", Body: `{}`, Token: e.tok,
+			ExpectedStatus: 400, ExpectedContent: []string{`"error":"illegal_docid"`, "longer than 4096 bytes"}},
+		{Name: "one byte more in bulk", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[{"_id":"` + long + `x"}]}`, Token: e.tok,
+			ExpectedStatus: 400, ExpectedContent: []string{`"error":"illegal_docid"`}},
+		{Name: "nothing stored", Method: "GET", URL: "/data/io.cozy.test/", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"doc_count":4`}},
+	})
+}
