@@ -35,3 +35,21 @@ func TestLongIDs(t *testing.T) {
 		{Name: "nothing stored", Method: "GET", URL: "/data/io.cozy.test/", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"doc_count":4`}},
 	})
 }
+
+// TestLocalDeleteMissing: deleting a missing _local document is a 404
+// whatever the rev given (CouchDB checks existence first); a bad rev on an
+// existing one stays a 400, a stale one a 409.
+func TestLocalDeleteMissing(t *testing.T) {
+	e := setup(t, 0)
+	e.must(t, 201, "PUT", "/data/io.cozy.test/_local/there", `{}`)
+	e.Run(t, []webtest.Scenario{
+		{Name: "made-up rev", Method: "DELETE", URL: "/data/io.cozy.test/_local/foo?rev=1-fake", Token: e.tok, ExpectedStatus: 404, ExpectedContent: []string{`"error":"not_found"`}},
+		{Name: "local rev", Method: "DELETE", URL: "/data/io.cozy.test/_local/foo?rev=0-1", Token: e.tok, ExpectedStatus: 404, ExpectedContent: []string{`"error":"not_found"`}},
+		{Name: "no rev", Method: "DELETE", URL: "/data/io.cozy.test/_local/foo", Token: e.tok, ExpectedStatus: 404},
+		{Name: "bad rev on an existing one", Method: "DELETE", URL: "/data/io.cozy.test/_local/there?rev=1-fake", Token: e.tok, ExpectedStatus: 400},
+		{Name: "stale rev on an existing one", Method: "DELETE", URL: "/data/io.cozy.test/_local/there?rev=0-7", Token: e.tok, ExpectedStatus: 409},
+		{Name: "bulk delete of a missing one", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[{"_id":"_local/foo","_rev":"1-fake","_deleted":true}]}`, Token: e.tok,
+			ExpectedStatus: 201, ExpectedContent: []string{`"error":"not_found"`}},
+		{Name: "still there", Method: "GET", URL: "/data/io.cozy.test/_local/there", Token: e.tok, ExpectedStatus: 200},
+	})
+}

@@ -75,6 +75,12 @@ func (d *DB) putLocalTx(b *buckets, id string, fields []byte, rev string, delete
 	if v := b.local.Get([]byte(id)); v != nil {
 		cur, _ = binary.Uvarint(v)
 	}
+	if deleted && cur == 0 {
+		// Missing first, whatever the rev (CouchDB's order: PouchDB's
+		// "remove missing" deletes with a made-up rev and expects 404).
+		res.Err = store.NotFound(store.ReasonMissing)
+		return res, nil
+	}
 	if rev != "" {
 		n, ok := parseLocalRev(rev)
 		if !ok {
@@ -90,10 +96,6 @@ func (d *DB) putLocalTx(b *buckets, id string, fields []byte, rev string, delete
 		return res, nil
 	}
 	if deleted {
-		if cur == 0 {
-			res.Err = store.NotFound(store.ReasonMissing)
-			return res, nil
-		}
 		res.Rev = "0-0"
 		return res, b.local.Delete([]byte(id))
 	}
