@@ -53,3 +53,23 @@ func TestLocalDeleteMissing(t *testing.T) {
 		{Name: "still there", Method: "GET", URL: "/data/io.cozy.test/_local/there", Token: e.tok, ExpectedStatus: 200},
 	})
 }
+
+// TestBulkNoEditsWithoutRev: with new_edits=false a document without _rev
+// (or without _id) refuses the whole request, as CouchDB does; nothing of
+// it is stored. _revisions alone is a rev, and _local ids need none.
+func TestBulkNoEditsWithoutRev(t *testing.T) {
+	e := setup(t, 0)
+	e.Run(t, []webtest.Scenario{
+		{Name: "no _rev", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"new_edits":false,"docs":[{"_id":"ok","_rev":"1-a"},{"_id":"norev"}]}`, Token: e.tok,
+			ExpectedStatus: 400, ExpectedContent: []string{`"error":"bad_request"`, "rev is required"}},
+		{Name: "no _id", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"new_edits":false,"docs":[{"_id":"ok","_rev":"1-a"},{"_rev":"1-b"}]}`, Token: e.tok,
+			ExpectedStatus: 400, ExpectedContent: []string{`"error":"bad_request"`, "id is required"}},
+		{Name: "nothing stored", Method: "GET", URL: "/data/io.cozy.test/ok", Token: e.tok, ExpectedStatus: 404},
+		{Name: "_revisions is enough", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"new_edits":false,"docs":[{"_id":"h","_revisions":{"start":1,"ids":["a"]}},{"_id":"_local/cp","n":1}]}`, Token: e.tok,
+			ExpectedStatus: 201, NotExpectedContent: []string{`"error"`}},
+		{Name: "a bad rev stays per document", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"new_edits":false,"docs":[{"_id":"x","_rev":"zz"}]}`, Token: e.tok,
+			ExpectedStatus: 201, ExpectedContent: []string{`"error"`}},
+		{Name: "with new edits, no _rev is a create", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[{"_id":"norev"}]}`, Token: e.tok,
+			ExpectedStatus: 201, ExpectedContent: []string{`"ok":true`}},
+	})
+}
