@@ -73,3 +73,31 @@ func TestBulkNoEditsWithoutRev(t *testing.T) {
 			ExpectedStatus: 201, ExpectedContent: []string{`"ok":true`}},
 	})
 }
+
+// TestLocalAttachments: a _local document takes no attachment: any
+// attachment path under it is a 400 (existing document or not, every
+// method), and "_attachments" in its body is dropped, not kept nor
+// returned.
+func TestLocalAttachments(t *testing.T) {
+	e := setup(t, 0)
+	const reason = `"reason":"_local documents do not accept attachments."`
+	att := `"_attachments":{"a.txt":{"content_type":"text/plain","data":"aGVsbG8="}}`
+	e.Run(t, []webtest.Scenario{
+		{Name: "put with attachments", Method: "PUT", URL: "/data/io.cozy.test/_local/withatt", Body: `{"n":1,` + att + `}`, Token: e.tok, ExpectedStatus: 201},
+		{Name: "read drops them", Method: "GET", URL: "/data/io.cozy.test/_local/withatt", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"n":1`}, NotExpectedContent: []string{"_attachments"}},
+		{Name: "attachments=true too", Method: "GET", URL: "/data/io.cozy.test/_local/withatt?attachments=true", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"n":1`}, NotExpectedContent: []string{"_attachments", "aGVsbG8="}},
+		{Name: "bulk drops them", Method: "POST", URL: "/data/io.cozy.test/_bulk_docs", Body: `{"docs":[{"_id":"_local/bulk",` + att + `}]}`, Token: e.tok,
+			ExpectedStatus: 201, NotExpectedContent: []string{`"error"`}},
+		{Name: "bulk read", Method: "GET", URL: "/data/io.cozy.test/_local/bulk", Token: e.tok, ExpectedStatus: 200, NotExpectedContent: []string{"_attachments"}},
+		{Name: "get attachment", Method: "GET", URL: "/data/io.cozy.test/_local/withatt/a.txt", Token: e.tok, ExpectedStatus: 400,
+			ExpectedContent: []string{`"error":"bad_request"`, reason}},
+		{Name: "get missing attachment", Method: "GET", URL: "/data/io.cozy.test/_local/withatt/nope", Token: e.tok, ExpectedStatus: 400, ExpectedContent: []string{reason}},
+		{Name: "attachment of a missing doc", Method: "GET", URL: "/data/io.cozy.test/_local/nodoc/a.txt", Token: e.tok, ExpectedStatus: 400, ExpectedContent: []string{reason}},
+		{Name: "put attachment", Method: "PUT", URL: "/data/io.cozy.test/_local/withatt/b.txt", Body: "hello", Token: e.tok, ExpectedStatus: 400, ExpectedContent: []string{reason}},
+		{Name: "delete attachment", Method: "DELETE", URL: "/data/io.cozy.test/_local/withatt/a.txt?rev=0-1", Token: e.tok, ExpectedStatus: 400, ExpectedContent: []string{reason}},
+		{Name: "doc untouched", Method: "GET", URL: "/data/io.cozy.test/_local/withatt", Token: e.tok, ExpectedStatus: 200, ExpectedContent: []string{`"_rev":"0-1"`}},
+		{Name: "needs a token", Method: "GET", URL: "/data/io.cozy.test/_local/withatt/a.txt", ExpectedStatus: 401},
+	})
+}

@@ -42,7 +42,11 @@ func (d *DB) GetLocal(ctx context.Context, id string) (store.Doc, error) {
 		}
 		rev := "0-" + strconv.FormatUint(n, 10)
 		full := store.LocalPrefix + id
-		doc = store.Doc{ID: full, Rev: rev, Body: store.RenderDoc(full, rev, v[l:], store.Meta{})}
+		fields, err := dropAttachments(v[l:]) // kept by versions before they were dropped
+		if err != nil {
+			return fmt.Errorf("local document %q: %w", full, err)
+		}
+		doc = store.Doc{ID: full, Rev: rev, Body: store.RenderDoc(full, rev, fields, store.Meta{})}
 		return nil
 	})
 	return doc, err
