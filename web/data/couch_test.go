@@ -101,3 +101,23 @@ func TestLocalAttachments(t *testing.T) {
 		{Name: "needs a token", Method: "GET", URL: "/data/io.cozy.test/_local/withatt/a.txt", ExpectedStatus: 401},
 	})
 }
+
+// TestViewSeesConflicts: map functions get the document with "_conflicts"
+// (CouchDB's and PouchDB's documented way to list conflicted documents);
+// resolving the conflict takes the document out of such a view.
+func TestViewSeesConflicts(t *testing.T) {
+	e := setup(t, 0)
+	e.must(t, 201, "POST", "/data/io.cozy.test/_bulk_docs",
+		`{"new_edits":false,"docs":[{"_id":"c","_rev":"1-aaa","v":"a"},{"_id":"c","_rev":"1-bbb","v":"b"},{"_id":"plain","_rev":"1-ccc"}]}`)
+	e.must(t, 200, "PUT", "/data/io.cozy.test/_design/conf",
+		`{"views":{"conflicted":{"map":"function(doc){ if (doc._conflicts) emit(doc._id, doc._conflicts) }"},"all":{"map":"function(doc){ emit(doc._id, !!doc._conflicts) }"}}}`)
+	e.Run(t, []webtest.Scenario{
+		{Name: "conflicted doc found", Method: "GET", URL: "/data/io.cozy.test/_design/conf/_view/conflicted", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"total_rows":1`, `{"id":"c","key":"c","value":["1-aaa"]}`}},
+		{Name: "no _conflicts on the others", Method: "GET", URL: "/data/io.cozy.test/_design/conf/_view/all", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"total_rows":2`, `{"id":"plain","key":"plain","value":false}`}},
+		{Name: "resolve", Method: "DELETE", URL: "/data/io.cozy.test/c?rev=1-aaa", Token: e.tok, ExpectedStatus: 200},
+		{Name: "gone from the view", Method: "GET", URL: "/data/io.cozy.test/_design/conf/_view/conflicted", Token: e.tok, ExpectedStatus: 200,
+			ExpectedContent: []string{`"total_rows":0`}},
+	})
+}

@@ -194,7 +194,10 @@ func (d *DB) updateJS(ctx context.Context, qs store.QueryServer, j *jsDesign) (u
 				w, body := rec.winner()
 				md := mappedDoc{id: id}
 				if !w.Deleted {
-					md.body = store.RenderDoc(id, w.Rev.String(), body, store.Meta{})
+					// Map functions see "_conflicts" as in CouchDB (and
+					// PouchDB): `if (doc._conflicts) emit(...)` finds them.
+					meta := store.Meta{Conflicts: revStrings(rec.tree.Conflicts())}
+					md.body = store.RenderDoc(id, w.Rev.String(), body, meta)
 					size += len(md.body)
 				}
 				batch = append(batch, md)
