@@ -48,8 +48,8 @@ func CheckAttachmentName(name string) error {
 		return BadRequest("Attachment name must be a non-empty valid UTF-8 string without control characters")
 	case strings.HasPrefix(name, "_"):
 		return BadRequest("Attachment name can't start with '_'")
-	case len(name) > MaxIDLen:
-		return BadRequest("Attachment name is longer than %d bytes", MaxIDLen)
+	case len(name) > MaxAttachmentNameLen:
+		return BadRequest("Attachment name is longer than %d bytes", MaxAttachmentNameLen)
 	}
 	return nil
 }

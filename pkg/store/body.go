@@ -14,8 +14,17 @@ import (
 	"github.com/cozypi/cozy/pkg/revtree"
 )
 
-// MaxIDLen is the longest document id accepted, in bytes.
-const MaxIDLen = 1024
+// MaxIDLen is the longest document id accepted, in bytes. CouchDB has no
+// limit by default (PouchDB's own tests write ids of more than a KiB). Ours
+// comes from the store's key layout: an id is a bbolt key (32 KiB at most)
+// and the tail of every index and view row key, bounded below that (30 KiB,
+// bolt's maxEntryKey) with the collated key before it. A collated ASCII
+// string is up to 6 times longer than the string, so 4 KiB still lets a
+// view emit the document's id as its key (about 7 times the id).
+const MaxIDLen = 4 << 10
+
+// MaxAttachmentNameLen is the longest attachment name accepted, in bytes.
+const MaxAttachmentNameLen = 1024
 
 // Special id prefixes.
 const (

@@ -16,11 +16,11 @@ import (
 // read-only token may so write is bounded: store.MaxLocalSize bytes per
 // document (413) and store.MaxLocalDocs documents per doctype (403).
 func (h *Handler) local(c *gin.Context, rt route, m string) error {
-	if len(rt.extra) > 0 {
-		return errMissing
-	}
 	if err := h.Auth.RequireData(c, permission.GET, rt.doctype, nil); err != nil {
 		return err
+	}
+	if len(rt.extra) > 0 { // an attachment path, whatever the method (CouchDB's answer)
+		return store.BadRequest("_local documents do not accept attachments.")
 	}
 	db, err := h.db(c, rt.doctype)
 	if err != nil {

@@ -39,6 +39,6 @@ func TestLocalBounds(t *testing.T) {
 		{Name: "makes room", Method: "PUT", URL: "/data/io.cozy.test/_local/one-more", Body: `{}`, Token: ro, ExpectedStatus: 201},
 		{Name: "other doctype has its own count", Method: "PUT", URL: "/data/io.cozy.other/_local/cp", Body: `{}`, Token: e.tok, ExpectedStatus: 201},
 		{Name: "local bad method", Method: "POST", URL: "/data/io.cozy.test/_local/cp", Body: `{}`, Token: ro, ExpectedStatus: 405},
-		{Name: "local extra path", Method: "GET", URL: "/data/io.cozy.test/_local/cp/x", Token: ro, ExpectedStatus: 404},
+		{Name: "local extra path", Method: "GET", URL: "/data/io.cozy.test/_local/cp/x", Token: ro, ExpectedStatus: 400},
 	})
 }

@@ -51,6 +51,14 @@ type attEntry struct {
 	Revpos      int             `json:"revpos"`
 }
 
+// dropAttachments returns fields without "_attachments".
+func dropAttachments(fields json.RawMessage) (json.RawMessage, error) {
+	if store.Member(fields, "_attachments") == nil {
+		return fields, nil
+	}
+	return store.SetMember(fields, "_attachments", nil)
+}
+
 // prepareAttachments decodes the "_attachments" of each valid edit and
 // stores their inline data as blobs, pinned. It returns the keys to unpin
 // once the write is over. A malformed entry is the edit's error; a
@@ -59,7 +67,17 @@ func (d *DB) prepareAttachments(edits []edit) ([]string, error) {
 	var pinned []string
 	for i := range edits {
 		e := &edits[i]
-		if e.err != nil || e.op != nil || strings.HasPrefix(e.id, store.LocalPrefix) {
+		if e.err != nil || e.op != nil {
+			continue
+		}
+		if strings.HasPrefix(e.id, store.LocalPrefix) {
+			// CouchDB drops them from a _local document: not kept, not
+			// returned (the data of inline ones is never stored).
+			if fields, err := dropAttachments(e.body.Fields); err != nil {
+				e.err = err
+			} else {
+				e.body.Fields = fields
+			}
 			continue
 		}
 		raw := store.Member(e.body.Fields, "_attachments")

@@ -37,10 +37,12 @@ type ddocIndex struct {
 	def        mango.IndexDef
 }
 
-// maxEntryKey bounds an index entry key (collated key + doc id) well below
-// bbolt's 32 KiB key limit; documents whose key is longer are left out of
-// that index (and logged) rather than failing the write.
-const maxEntryKey = 16 << 10
+// maxEntryKey bounds an index entry key (collated key + doc id) below
+// bbolt's 32 KiB key limit (MaxKeySize), with 2 KiB to spare; documents
+// whose key is longer are left out of that index (and logged) rather than
+// failing the write. It leaves room for a view emitting a store.MaxIDLen
+// id as its key (collated, an ASCII string grows up to 6 times).
+const maxEntryKey = 30 << 10
 
 // liveIndex is an index bucket being maintained in a write transaction.
 type liveIndex struct {

@@ -52,6 +52,11 @@ const (
 	// maxDupValueBytes is how much of a value's encoding orders the rows
 	// one document emits under one key.
 	maxDupValueBytes = 64
+	// jsMapInput names what map functions are given and the row key
+	// bound; part of every view's signature, so that changing it rebuilds
+	// the views indexed before (2: the doc with "_conflicts", rows up to
+	// maxEntryKey = 30 KiB).
+	jsMapInput = "map-input 2\n"
 )
 
 var _ store.JSViews = (*DB)(nil)
@@ -92,6 +97,7 @@ func parseDesign(id, rev string, body []byte) (*jsDesign, error) {
 		return j, nil // a Mango index (language "query") has no JS views
 	}
 	h := sha256.New()
+	h.Write([]byte(jsMapInput))
 	for name := range dd.Views {
 		j.names = append(j.names, name)
 	}
@@ -194,7 +200,10 @@ func (d *DB) updateJS(ctx context.Context, qs store.QueryServer, j *jsDesign) (u
 				w, body := rec.winner()
 				md := mappedDoc{id: id}
 				if !w.Deleted {
-					md.body = store.RenderDoc(id, w.Rev.String(), body, store.Meta{})
+					// Map functions see "_conflicts" as in CouchDB (and
+					// PouchDB): `if (doc._conflicts) emit(...)` finds them.
+					meta := store.Meta{Conflicts: revStrings(rec.tree.Conflicts())}
+					md.body = store.RenderDoc(id, w.Rev.String(), body, meta)
 					size += len(md.body)
 				}
 				batch = append(batch, md)

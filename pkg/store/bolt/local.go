@@ -42,7 +42,11 @@ func (d *DB) GetLocal(ctx context.Context, id string) (store.Doc, error) {
 		}
 		rev := "0-" + strconv.FormatUint(n, 10)
 		full := store.LocalPrefix + id
-		doc = store.Doc{ID: full, Rev: rev, Body: store.RenderDoc(full, rev, v[l:], store.Meta{})}
+		fields, err := dropAttachments(v[l:]) // kept by versions before they were dropped
+		if err != nil {
+			return fmt.Errorf("local document %q: %w", full, err)
+		}
+		doc = store.Doc{ID: full, Rev: rev, Body: store.RenderDoc(full, rev, fields, store.Meta{})}
 		return nil
 	})
 	return doc, err
@@ -75,6 +79,12 @@ func (d *DB) putLocalTx(b *buckets, id string, fields []byte, rev string, delete
 	if v := b.local.Get([]byte(id)); v != nil {
 		cur, _ = binary.Uvarint(v)
 	}
+	if deleted && cur == 0 {
+		// Missing first, whatever the rev (CouchDB's order: PouchDB's
+		// "remove missing" deletes with a made-up rev and expects 404).
+		res.Err = store.NotFound(store.ReasonMissing)
+		return res, nil
+	}
 	if rev != "" {
 		n, ok := parseLocalRev(rev)
 		if !ok {
@@ -90,10 +100,6 @@ func (d *DB) putLocalTx(b *buckets, id string, fields []byte, rev string, delete
 		return res, nil
 	}
 	if deleted {
-		if cur == 0 {
-			res.Err = store.NotFound(store.ReasonMissing)
-			return res, nil
-		}
 		res.Rev = "0-0"
 		return res, b.local.Delete([]byte(id))
 	}

@@ -22,6 +22,9 @@ type edit struct {
 	deleted  bool
 	newEdits bool
 	err      error // set when the request is invalid: reported, not applied
+	// refuseAll marks an err that refuses a whole _bulk_docs request, as
+	// CouchDB does (an illegal id, no id or no rev with new_edits=false).
+	refuseAll bool
 	// Attachments (attach.go): body.Fields is without "_attachments" when
 	// hasAtts, whose entries are atts; op is a PutAttachment or
 	// DeleteAttachment on the parent's body.
@@ -93,7 +96,7 @@ func makeParsedEdit(p store.ParsedBody, err error, raw []byte, id, rev string, d
 	}
 	if id == "" {
 		if !newEdits {
-			e.err = store.BadRequest("Document id is required with new_edits=false")
+			e.err, e.refuseAll = store.BadRequest("Document id is required with new_edits=false"), true
 			return e
 		}
 		id = ident.DocID()
@@ -109,7 +112,7 @@ func makeParsedEdit(p store.ParsedBody, err error, raw []byte, id, rev string, d
 	}
 	e.id, e.rev, e.deleted = id, rev, deleted || p.Deleted
 	if !newEdits && e.rev == "" && p.Revisions == nil && !local {
-		e.err = store.BadRequest("Document rev is required with new_edits=false")
+		e.err, e.refuseAll = store.BadRequest("Document rev is required with new_edits=false"), true
 	}
 	return e
 }
@@ -166,7 +169,7 @@ func (d *DB) BulkDocsStaged(ctx context.Context, docs []json.RawMessage, staged 
 			all[i].staged = staged[i]
 		}
 		var se *store.Error
-		if errors.As(all[i].err, &se) && se.Code == "illegal_docid" {
+		if errors.As(all[i].err, &se) && (se.Code == "illegal_docid" || all[i].refuseAll) {
 			return nil, se // the whole request is refused, as CouchDB does
 		}
 	}
