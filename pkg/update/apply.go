@@ -32,9 +32,9 @@ type Updater struct {
 	System
 	// Out receives one line per step, for the operator (nil: none).
 	Out io.Writer
-	// Reboot restarts the box; arg is the firmware's reboot parameter
-	// ("0 tryboot") or "". Nil runs `systemctl reboot [arg]`.
-	Reboot func(ctx context.Context, arg string) error
+	// Reboot restarts the box (nil: `systemctl reboot`). A plain reboot
+	// on every board: the one-try boot is armed by a file (tryFlag).
+	Reboot func(ctx context.Context) error
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
 
@@ -54,15 +54,11 @@ func (u *Updater) say(format string, args ...any) {
 	}
 }
 
-func (u *Updater) reboot(ctx context.Context, arg string) error {
+func (u *Updater) reboot(ctx context.Context) error {
 	if u.Reboot != nil {
-		return u.Reboot(ctx, arg)
+		return u.Reboot(ctx)
 	}
-	args := []string{"reboot"}
-	if arg != "" {
-		args = append(args, arg)
-	}
-	if out, err := exec.CommandContext(ctx, "systemctl", args...).CombinedOutput(); err != nil {
+	if out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput(); err != nil {
 		return fmt.Errorf("update: systemctl reboot: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
@@ -229,9 +225,8 @@ func (pr *progress) flush(force bool) {
 
 // ApplyOptions change how Apply ends.
 type ApplyOptions struct {
-	// NoReboot leaves the one-try boot armed without rebooting: on a Pi
-	// the operator then runs `systemctl reboot "0 tryboot"`; on board
-	// qemu any reboot tries the slot.
+	// NoReboot leaves the one-try boot armed without rebooting: the next
+	// reboot, whatever makes it, tries the slot.
 	NoReboot bool
 }
 
@@ -302,24 +297,19 @@ func (u *Updater) Apply(ctx context.Context, r io.Reader, opt ApplyOptions) (*St
 	if err := u.record(st); err != nil {
 		return st, err
 	}
-	try := oneTryFor(b.rel.Board)
-	if try.flagFile {
-		if err := writeFileAtomic(u.bootPath(tryFlag), nil, 0o644); err != nil {
-			return st, fmt.Errorf("update: arm the one-try boot: %w", err)
-		}
+	// The flag is the last write: the committed slot's initramfs reads it
+	// at the next boot and kexecs into tryboot.txt's slot once.
+	if err := writeFileAtomic(u.bootPath(tryFlag), nil, 0o644); err != nil {
+		return st, fmt.Errorf("update: arm the one-try boot: %w", err)
 	}
 	unix.Sync()
 	pr.phase("done", 0)
 	if opt.NoReboot {
-		if try.flagFile {
-			u.say("slot %s holds cozy %s; the next reboot tries it once (`cozy box commit` keeps it when healthy)", target, m.Version)
-		} else {
-			u.say("slot %s holds cozy %s; try it once with: systemctl reboot \"%s\"", target, m.Version, try.rebootArg)
-		}
+		u.say("slot %s holds cozy %s; the next reboot tries it once (`cozy box commit` keeps it when healthy)", target, m.Version)
 		return st, nil
 	}
 	u.say("slot %s holds cozy %s; rebooting to try it once", target, m.Version)
-	return st, u.reboot(ctx, try.rebootArg)
+	return st, u.reboot(ctx)
 }
 
 // write installs the payloads of bundle into slot target.

@@ -15,12 +15,14 @@ const (
 	// configFile is what the firmware reads at every normal boot: its
 	// os_prefix names the committed slot.
 	configFile = "config.txt"
-	// tryFile is what the Pi firmware reads instead for one boot after a
-	// reboot with "0 tryboot".
+	// tryFile names the slot to try once: its os_prefix is the trial
+	// slot's directory.
 	tryFile = "tryboot.txt"
-	// tryFlag stands for the firmware's tryboot flag on board qemu, where
-	// the image test's loop plays the firmware: it deletes the file and
-	// boots tryboot.txt's slot once.
+	// tryFlag arms the one-try boot on every board. The firmware boots
+	// config.txt's (committed) slot; that slot's initramfs finds the flag,
+	// deletes it and kexecs into tryboot.txt's slot. The Pi firmware's own
+	// tryboot ("0 tryboot" reboot) needs the Raspberry Pi kernel's
+	// firmware driver, which the Debian kernel has not.
 	tryFlag = "TRYBOOT"
 )
 
@@ -92,19 +94,4 @@ func (u System) committedSlot() (Slot, error) {
 	}
 	s, _, err := osPrefix(cfg)
 	return s, err
-}
-
-// oneTry is how a board boots a slot once: the Pi firmware's tryboot
-// flag, given with the reboot, or the flag file the QEMU test's loop
-// reads.
-type oneTry struct {
-	flagFile  bool   // write tryFlag on the boot partition
-	rebootArg string // the argument of the reboot syscall
-}
-
-func oneTryFor(board string) oneTry {
-	if board == "qemu" {
-		return oneTry{flagFile: true}
-	}
-	return oneTry{rebootArg: "0 tryboot"}
 }

@@ -9,9 +9,10 @@
 // as it is read, so a bundle can be applied from a download as it
 // arrives. Updater.Apply writes the spare slot (boot files to
 // /boot/firmware/slot-X/, the image to the partition, relabelled
-// cozy-root-X), writes tryboot.txt and arms the board's one-try boot
-// (the Pi firmware's "0 tryboot" reboot; on board qemu a TRYBOOT file the
-// image test's loop reads). Updater.Commit, at every boot, makes a tried
+// cozy-root-X), writes tryboot.txt and arms the one-try boot with a
+// TRYBOOT file, the same on every board: at the next boot the committed
+// slot's initramfs deletes it and kexecs into tryboot.txt's slot (the Pi
+// firmware's own tryboot needs a kernel driver the Debian kernel lacks). Updater.Commit, at every boot, makes a tried
 // slot the default once the server is healthy, or records the failure and
 // reboots into the committed slot; the next normal boot records the
 // rollback. Stager is the unprivileged server's side: it checks a bundle
