@@ -53,11 +53,18 @@ IMAGE_URL_BASE ?= https://github.com/cozypi/cozy/releases/download/$(VERSION)
 
 # Pinned Debian packages: the kernel ABI package (the linux-image-arm64
 # meta package would follow the archive), the Pi firmware (non-free-firmware)
-# and busybox for the initramfs.
+# and, for the initramfs, busybox and kexec (the one-try boot of an update:
+# the committed slot's initramfs kexecs into the trial slot). Debian's
+# kexec links libxenctrl (Xen guests), so its library closure comes along
+# (libc and zlib are taken from the userland).
 KERNEL_PKG   := linux-image-6.1.0-57-arm64:arm64=6.1.192-3
 FIRMWARE_PKG := raspi-firmware=1.20220830+ds-1
 BUSYBOX_PKG  := busybox-static:arm64=1:1.35.0-4+deb12u1+b1
-DEBS         := $(KERNEL_PKG) $(FIRMWARE_PKG) $(BUSYBOX_PKG)
+XEN_VER      := 4.17.7+13-g2445b30a44-0+deb12u1
+KEXEC_PKGS   := kexec-tools:arm64=1:2.0.25-3+deb12u3 \
+                $(foreach p,libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1 \
+                  libxenforeignmemory1 libxengnttab1 libxentoollog1 libxentoolcore1,$(p):arm64=$(XEN_VER))
+DEBS         := $(KERNEL_PKG) $(FIRMWARE_PKG) $(BUSYBOX_PKG) $(KEXEC_PKGS)
 # The userland: systemd as PID 1, networkd (DHCP), resolved (mDNS,
 # cozy.local), timesyncd (no RTC on a Pi), and what grows the data partition.
 USERLAND_PKGS := systemd systemd-sysv udev kmod dbus iproute2 ca-certificates \

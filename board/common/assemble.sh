@@ -103,11 +103,33 @@ mkdir -p "$R/var/cache/apt"
 
 step "initramfs"
 I=$W/initramfs
-mkdir -p "$I"/{bin,sbin,proc,sys,dev,newroot}
+mkdir -p "$I"/{bin,sbin,proc,sys,dev,newroot,boot,tmp,var/tmp}
 cp "$X/bin/busybox" "$I/bin/busybox"
-for a in sh mount umount cat find sort xargs modprobe insmod findfs sleep mkdir switch_root reboot echo; do
+for a in sh mount umount cat find sort xargs modprobe insmod findfs sleep mkdir switch_root reboot echo rm sync tr awk; do
 	ln -s busybox "$I/bin/$a"
 done
+# kexec, for the one-try boot of an update (init), with the shared
+# libraries it needs: its NEEDED closure, resolved with readelf against
+# the unpacked packages and then the userland (libc, zlib).
+copy_elf() { # DEST FILE
+	local lib d f
+	for lib in $(readelf -d "$2" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+		[ -e "$1/lib/$lib" ] && continue
+		f=
+		for d in "$X/usr/lib/aarch64-linux-gnu" "$X/lib/aarch64-linux-gnu" \
+			"$USERLAND/usr/lib/aarch64-linux-gnu" "$USERLAND/lib/aarch64-linux-gnu"; do
+			[ -e "$d/$lib" ] && { f=$(readlink -f "$d/$lib"); break; }
+		done
+		[ -n "$f" ] || { echo "  $2 needs $lib: not found" >&2; exit 1; }
+		cp "$f" "$1/lib/$lib"
+		copy_elf "$1" "$f"
+	done
+}
+mkdir -p "$I/lib"
+cp "$X/sbin/kexec" "$I/sbin/kexec"
+copy_elf "$I" "$X/sbin/kexec"
+# The binaries ask for /lib/ld-linux-aarch64.so.1 and search /lib.
+[ -e "$I/lib/ld-linux-aarch64.so.1" ] || { echo "  kexec: no dynamic linker" >&2; exit 1; }
 # The kernel asks /sbin/modprobe for what it loads on demand (crc32c for ext4).
 ln -s ../bin/busybox "$I/sbin/modprobe"
 # shellcheck disable=SC2086

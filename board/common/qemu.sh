@@ -3,9 +3,9 @@
 # image and boots its disk under qemu-system-aarch64 -M virt the way the
 # Raspberry Pi firmware boots a card, which no emulator runs:
 #   - before each boot, read os_prefix from the boot partition's config.txt
-#     or, when the file TRYBOOT exists there, delete it and read
-#     tryboot.txt instead (the firmware's one-try flag, which `cozy box
-#     update` sets on board qemu by writing that file);
+#     (a Pi without tryboot: an update's one-try boot is played by the
+#     committed slot's initramfs, which finds TRYBOOT and kexecs into
+#     tryboot.txt's slot, the same on every board);
 #   - boot <prefix>vmlinuz, initrd.img and cmdline.txt from that partition;
 #   - QEMU runs with -no-reboot: a guest reboot ends QEMU, and the caller
 #     "powers on" again with fw_boot.
@@ -66,15 +66,11 @@ qemu_disk() {
 	truncate -s +1G "$disk"
 }
 
-# fw_prefix: what the firmware would boot now, consuming TRYBOOT. Sets
-# prefix (slot-a/) and fw_config (config.txt or tryboot.txt). The last
-# os_prefix outside a board filter ([all] or none) wins, as in config.txt.
+# fw_prefix: what the firmware boots: config.txt's slot. Sets prefix
+# (slot-a/) and fw_config. The last os_prefix outside a board filter
+# ([all] or none) wins, as in config.txt.
 fw_prefix() {
 	fw_config=config.txt
-	if mdir -b -i "$disk@@1M" ::TRYBOOT >/dev/null 2>&1; then
-		mdel -i "$disk@@1M" ::TRYBOOT
-		fw_config=tryboot.txt
-	fi
 	prefix=$(mtype -i "$disk@@1M" "::$fw_config" 2>/dev/null | tr -d '\r' | awk '
 		/^\[/ { s = $0; next }
 		(s == "" || s == "[all]") && /^os_prefix=/ { p = substr($0, 11) }
