@@ -30,12 +30,16 @@ the last update's outcome. Only on a box booted from the image.`,
 			return nil
 		},
 	})
-	cmd.AddCommand(newBoxKeygenCmd(), newBoxBundleCmd(), newBoxUpdateCmd(), newBoxCommitCmd())
+	cmd.AddCommand(newBoxKeygenCmd(), newBoxBundleCmd(), newBoxUpdateCmd(), newBoxCommitCmd(), newBoxWifiCmd())
 	return cmd
 }
 
 func printImageStatus(w io.Writer, st update.Status) {
-	fmt.Fprintf(w, "Image:   cozy %s for %s (kernel %s)\n", st.Release.Version, st.Release.Board, st.Release.Kernel)
+	built := ""
+	if !st.Release.Created.IsZero() {
+		built = ", built " + st.Release.Created.Format(time.RFC3339)
+	}
+	fmt.Fprintf(w, "Image:   cozy %s for %s (kernel %s%s)\n", st.Release.Version, st.Release.Board, st.Release.Kernel, built)
 	for _, slot := range []update.Slot{update.SlotA, update.SlotB} {
 		p := st.Slots[slot]
 		where := "empty"

@@ -43,7 +43,7 @@ func TestPrintImageStatusAfterUpdates(t *testing.T) {
 	started := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
 	ended := started.Add(6 * time.Minute)
 	st := update.Status{
-		Release: update.Release{Version: "v2", Board: "qemu", Kernel: "6.1.0-57-arm64"},
+		Release: update.Release{Version: "v2", Board: "qemu", Kernel: "6.1.0-57-arm64", Created: started.Add(-time.Hour)},
 		Booted:  update.SlotB, Committed: update.SlotB,
 		Slots: map[update.Slot]update.Partition{
 			update.SlotA: {Label: "cozy-root-a", Device: "/dev/vda2", Size: 1 << 30},
@@ -57,7 +57,7 @@ func TestPrintImageStatusAfterUpdates(t *testing.T) {
 	}
 	var b strings.Builder
 	printImageStatus(&b, st)
-	want := `Image:   cozy v2 for qemu (kernel 6.1.0-57-arm64)
+	want := `Image:   cozy v2 for qemu (kernel 6.1.0-57-arm64, built 2026-12-03T06:00:00Z)
 Slot a:  cozy-root-a (/dev/vda2, 1.0 GiB, cozy v3; spare, an update writes it)
 Slot b:  cozy-root-b (/dev/vda3, 1.0 GiB, cozy v2; running, read-only)
 Data:    /data on /dev/vda4, 1.0 GiB, 512.0 MiB free

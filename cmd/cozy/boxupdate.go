@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +77,10 @@ sizes and sha256 of every payload), its ed25519 signature by K.key, the
 boot files of DIR (a flat slot directory: vmlinuz, initrd.img, cmdline.txt
 with root=LABEL=cozy-root-@SLOT@, device trees; "version" is written from
 -version) and ROOT.ext4 gzip-compressed. The image is compressed in
-parallel chunks and never held in memory; OUT appears only when complete.`,
+parallel chunks and never held in memory; OUT appears only when complete.
+The manifest's build date is SOURCE_DATE_EPOCH when set (image.mk sets
+it to the commit time, as the image's COZY_CREATED), else now: a box
+refuses a bundle older than what it runs.`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var key, out string
@@ -104,6 +108,9 @@ parallel chunks and never held in memory; OUT appears only when complete.`,
 			if spec.Key, err = update.LoadPrivateKey(key); err != nil {
 				return err
 			}
+			if spec.Created, err = sourceDate(); err != nil {
+				return err
+			}
 			w := cmd.OutOrStdout()
 			spec.Log = func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 			start := time.Now()
@@ -122,10 +129,28 @@ parallel chunks and never held in memory; OUT appears only when complete.`,
 	}
 }
 
+// sourceDate is the build date the reproducible-builds convention gives
+// in SOURCE_DATE_EPOCH (seconds); zero (WriteBundle then takes now) when
+// it is unset or 0, image.mk's value outside git.
+func sourceDate() (time.Time, error) {
+	v := os.Getenv("SOURCE_DATE_EPOCH")
+	if v == "" {
+		return time.Time{}, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return time.Time{}, fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a count of seconds", v)
+	}
+	if n == 0 {
+		return time.Time{}, nil
+	}
+	return time.Unix(n, 0).UTC(), nil
+}
+
 func newBoxUpdateCmd() *cobra.Command {
-	var noReboot, staged bool
+	var noReboot, staged, allowDowngrade bool
 	cmd := &cobra.Command{
-		Use:   "update [--no-reboot] FILE|URL | --staged",
+		Use:   "update [--no-reboot] [--allow-downgrade] FILE|URL | --staged",
 		Short: "Install a signed update bundle in the spare root slot, then try it",
 		Long: `Checks the bundle (signature by a key of /usr/lib/cozy/update-keys/, board,
 size) before writing anything, writes the spare root slot and its boot
@@ -136,7 +161,10 @@ As root on the box it applies the bundle itself (a URL is applied while it
 downloads); otherwise it sends the bundle (or the URL) to the server's
 admin API, which checks and stages it for its root unit, and follows the
 progress. --staged applies the bundle the server staged (the
-cozy-update.service unit runs it).`,
+cozy-update.service unit runs it).
+A bundle built before the running system is refused: an old bundle, even
+validly signed, brings back its flaws. --allow-downgrade installs it
+anyway (logged).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if staged && len(args) == 0 || !staged && len(args) == 1 {
 				return nil
@@ -145,8 +173,11 @@ cozy-update.service unit runs it).`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			u := &update.Updater{System: update.System{Root: "/"}, Out: cmd.OutOrStdout()}
-			opt := update.ApplyOptions{NoReboot: noReboot}
+			opt := update.ApplyOptions{NoReboot: noReboot, AllowDowngrade: allowDowngrade}
 			if staged {
+				if allowDowngrade {
+					return errors.New("--staged takes the override the server recorded; --allow-downgrade goes with FILE|URL")
+				}
 				return applyStaged(cmd.Context(), u, opt)
 			}
 			if os.Geteuid() != 0 || !onBox() {
@@ -156,20 +187,27 @@ cozy-update.service unit runs it).`,
 				if err != nil {
 					return err
 				}
-				return updateThroughAdmin(cmd.Context(), newAdminClient(cfg), cmd.OutOrStdout(), args[0])
+				return updateThroughAdmin(cmd.Context(), newAdminClient(cfg), cmd.OutOrStdout(), args[0], allowDowngrade)
 			}
-			r, closeFn, err := openBundle(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			defer closeFn()
-			_, err = u.Apply(cmd.Context(), r, opt)
-			return err
+			return applyFrom(cmd.Context(), u, args[0], opt)
 		},
 	}
 	cmd.Flags().BoolVar(&noReboot, "no-reboot", false, "leave the one-try boot armed without rebooting")
 	cmd.Flags().BoolVar(&staged, "staged", false, "apply the bundle staged by the server (then remove it)")
+	cmd.Flags().BoolVar(&allowDowngrade, "allow-downgrade", false, "install a bundle built before the running system")
 	return cmd
+}
+
+// applyFrom is the root's way: it applies the bundle of a file or a URL
+// itself.
+func applyFrom(ctx context.Context, u *update.Updater, src string, opt update.ApplyOptions) error {
+	r, closeFn, err := openBundle(ctx, src)
+	if err != nil {
+		return err
+	}
+	defer closeFn()
+	_, err = u.Apply(ctx, r, opt)
+	return err
 }
 
 // openBundle opens a file, or streams a URL (applied while it downloads).
@@ -190,7 +228,9 @@ func openBundle(ctx context.Context, src string) (io.Reader, func(), error) {
 
 // applyStaged applies the bundle the server left in the state directory
 // and removes it whatever the outcome, so that cozy-update.path does not
-// start the unit again for the same file.
+// start the unit again for the same file. A downgrade override the server
+// recorded with it (the admin API's allow_downgrade) goes into opt, for
+// that bundle only, and is removed with it.
 func applyStaged(ctx context.Context, u *update.Updater, opt update.ApplyOptions) error {
 	p := u.StagedPath()
 	f, err := os.Open(p)
@@ -203,6 +243,13 @@ func applyStaged(ctx context.Context, u *update.Updater, opt update.ApplyOptions
 	}
 	defer f.Close()
 	defer os.Remove(p)
+	defer os.Remove(u.StagedOverridePath())
+	if opt.Staged, err = u.StagedOverride(); err != nil {
+		// An override that does not read allows nothing; the date
+		// check still refuses an older bundle.
+		fmt.Fprintf(u.Out, "ignoring the staged downgrade override: %v\n", err)
+		opt.Staged = nil
+	}
 	_, err = u.Apply(ctx, f, opt)
 	return err
 }
@@ -249,7 +296,7 @@ func onBox() bool {
 // updateThroughAdmin stages a bundle through POST /box/update, then
 // follows GET /box/update until the root updater has written the slot
 // (the box then reboots) or failed.
-func updateThroughAdmin(ctx context.Context, a *adminClient, w io.Writer, src string) error {
+func updateThroughAdmin(ctx context.Context, a *adminClient, w io.Writer, src string, allowDowngrade bool) error {
 	var before update.Report
 	if err := a.do(ctx, http.MethodGet, "/box/update", nil, &before); err != nil {
 		return err // also asks for the passphrase on a terminal
@@ -273,7 +320,11 @@ func updateThroughAdmin(ctx context.Context, a *adminClient, w io.Writer, src st
 		body = f
 		fmt.Fprintf(w, "sending %s (%s) to the box\n", src, humanBytes(max(size, 0)))
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.base+"/box/update", body)
+	target := a.base + "/box/update"
+	if allowDowngrade {
+		target += "?allow_downgrade=true"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, body)
 	if err != nil {
 		return err
 	}

@@ -60,6 +60,17 @@ func fakeImage(size int) []byte {
 	return img
 }
 
+// runBox runs the CLI with args and returns what it printed.
+func runBox(args ...string) (string, error) {
+	root := newRootCmd()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(io.Discard)
+	root.SetArgs(args)
+	err := root.Execute()
+	return out.String(), err
+}
+
 // TestBoxCLI: keygen and bundle on the host, then `cozy box update FILE`
 // as a user off the box: the CLI sends the bundle to the admin API, the
 // server checks and stages it, the root updater (what cozy-update.service
@@ -68,15 +79,7 @@ func TestBoxCLI(t *testing.T) {
 	t.Setenv("COZY_ADMIN_PASSPHRASE", "")
 	t.Setenv("COZY_CONFIG", "")
 	dir := t.TempDir()
-	run := func(args ...string) (string, error) {
-		root := newRootCmd()
-		var out bytes.Buffer
-		root.SetOut(&out)
-		root.SetErr(io.Discard)
-		root.SetArgs(args)
-		err := root.Execute()
-		return out.String(), err
-	}
+	run := runBox
 	key := filepath.Join(dir, "update")
 	if out, err := run("box", "keygen", "-o", key); err != nil || !strings.Contains(out, "update.key") {
 		t.Fatalf("keygen: %v %s", err, out)
@@ -113,11 +116,11 @@ func TestBoxCLI(t *testing.T) {
 	defer srv.Close()
 
 	// The root unit: waits for the staged bundle and applies it.
-	var reboots int
+	var reboots []string
 	unit := make(chan error, 1)
 	go func() {
-		u := &update.Updater{System: update.System{Root: root}, Out: io.Discard, Reboot: func(context.Context) error {
-			reboots++
+		u := &update.Updater{System: update.System{Root: root}, Out: io.Discard, Reboot: func(_ context.Context, arg string) error {
+			reboots = append(reboots, arg)
 			return nil
 		}}
 		deadline := time.Now().Add(30 * time.Second)
@@ -142,8 +145,8 @@ func TestBoxCLI(t *testing.T) {
 			t.Fatalf("no %q in\n%s", want, out)
 		}
 	}
-	if reboots != 1 {
-		t.Fatalf("reboots %d", reboots)
+	if len(reboots) != 1 || reboots[0] != "" {
+		t.Fatalf("reboots %q", reboots)
 	}
 	if _, err := os.Stat(filepath.Join(root, update.StateDir, update.StagedFile)); err == nil {
 		t.Fatal("the staged bundle was left")

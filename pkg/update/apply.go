@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +24,10 @@ var (
 	ErrTrial = errors.New("update: this boot is a trial of a new slot, not committed yet")
 	// ErrBusy: another update is being applied or staged.
 	ErrBusy = errors.New("update: another update is in progress")
+	// ErrNoTryboot means the box cannot boot a new slot once (on a Pi, the
+	// module that sets the firmware's tryboot flag is missing): nothing
+	// is written.
+	ErrNoTryboot = errors.New("update: this box cannot try a slot once")
 )
 
 // Updater applies bundles to the inactive slot and commits or rolls back
@@ -32,11 +37,15 @@ type Updater struct {
 	System
 	// Out receives one line per step, for the operator (nil: none).
 	Out io.Writer
-	// Reboot restarts the box (nil: `systemctl reboot`). A plain reboot
-	// on every board: the one-try boot is armed by a file (tryFlag).
-	Reboot func(ctx context.Context) error
+	// Reboot restarts the box; arg is the firmware's reboot parameter
+	// ("0 tryboot") or "". Nil runs `systemctl reboot [arg]`.
+	Reboot func(ctx context.Context, arg string) error
 	// Now is the clock (nil: time.Now).
 	Now func() time.Time
+	// Log receives the warnings an operator must be able to find later:
+	// a downgrade override, a downgrade check that cannot hold (nil:
+	// slog.Default).
+	Log *slog.Logger
 
 	lenient bool // the server's checks: config.txt may be out of reach
 }
@@ -54,11 +63,15 @@ func (u *Updater) say(format string, args ...any) {
 	}
 }
 
-func (u *Updater) reboot(ctx context.Context) error {
+func (u *Updater) reboot(ctx context.Context, arg string) error {
 	if u.Reboot != nil {
-		return u.Reboot(ctx)
+		return u.Reboot(ctx, arg)
 	}
-	if out, err := exec.CommandContext(ctx, "systemctl", "reboot").CombinedOutput(); err != nil {
+	args := []string{"reboot"}
+	if arg != "" {
+		args = append(args, arg)
+	}
+	if out, err := exec.CommandContext(ctx, "systemctl", args...).CombinedOutput(); err != nil {
 		return fmt.Errorf("update: systemctl reboot: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	return nil
@@ -225,13 +238,22 @@ func (pr *progress) flush(force bool) {
 
 // ApplyOptions change how Apply ends.
 type ApplyOptions struct {
-	// NoReboot leaves the one-try boot armed without rebooting: the next
-	// reboot, whatever makes it, tries the slot.
+	// NoReboot leaves the one-try boot armed without rebooting: on a Pi
+	// the operator then runs `systemctl reboot "0 tryboot"`; on board
+	// qemu any reboot tries the slot.
 	NoReboot bool
+	// AllowDowngrade installs a bundle built before the running system
+	// (refused with ErrDowngrade otherwise). Logged as a warning.
+	AllowDowngrade bool
+	// Staged is the override the server recorded with the bundle it
+	// staged (System.StagedOverride): it allows the downgrade to that
+	// bundle only, the same version and build date.
+	Staged *StagedOverride
 }
 
 // Apply reads a bundle from r and installs it in the slot not running:
-// the signature, board and size are checked before anything is written;
+// the signature, board, size and build date (no downgrade unless
+// opt allows it) are checked before anything is written;
 // the boot files go to slot-<x>/ of the boot partition and the root image
 // to the slot's partition, both hashed while written; then tryboot.txt
 // names the slot, the state says "trying" and the one-try boot is armed.
@@ -251,6 +273,10 @@ func (u *Updater) Apply(ctx context.Context, r io.Reader, opt ApplyOptions) (*St
 	if b.booted != b.committed {
 		return nil, fmt.Errorf("%w: running slot %s, config.txt boots slot %s; `cozy box commit` decides first", ErrTrial, b.booted, b.committed)
 	}
+	try := oneTryFor(b.rel.Board)
+	if err := try.ready(u.System, false); err != nil {
+		return nil, err
+	}
 	target := b.booted.Other()
 	part, err := u.slotPartition(b.booted, target)
 	if err != nil {
@@ -267,6 +293,10 @@ func (u *Updater) Apply(ctx context.Context, r io.Reader, opt ApplyOptions) (*St
 	if err == nil {
 		st.Version = bundle.Manifest.Version
 		err = bundle.Check(b.rel.Board, part.Size)
+	}
+	if err == nil {
+		allow := opt.AllowDowngrade || opt.Staged.matches(&bundle.Manifest)
+		err = checkDowngrade(logger(u.Log), b.rel, &bundle.Manifest, allow)
 	}
 	if err != nil {
 		if last, _ := u.LastState(); last != nil && last.Outcome == Trying {
@@ -297,19 +327,23 @@ func (u *Updater) Apply(ctx context.Context, r io.Reader, opt ApplyOptions) (*St
 	if err := u.record(st); err != nil {
 		return st, err
 	}
-	// The flag is the last write: the committed slot's initramfs reads it
-	// at the next boot and kexecs into tryboot.txt's slot once.
-	if err := writeFileAtomic(u.bootPath(tryFlag), nil, 0o644); err != nil {
-		return st, fmt.Errorf("update: arm the one-try boot: %w", err)
+	if try.flagFile {
+		if err := writeFileAtomic(u.bootPath(tryFlag), nil, 0o644); err != nil {
+			return st, fmt.Errorf("update: arm the one-try boot: %w", err)
+		}
 	}
 	unix.Sync()
 	pr.phase("done", 0)
 	if opt.NoReboot {
-		u.say("slot %s holds cozy %s; the next reboot tries it once (`cozy box commit` keeps it when healthy)", target, m.Version)
+		if try.flagFile {
+			u.say("slot %s holds cozy %s; the next reboot tries it once (`cozy box commit` keeps it when healthy)", target, m.Version)
+		} else {
+			u.say("slot %s holds cozy %s; try it once with: systemctl reboot \"%s\"", target, m.Version, try.rebootArg)
+		}
 		return st, nil
 	}
 	u.say("slot %s holds cozy %s; rebooting to try it once", target, m.Version)
-	return st, u.reboot(ctx)
+	return st, u.reboot(ctx, try.rebootArg)
 }
 
 // write installs the payloads of bundle into slot target.

@@ -61,8 +61,8 @@ func TestApplyWritesSpareSlot(t *testing.T) {
 	if p, _ := b.u.LastProgress(); p == nil || p.Phase != "done" {
 		t.Fatalf("progress %+v", p)
 	}
-	if b.reboots != 0 {
-		t.Fatalf("rebooted %d times with --no-reboot", b.reboots)
+	if len(b.reboots) != 0 {
+		t.Fatalf("rebooted with --no-reboot: %q", b.reboots)
 	}
 }
 

@@ -15,14 +15,12 @@ const (
 	// configFile is what the firmware reads at every normal boot: its
 	// os_prefix names the committed slot.
 	configFile = "config.txt"
-	// tryFile names the slot to try once: its os_prefix is the trial
-	// slot's directory.
+	// tryFile is what the Pi firmware reads instead for one boot after a
+	// reboot with "0 tryboot".
 	tryFile = "tryboot.txt"
-	// tryFlag arms the one-try boot on every board. The firmware boots
-	// config.txt's (committed) slot; that slot's initramfs finds the flag,
-	// deletes it and kexecs into tryboot.txt's slot. The Pi firmware's own
-	// tryboot ("0 tryboot" reboot) needs the Raspberry Pi kernel's
-	// firmware driver, which the Debian kernel has not.
+	// tryFlag stands for the firmware's tryboot flag on board qemu, where
+	// the image test's loop plays the firmware: it deletes the file and
+	// boots tryboot.txt's slot once.
 	tryFlag = "TRYBOOT"
 )
 
@@ -94,4 +92,41 @@ func (u System) committedSlot() (Slot, error) {
 	}
 	s, _, err := osPrefix(cfg)
 	return s, err
+}
+
+// oneTry is how a board boots a slot once: the Pi firmware's tryboot
+// flag, given with the reboot, or the flag file the QEMU test's loop
+// reads.
+type oneTry struct {
+	flagFile  bool   // write tryFlag on the boot partition
+	rebootArg string // the argument of the reboot syscall
+	// module sets the firmware's flag on that reboot: the Debian kernel
+	// cannot, the image's cozy_tryboot.ko does (board/common/tryboot/).
+	module string
+}
+
+func oneTryFor(board string) oneTry {
+	if board == "qemu" {
+		return oneTry{flagFile: true}
+	}
+	return oneTry{rebootArg: "0 tryboot", module: "cozy_tryboot"}
+}
+
+// ready tells whether the box can boot a slot once. Without the module a
+// "0 tryboot" reboot would start the committed slot again: the update
+// would be written for nothing and recorded as rolled back. A sandbox
+// without /sys/module (lenient: the server) leaves it to the root updater.
+func (t oneTry) ready(s System, lenient bool) error {
+	if t.module == "" {
+		return nil
+	}
+	if lenient {
+		if _, err := os.Stat(s.path("/sys/module")); err != nil {
+			return nil
+		}
+	}
+	if _, err := os.Stat(s.path("/sys/module/" + t.module)); err != nil {
+		return fmt.Errorf("%w: the kernel module %s, which sets the firmware's tryboot flag, is not loaded", ErrNoTryboot, t.module)
+	}
+	return nil
 }

@@ -23,8 +23,8 @@ type testBox struct {
 	key  ed25519.PrivateKey
 	u    *Updater
 	out  *bytes.Buffer
-	// reboots counts the reboots asked for.
-	reboots int
+	// reboots records the reboot arguments asked for.
+	reboots []string
 }
 
 const (
@@ -42,6 +42,9 @@ func newTestBox(t *testing.T, board string) *testBox {
 	b.write(KeysDir+"/release.pub", encodeKey(pub))
 	b.boot("a", "root=LABEL=cozy-root-a", "v1")
 	b.write(BootDir+"/config.txt", testConfig)
+	if board != "qemu" { // the image's cozy_tryboot.ko, loaded on a Pi
+		b.write("/sys/module/cozy_tryboot/refcnt", "0\n")
+	}
 	for name, part := range map[string]string{"vda2": "2", "vda3": "3", "vda4": "4"} {
 		b.write("/sys/class/block/"+name+"/partition", part+"\n")
 		b.write("/sys/class/block/"+name+"/size", strconv.Itoa(testSlotMiB*2048)+"\n")
@@ -62,8 +65,8 @@ func newTestBox(t *testing.T, board string) *testBox {
 	if err := os.MkdirAll(b.path("/var/lib/cozy"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	b.u = &Updater{System: System{Root: b.root}, Out: b.out, Reboot: func(context.Context) error {
-		b.reboots++
+	b.u = &Updater{System: System{Root: b.root}, Out: b.out, Reboot: func(_ context.Context, arg string) error {
+		b.reboots = append(b.reboots, arg)
 		return nil
 	}}
 	b.bootAs("a", "boot-1")

@@ -87,7 +87,7 @@ func (u *Updater) Commit(ctx context.Context, opt CommitOptions) (*State, error)
 			return st, rerr
 		}
 		u.say("rollback: rebooting into slot %s", b.committed)
-		return st, u.reboot(ctx)
+		return st, u.reboot(ctx, "")
 	}
 	cfg, err := u.readConfig()
 	if err != nil {

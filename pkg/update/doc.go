@@ -9,10 +9,10 @@
 // as it is read, so a bundle can be applied from a download as it
 // arrives. Updater.Apply writes the spare slot (boot files to
 // /boot/firmware/slot-X/, the image to the partition, relabelled
-// cozy-root-X), writes tryboot.txt and arms the one-try boot with a
-// TRYBOOT file, the same on every board: at the next boot the committed
-// slot's initramfs deletes it and kexecs into tryboot.txt's slot (the Pi
-// firmware's own tryboot needs a kernel driver the Debian kernel lacks). Updater.Commit, at every boot, makes a tried
+// cozy-root-X), writes tryboot.txt and arms the board's one-try boot
+// (the Pi firmware's "0 tryboot" reboot, whose flag the image's
+// cozy_tryboot.ko sends to the firmware, the Debian kernel cannot; on
+// board qemu a TRYBOOT file the image test's loop reads). Updater.Commit, at every boot, makes a tried
 // slot the default once the server is healthy, or records the failure and
 // reboots into the committed slot; the next normal boot records the
 // rollback. Stager is the unprivileged server's side: it checks a bundle
@@ -25,10 +25,19 @@
 // atomic; everything an apply writes is synced before the one-try boot
 // is armed, so a crash leaves the committed slot booting. A trial that
 // hangs before cozy-update-commit.service runs (no kernel panic, no
-// reboot) waits for a watchdog or a power cycle to come back. There is no
-// downgrade protection: any bundle signed by a trusted key is accepted,
-// older versions too. Keys are not revocable other than by an update
-// removing them from the image. Only the primary ext4 superblock is
-// relabelled (as e2label does). The server stages a bundle on the data
+// reboot) comes back through the hardware watchdog PID 1 arms (15 s), or
+// a power cycle when it hangs before PID 1 starts. A bundle
+// built before the running system (manifest created older than the
+// release's COZY_CREATED, the commit time) is refused (ErrDowngrade)
+// unless explicitly allowed, by the server's stage and again by the root
+// updater; the same build is no downgrade. The dates are the builder's
+// word, signed: a bundle signed later from an old tree with a new date
+// passes. An image without COZY_CREATED (older than the check) accepts
+// any bundle, and logs that it does. The admin API's override is
+// recorded beside the staged bundle, so the root updater trusts the
+// server (as the one who checked the passphrase) to ask for it. Keys are
+// not revocable other than by an update removing them from the image
+// (with the downgrade check, an old bundle cannot bring them back). Only
+// the primary ext4 superblock is relabelled (as e2label does). The server stages a bundle on the data
 // partition, so it needs as much free space there as the bundle's size.
 package update

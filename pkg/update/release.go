@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 )
 
 // ReleaseFile is where the image records what it was built as.
@@ -16,6 +17,11 @@ type Release struct {
 	Version string // the git version of the build (cozy version)
 	Board   string // qemu, rpi3, rpi4, zero2w
 	Kernel  string // the kernel release the modules are for
+	// Created is when the build's source was committed
+	// (SOURCE_DATE_EPOCH), UTC. Zero when the image predates COZY_CREATED,
+	// was built outside git (epoch 0) or the date does not parse: then no
+	// downgrade check holds.
+	Created time.Time
 }
 
 // ParseRelease reads ReleaseFile's KEY=value lines; unknown keys are
@@ -40,6 +46,14 @@ func ParseRelease(r io.Reader) (Release, error) {
 			rel.Board = value
 		case "COZY_KERNEL":
 			rel.Kernel = value
+		case "COZY_CREATED":
+			// A date that does not parse counts as none (the check is
+			// then off, and says so) rather than failing: the file is
+			// part of the signed image, and an error here would leave the
+			// box unable to take the update that fixes it.
+			if t, err := time.Parse(time.RFC3339, value); err == nil && t.Unix() > 0 {
+				rel.Created = t.UTC()
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"net/http"
 	"os"
@@ -21,14 +22,17 @@ var ErrNoSpace = errors.New("update: no space left on the data partition for the
 
 // Stager is the unprivileged server's side of an update: it receives a
 // bundle (a request body, or a URL it downloads), checks signature,
-// board, size and every payload's hash while writing it to the data
-// partition, and only then puts it at StagedFile, where the root unit
-// cozy-update.path finds it and runs `cozy box update --staged`. A bad
-// bundle is refused with nothing staged. One bundle at a time.
+// board, size, build date (no downgrade unless allowed) and every
+// payload's hash while writing it to the data partition, and only then
+// puts it at StagedFile, where the root unit cozy-update.path finds it and
+// runs `cozy box update --staged`, which checks it all again. A bad bundle
+// is refused with nothing staged. One bundle at a time.
 type Stager struct {
 	System
 	// Client downloads bundles given by URL (nil: see Download).
 	Client *http.Client
+	// Log receives the downgrade warnings (nil: slog.Default).
+	Log *slog.Logger
 
 	run sync.Mutex // held while a bundle is received
 
@@ -88,19 +92,28 @@ func (s *Stager) set(f func(st *Staging)) {
 	s.staging.Updated = time.Now().UTC()
 }
 
+// StageOptions change what Stage accepts.
+type StageOptions struct {
+	// AllowDowngrade stages a bundle built before the running system
+	// (refused with ErrDowngrade otherwise), and records the override
+	// for that bundle beside it (StagedOverridePath) so that the root
+	// updater allows it too. Logged as a warning.
+	AllowDowngrade bool
+}
+
 // StageURL downloads a bundle and stages it.
-func (s *Stager) StageURL(ctx context.Context, url string) (*Manifest, error) {
+func (s *Stager) StageURL(ctx context.Context, url string, opt StageOptions) (*Manifest, error) {
 	body, size, release, err := Download(ctx, s.Client, url)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	return s.Stage(ctx, body, size)
+	return s.Stage(ctx, body, size, opt)
 }
 
 // Stage checks the bundle read from r (size bytes, -1 when unknown) and
 // stages it.
-func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64) (*Manifest, error) {
+func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64, opt StageOptions) (*Manifest, error) {
 	if !s.run.TryLock() {
 		return nil, fmt.Errorf("%w: a bundle is being received", ErrBusy)
 	}
@@ -108,11 +121,13 @@ func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64) (*Manifest,
 	s.mu.Lock()
 	s.staging = &Staging{Phase: "receiving", Total: max(size, 0), Updated: time.Now().UTC()}
 	s.mu.Unlock()
-	m, tmp, err := s.stage(ctx, r)
+	m, tmp, err := s.stage(ctx, r, opt)
 	if err == nil {
 		// Renamed once the lock is released: the root unit starts as
 		// soon as the file appears, and takes the lock.
-		err = publish(tmp, s.StagedPath())
+		if err = publish(tmp, s.StagedPath()); err != nil {
+			err = errors.Join(err, s.removeOverride())
+		}
 	}
 	if tmp != "" {
 		os.Remove(tmp)
@@ -129,7 +144,7 @@ func (s *Stager) Stage(ctx context.Context, r io.Reader, size int64) (*Manifest,
 
 // stage checks the bundle while copying it to a temporary file of the
 // state directory, whose name it returns (to be removed by the caller).
-func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, error) {
+func (s *Stager) stage(ctx context.Context, r io.Reader, opt StageOptions) (*Manifest, string, error) {
 	u := &Updater{System: s.System, lenient: true}
 	b, err := u.inspect()
 	if err != nil {
@@ -138,6 +153,9 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, err
 	if b.booted != b.committed {
 		return nil, "", fmt.Errorf("%w: running slot %s, config.txt boots slot %s", ErrTrial, b.booted, b.committed)
 	}
+	if err := oneTryFor(b.rel.Board).ready(s.System, true); err != nil {
+		return nil, "", err
+	}
 	unlock, err := u.lock()
 	if err != nil {
 		return nil, "", err
@@ -145,6 +163,11 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, err
 	defer unlock()
 	if _, err := os.Stat(s.StagedPath()); err == nil {
 		return nil, "", fmt.Errorf("%w: a staged bundle waits to be applied", ErrBusy)
+	}
+	// An override left by a stage that failed after recording it is for
+	// no bundle any more.
+	if err := s.removeOverride(); err != nil {
+		return nil, "", err
 	}
 	// The server runs with a private /dev (no by-label links): the root
 	// updater checks the slot's size again; here it is checked when the
@@ -179,6 +202,9 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, err
 	if err := bundle.Check(b.rel.Board, slotSize); err != nil {
 		return nil, name, err
 	}
+	if err := checkDowngrade(logger(s.Log), b.rel, &bundle.Manifest, opt.AllowDowngrade); err != nil {
+		return nil, name, err
+	}
 	s.set(func(st *Staging) { st.Version = bundle.Manifest.Version })
 	for {
 		p, err := bundle.Next()
@@ -197,6 +223,17 @@ func (s *Stager) stage(ctx context.Context, r io.Reader) (*Manifest, string, err
 	}
 	if err := tmp.Close(); err != nil {
 		return nil, name, fmt.Errorf("update: stage: %w", err)
+	}
+	// The root updater checks the date again: the override goes with the
+	// bundle, written before the bundle appears (that starts the unit).
+	if m := &bundle.Manifest; opt.AllowDowngrade && older(b.rel, m) {
+		data, err := jsonIndent(StagedOverride{Version: m.Version, Created: m.Created})
+		if err != nil {
+			return nil, name, err
+		}
+		if err := writeFileAtomic(s.StagedOverridePath(), data, 0o644); err != nil {
+			return nil, name, noSpace(fmt.Errorf("update: stage: %w", err))
+		}
 	}
 	return &bundle.Manifest, name, nil
 }

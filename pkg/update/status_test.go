@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // newRoot builds the part of a booted box that Status reads: the release
@@ -55,7 +56,7 @@ func TestStatusFirstBoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Booted != SlotA || st.Release.Board != "rpi4" {
+	if st.Booted != SlotA || st.Release.Board != "rpi4" || !st.Release.Created.Equal(time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)) {
 		t.Fatalf("booted %q, release %+v", st.Booted, st.Release)
 	}
 	if a := st.Slots[SlotA]; a.Device != "/dev/mmcblk0p2" || a.Size != 1<<30 {

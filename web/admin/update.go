@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -33,13 +34,25 @@ func (h *Handler) registerUpdate(r gin.IRouter) {
 }
 
 // stageUpdate receives a bundle (the body, or {"url": ...} to download)
-// and stages it once its signature, board and payloads are checked. A bad
-// bundle is a 4xx and nothing is staged.
+// and stages it once its signature, board, build date and payloads are
+// checked. A bad bundle is a 4xx and nothing is staged. A bundle older
+// than the running system is a 422 unless ?allow_downgrade=true.
 func (h *Handler) stageUpdate(c *gin.Context) error {
 	if h.Updates == nil {
 		return httperr.NotFound("this server is not a household box: no updates")
 	}
 	ctx := c.Request.Context()
+	var opt update.StageOptions
+	if v, ok := c.GetQuery("allow_downgrade"); ok {
+		allow, err := strconv.ParseBool(v)
+		if err != nil {
+			return httperr.BadRequest("allow_downgrade must be true or false")
+		}
+		opt.AllowDowngrade = allow
+	}
+	if opt.AllowDowngrade && h.Log != nil {
+		h.Log.Warn("update: staging asked with allow_downgrade: an older bundle will be accepted", "remote", c.ClientIP())
+	}
 	var m *update.Manifest
 	var err error
 	if strings.HasPrefix(c.ContentType(), "application/json") {
@@ -52,13 +65,13 @@ func (h *Handler) stageUpdate(c *gin.Context) error {
 		if !strings.HasPrefix(req.URL, "http://") && !strings.HasPrefix(req.URL, "https://") {
 			return httperr.BadRequest("the bundle URL must be http:// or https://")
 		}
-		m, err = h.Updates.StageURL(ctx, req.URL)
+		m, err = h.Updates.StageURL(ctx, req.URL, opt)
 	} else {
 		if c.Request.ContentLength > maxBundle {
 			return httperr.ErrTooLarge
 		}
 		body := http.MaxBytesReader(c.Writer, c.Request.Body, maxBundle)
-		m, err = h.Updates.Stage(ctx, body, c.Request.ContentLength)
+		m, err = h.Updates.Stage(ctx, body, c.Request.ContentLength, opt)
 	}
 	if err != nil {
 		return err

@@ -51,6 +51,12 @@ func updateBox(t *testing.T) (string, ed25519.PrivateKey) {
 // superblock magic (the stager does not mount it).
 func makeBundle(t *testing.T, key ed25519.PrivateKey, version, board string) string {
 	t.Helper()
+	return makeBundleAt(t, key, version, board, time.Time{})
+}
+
+// makeBundleAt is makeBundle with the manifest's build date (zero: now).
+func makeBundleAt(t *testing.T, key ed25519.PrivateKey, version, board string, created time.Time) string {
+	t.Helper()
 	dir := t.TempDir()
 	boot := filepath.Join(dir, "boot")
 	os.MkdirAll(boot, 0o755)
@@ -63,7 +69,7 @@ func makeBundle(t *testing.T, key ed25519.PrivateKey, version, board string) str
 	os.WriteFile(filepath.Join(dir, "root.ext4"), img, 0o644)
 	out := filepath.Join(dir, version+".bundle")
 	if _, err := update.WriteBundle(context.Background(), out, update.BundleSpec{Key: key, Board: board, Version: version,
-		BootDir: boot, Root: filepath.Join(dir, "root.ext4")}); err != nil {
+		BootDir: boot, Root: filepath.Join(dir, "root.ext4"), Created: created}); err != nil {
 		t.Fatal(err)
 	}
 	return out
@@ -169,5 +175,77 @@ func TestBoxUpdateNotABox(t *testing.T) {
 	e.Run(t, []webtest.Scenario{
 		{Name: "get", Method: "GET", URL: base + "/box/update", Headers: basic("p"), ExpectedStatus: 404},
 		{Name: "post", Method: "POST", URL: base + "/box/update", Body: "x", Headers: basic("p"), ExpectedStatus: 404},
+	})
+}
+
+// TestBoxUpdateDowngrade: a bundle built before the running system is a
+// 422 with nothing staged; ?allow_downgrade=true stages it with the
+// override recorded for the root updater; the same build needs none.
+func TestBoxUpdateDowngrade(t *testing.T) {
+	root, key := updateBox(t)
+	built := time.Date(2026, 12, 3, 7, 0, 0, 0, time.UTC)
+	os.WriteFile(filepath.Join(root, update.ReleaseFile), []byte("COZY_VERSION=v1\nCOZY_BOARD=qemu\nCOZY_CREATED="+built.Format(time.RFC3339)+"\n"), 0o644)
+	e, base := newUpdateAdmin(t, root)
+	read := func(p string) string {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	old := read(makeBundleAt(t, key, "v0", "qemu", built.Add(-48*time.Hour)))
+	same := read(makeBundleAt(t, key, "v1-again", "qemu", built))
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, old)
+	}))
+	defer files.Close()
+	octet := map[string]string{"Content-Type": "application/octet-stream", "Authorization": basic("p")["Authorization"]}
+	staged := filepath.Join(root, update.StateDir, update.StagedFile)
+	override := (update.System{Root: root}).StagedOverridePath()
+	nothingStaged := func(t *testing.T, _ *http.Response, _ string) {
+		for _, p := range []string{staged, override} {
+			if _, err := os.Stat(p); err == nil {
+				t.Fatalf("%s left after a refusal", filepath.Base(p))
+			}
+		}
+		if left, _ := filepath.Glob(filepath.Join(root, update.StateDir, ".staging-*")); len(left) > 0 {
+			t.Fatalf("left over: %v", left)
+		}
+	}
+	unstage := func(t *testing.T, _ *http.Response, _ string) {
+		os.Remove(staged) // the root unit applies it and removes both
+		os.Remove(override)
+	}
+	e.Run(t, []webtest.Scenario{
+		{Name: "older refused", Method: "POST", URL: base + "/box/update", Body: old, Headers: octet, ExpectedStatus: 422,
+			ExpectedContent: []string{"downgrade refused", "cozy v0, built 2026-12-01T07:00:00Z", "cozy v1, built 2026-12-03T07:00:00Z"}, After: nothingStaged},
+		{Name: "older by url refused", Method: "POST", URL: base + "/box/update", Body: `{"url":"` + files.URL + `/v0.bundle"}`, Headers: basic("p"),
+			ExpectedStatus: 422, ExpectedContent: []string{"downgrade refused"}, After: nothingStaged},
+		{Name: "explicit false", Method: "POST", URL: base + "/box/update?allow_downgrade=false", Body: old, Headers: octet, ExpectedStatus: 422, After: nothingStaged},
+		{Name: "bad flag", Method: "POST", URL: base + "/box/update?allow_downgrade=please", Body: old, Headers: octet, ExpectedStatus: 400,
+			ExpectedContent: []string{"allow_downgrade"}, After: nothingStaged},
+		{Name: "refusal reported", Method: "GET", URL: base + "/box/update", Headers: basic("p"), ExpectedStatus: 200,
+			ExpectedContent: []string{`"phase":"refused"`, "downgrade refused"}},
+		{Name: "override", Method: "POST", URL: base + "/box/update?allow_downgrade=true", Body: old, Headers: octet, ExpectedStatus: 202,
+			ExpectedContent: []string{`"version":"v0"`, `"created":"2026-12-01T07:00:00Z"`},
+			After: func(t *testing.T, res *http.Response, body string) {
+				if read(staged) != old {
+					t.Fatal("the staged file differs from the bundle")
+				}
+				o, err := (update.System{Root: root}).StagedOverride()
+				if err != nil || o == nil || o.Version != "v0" || !o.Created.Equal(built.Add(-48*time.Hour)) {
+					t.Fatalf("override %+v %v", o, err)
+				}
+				unstage(t, res, body)
+			}},
+		{Name: "override by url", Method: "POST", URL: base + "/box/update?allow_downgrade=1", Body: `{"url":"` + files.URL + `/v0.bundle"}`, Headers: basic("p"),
+			ExpectedStatus: 202, ExpectedContent: []string{`"version":"v0"`}, After: unstage},
+		{Name: "same build", Method: "POST", URL: base + "/box/update", Body: same, Headers: octet, ExpectedStatus: 202,
+			ExpectedContent: []string{`"version":"v1-again"`},
+			After: func(t *testing.T, _ *http.Response, _ string) {
+				if _, err := os.Stat(override); err == nil {
+					t.Fatal("an override recorded for a bundle that needs none")
+				}
+			}},
 	})
 }

@@ -73,11 +73,13 @@ var table = []entry{
 	// Update bundles (the admin API's POST /box/update).
 	{update.ErrBadSignature, http.StatusUnprocessableEntity, ""},
 	{update.ErrWrongBoard, http.StatusUnprocessableEntity, ""},
+	{update.ErrDowngrade, http.StatusUnprocessableEntity, ""},
 	{update.ErrTooLarge, http.StatusRequestEntityTooLarge, ""},
 	{update.ErrBadBundle, http.StatusBadRequest, ""},
 	{update.ErrCorrupt, http.StatusBadRequest, ""},
 	{update.ErrTrial, http.StatusConflict, ""},
 	{update.ErrBusy, http.StatusConflict, ""},
+	{update.ErrNoTryboot, http.StatusConflict, ""},
 	{update.ErrNoSlot, http.StatusConflict, ""},
 	{update.ErrNoSpace, http.StatusInsufficientStorage, ""},
 
