@@ -39,6 +39,7 @@ func TestMain(m *testing.M) {
 	}
 	if reason := netnsUnavailable(); reason != "" {
 		skipReason = reason
+		requireNetns(reason)
 		os.Exit(m.Run())
 	}
 	os.Exit(runInNetns(m))
@@ -147,5 +148,15 @@ func inPeer(t *testing.T, fn func(peerIfi *net.Interface) error) {
 	}()
 	if err := <-errc; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// requireNetns ends the run as a failure when the namespace tests cannot
+// run but must: `make test` sets COZY_REQUIRE_NETNS=1, so that a run
+// without root or ip(8) does not pass on skipped link tests.
+func requireNetns(reason string) {
+	if os.Getenv("COZY_REQUIRE_NETNS") != "" {
+		fmt.Fprintln(os.Stderr, "COZY_REQUIRE_NETNS is set but "+reason)
+		os.Exit(1)
 	}
 }
