@@ -11,6 +11,7 @@
 #   make -f image.mk update-test             the qemu image updated to v2 (commits),
 #                                            then to a v3 that never gets healthy
 #                                            (rolls back), and a badly signed bundle
+#   make -f image.mk raspi3b-test            boot the rpi3 image under QEMU -M raspi3b
 #
 # Update bundles are signed with UPDATE_KEY (ed25519, `cozy box keygen`); the
 # image trusts the .pub beside it (/usr/lib/cozy/update-keys/). Without a
@@ -52,23 +53,29 @@ HOSTCOZY := $(B)/host/cozy
 IMAGE_URL_BASE ?= https://github.com/cozypi/cozy/releases/download/$(VERSION)
 
 # Pinned Debian packages: the kernel ABI package (the linux-image-arm64
-# meta package would follow the archive), the Pi firmware (non-free-firmware)
-# and, for the initramfs, busybox and kexec (the one-try boot of an update:
-# the committed slot's initramfs kexecs into the trial slot). Debian's
-# kexec links libxenctrl (Xen guests), so its library closure comes along
-# (libc and zlib are taken from the userland).
+# meta package would follow the archive), the Pi firmware (non-free-firmware),
+# busybox for the initramfs, and for Wi-Fi the Broadcom/Cypress chips'
+# firmware (non-free-firmware; only the Pi chips' files are kept, see
+# board/common/assemble.sh) and the regulatory database cfg80211 loads.
 KERNEL_PKG   := linux-image-6.1.0-57-arm64:arm64=6.1.192-3
 FIRMWARE_PKG := raspi-firmware=1.20220830+ds-1
 BUSYBOX_PKG  := busybox-static:arm64=1:1.35.0-4+deb12u1+b1
-XEN_VER      := 4.17.7+13-g2445b30a44-0+deb12u1
-KEXEC_PKGS   := kexec-tools:arm64=1:2.0.25-3+deb12u3 \
-                $(foreach p,libxenmisc4.17 libxencall1 libxendevicemodel1 libxenevtchn1 \
-                  libxenforeignmemory1 libxengnttab1 libxentoollog1 libxentoolcore1,$(p):arm64=$(XEN_VER))
-DEBS         := $(KERNEL_PKG) $(FIRMWARE_PKG) $(BUSYBOX_PKG) $(KEXEC_PKGS)
+WIFI_PKGS    := firmware-brcm80211=20230210-5 wireless-regdb=2026.09.03-1~deb12u1
+DEBS         := $(KERNEL_PKG) $(FIRMWARE_PKG) $(BUSYBOX_PKG) $(WIFI_PKGS)
+# The kernel's headers and the host's kbuild tools, of KERNEL_PKG's exact
+# version, to cross-build cozy_tryboot.ko (board/common/tryboot/): the Pi
+# firmware's one-try boot flag, which the Debian kernel cannot set itself.
+KABI         := 6.1.0-57
+KDEBVER      := 6.1.192-3
+KBUILD_DEBS  := linux-headers-$(KABI)-arm64:arm64=$(KDEBVER) linux-headers-$(KABI)-common=$(KDEBVER) \
+                linux-kbuild-6.1:$(shell dpkg --print-architecture)=$(KDEBVER)
+KHEADERS     := $(B)/kbuild/root/usr/src/linux-headers-$(KABI)-arm64
+TRYBOOT_KO   := $(B)/tryboot/cozy_tryboot.ko
 # The userland: systemd as PID 1, networkd (DHCP), resolved (mDNS,
-# cozy.local), timesyncd (no RTC on a Pi), and what grows the data partition.
+# cozy.local), timesyncd (no RTC on a Pi), what grows the data partition,
+# and wpa_supplicant for Wi-Fi (configured by `cozy box wifi`).
 USERLAND_PKGS := systemd systemd-sysv udev kmod dbus iproute2 ca-certificates \
-                 systemd-timesyncd systemd-resolved libnss-resolve fdisk e2fsprogs
+                 systemd-timesyncd systemd-resolved libnss-resolve fdisk e2fsprogs wpasupplicant
 
 # The commit time, not the build time, goes into the binary: a rebuild of
 # the same commit makes the same binary, so the image is not remade.
@@ -86,6 +93,7 @@ define spec
 $(shell mkdir -p $(dir $(1)) && printf '%s\n' '$(2)' | cmp -s - $(1) || printf '%s\n' '$(2)' > $(1))
 endef
 $(call spec,$(B)/debs/spec,$(DEBS))
+$(call spec,$(B)/kbuild/spec,$(KBUILD_DEBS))
 $(call spec,$(B)/userland/spec,$(USERLAND_PKGS))
 $(call spec,$(W)/spec,$(VERSION) $(BOARD) $(COZY_LDFLAGS))
 $(call spec,$(W)/bundle.spec,$(BUNDLE_CMDLINE) $(BUNDLE_TEST_BREAK))
@@ -95,7 +103,7 @@ STEP = @printf '[%s] %s\n' "$$(date +%T)"
 SOURCES := $(filter-out %-test.sh board/common/qemu.sh board/common/agent.py,\
              $(shell find rootfs board/common board/$(BOARD) -type f 2>/dev/null))
 
-.PHONY: image images img image-deps image-test image-clean bundle bundle-file update-test
+.PHONY: image images img image-deps image-test image-clean bundle bundle-file update-test raspi3b-test
 .DELETE_ON_ERROR:
 
 image: $(IMG).xz $(IMG).xz.sha256 $(if $(filter qemu,$(BOARD)),,$(W)/os_list.json)
@@ -119,6 +127,26 @@ $(B)/debs/.stamp: $(B)/debs/spec
 	@test $$(ls $(B)/x/lib/modules | wc -l) = 1
 	@depmod -b $(B)/x -a $$(ls $(B)/x/lib/modules)
 	@touch $@
+
+# The headers' Makefile includes the common headers by their installed
+# path; unpacked here, it is pointed at the copy.
+$(B)/kbuild/.stamp: $(B)/kbuild/spec
+	$(STEP) "kbuild: download $(KBUILD_DEBS)"
+	@rm -rf $(B)/kbuild/*.deb $(B)/kbuild/root && mkdir -p $(B)/kbuild/root
+	@cd $(B)/kbuild && apt-get download -q=2 $(KBUILD_DEBS) 2>download.log || { cat download.log; exit 1; }
+	@for d in $(B)/kbuild/*.deb; do dpkg-deb -x $$d $(B)/kbuild/root; done
+	@sed -i 's|^include /usr/src/|include $(CURDIR)/$(B)/kbuild/root/usr/src/|' $(KHEADERS)/Makefile
+	@touch $@
+
+# Cross-built against the pinned kernel (vermagic and symbol versions
+# match it), debug info stripped. Kbuild must not see this file's
+# command-line variables (VERSION, W, B mean other things to it).
+$(TRYBOOT_KO): $(B)/kbuild/.stamp board/common/tryboot/cozy_tryboot.c board/common/tryboot/Kbuild
+	$(STEP) "tryboot: build cozy_tryboot.ko for $(KABI)-arm64"
+	@rm -rf $(B)/tryboot && mkdir -p $(B)/tryboot/src && cp board/common/tryboot/* $(B)/tryboot/src/
+	@env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS make --no-print-directory -s -C $(KHEADERS) M=$(CURDIR)/$(B)/tryboot/src ARCH=arm64 \
+	  CROSS_COMPILE=aarch64-linux-gnu- modules >$(B)/tryboot/build.log 2>&1 || { cat $(B)/tryboot/build.log; exit 1; }
+	@aarch64-linux-gnu-strip --strip-debug -o $@ $(B)/tryboot/src/cozy_tryboot.ko
 
 $(B)/userland/.stamp: $(B)/userland/spec board/common/userland.sh
 	$(STEP) "userland: mmdebstrap bookworm arm64 ($(USERLAND_PKGS)), a few minutes (the maintainer scripts run under qemu-user)"
@@ -151,9 +179,10 @@ $(DEFAULT_UPDATE_KEY): $(HOSTCOZY)
 endif
 
 ASSEMBLE = BOARD=$(BOARD) VERSION=$(VERSION) W=$(CURDIR)/$(W) X=$(CURDIR)/$(B)/x USERLAND=$(CURDIR)/$(B)/userland/root \
-	  COZY=$(CURDIR)/$(W)/cozy TOP=$(CURDIR) UPDATE_PUB=$(abspath $(UPDATE_PUB)) bash board/common/assemble.sh
+	  COZY=$(CURDIR)/$(W)/cozy TOP=$(CURDIR) UPDATE_PUB=$(abspath $(UPDATE_PUB)) TRYBOOT_KO=$(CURDIR)/$(TRYBOOT_KO) \
+	  bash board/common/assemble.sh
 
-$(IMG): $(B)/debs/.stamp $(B)/userland/.stamp $(W)/cozy $(W)/spec $(SOURCES) $(UPDATE_PUB)
+$(IMG): $(B)/debs/.stamp $(B)/userland/.stamp $(TRYBOOT_KO) $(W)/cozy $(W)/spec $(SOURCES) $(UPDATE_PUB)
 	$(STEP) "image $(BOARD): assemble"
 	@rm -f $(W)/cozy-*-$(BOARD).img*
 	@$(ASSEMBLE)
@@ -177,7 +206,7 @@ bundle:
 bundle-file: $(BUNDLE)
 	@echo "bundle: $(BUNDLE) $$(du -h $(BUNDLE) | cut -f1)"
 
-$(W)/bundle/.stamp: $(B)/debs/.stamp $(B)/userland/.stamp $(W)/cozy $(W)/spec $(W)/bundle.spec $(SOURCES) $(UPDATE_PUB)
+$(W)/bundle/.stamp: $(B)/debs/.stamp $(B)/userland/.stamp $(TRYBOOT_KO) $(W)/cozy $(W)/spec $(W)/bundle.spec $(SOURCES) $(UPDATE_PUB)
 	$(STEP) "bundle $(BOARD) $(VERSION): assemble"
 	@MODE=bundle BUNDLE_CMDLINE='$(BUNDLE_CMDLINE)' BUNDLE_TEST_BREAK='$(BUNDLE_TEST_BREAK)' $(ASSEMBLE)
 	@touch $@
@@ -199,6 +228,12 @@ image-test:
 # image-test's clone and build when they are of the same commit.
 update-test:
 	@bash board/common/update-test.sh
+
+# Boots the rpi3 image on an emulated Pi 3 B (qemu-system-aarch64 -M
+# raspi3b; board/common/raspi3b-test.sh): reuses image-test's clone when
+# it is of HEAD; IMAGE_TEST_SRC=. tests the working tree.
+raspi3b-test:
+	@bash board/common/raspi3b-test.sh
 
 image-clean:
 	rm -rf $(B)

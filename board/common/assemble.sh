@@ -25,14 +25,14 @@
 # Usage: assemble.sh (environment: BOARD VERSION W X USERLAND COZY TOP
 # UPDATE_PUB, optional MODE BUNDLE_CMDLINE BUNDLE_TEST_BREAK)
 set -euo pipefail
-: "${BOARD:?}" "${VERSION:?}" "${W:?}" "${X:?}" "${USERLAND:?}" "${COZY:?}" "${TOP:?}" "${UPDATE_PUB:?}"
+: "${BOARD:?}" "${VERSION:?}" "${W:?}" "${X:?}" "${USERLAND:?}" "${COZY:?}" "${TOP:?}" "${UPDATE_PUB:?}" "${TRYBOOT_KO:?}"
 MODE=${MODE:-image}
 BOOT_MB=${BOOT_MB:-256}
 ROOT_MB=${ROOT_MB:-1024}
 DATA_MB=${DATA_MB:-64}
 BD=$TOP/board/$BOARD
 # shellcheck source=/dev/null
-. "$BD/board.env" # FIRMWARE, DTBS, MODULES, INITRD_MODULES
+. "$BD/board.env" # FIRMWARE, DTBS, MODULES, INITRD_MODULES, WIFI_FIRMWARE
 KVER=$(ls "$X/lib/modules")
 step() { printf '[%s] %s\n' "$(date +%T)" "$*"; }
 
@@ -62,7 +62,27 @@ step "rootfs: kernel $KVER modules"
 rm -rf "$R/lib/modules" "$R/usr/lib/modules"
 # shellcheck disable=SC2086
 copy_modules "$R" $MODULES
+# The Pi firmware's one-try boot flag (board/common/tryboot/): on boards
+# with that firmware, loaded by udev from its device-tree alias.
+if [ -n "$FIRMWARE" ]; then
+	install -D -m 0644 "$TRYBOOT_KO" "$R/lib/modules/$KVER/updates/cozy_tryboot.ko"
+	depmod -b "$R" -a "$KVER"
+fi
 echo "  $(find "$R/usr/lib/modules/$KVER" "$R/lib/modules/$KVER" -name '*.ko*' 2>/dev/null | wc -l) modules, $(du -sh "$R/lib/modules/$KVER" | cut -f1)"
+
+# Wi-Fi: cfg80211's regulatory database (Debian's signed build, which
+# its kernel trusts) on every board, and on the Pi boards the radio
+# firmware of their chips only (WIFI_FIRMWARE in board.env, links resolved):
+# the whole firmware-brcm80211 package is 10 MB.
+step "rootfs: Wi-Fi firmware"
+mkdir -p "$R/usr/lib/firmware/brcm"
+cp "$X/lib/firmware/regulatory.db-debian" "$R/usr/lib/firmware/regulatory.db"
+cp "$X/lib/firmware/regulatory.db.p7s-debian" "$R/usr/lib/firmware/regulatory.db.p7s"
+for f in ${WIFI_FIRMWARE:-}; do
+	cp -L "$X/lib/firmware/brcm/$f" "$R/usr/lib/firmware/brcm/$f"
+done
+[ -n "${WIFI_FIRMWARE:-}" ] && cp "$X/usr/share/doc/firmware-brcm80211/copyright" "$R/usr/lib/firmware/brcm/LICENCE.firmware-brcm80211"
+echo "  $(du -sh "$R/usr/lib/firmware" | cut -f1) of firmware: regulatory.db ${WIFI_FIRMWARE:-}"
 
 step "rootfs: cozy $VERSION, overlay, users, units"
 install -D -m 0755 "$COZY" "$R/usr/bin/cozy"
@@ -70,7 +90,7 @@ cp -a "$TOP/rootfs/." "$R/"
 [ -d "$BD/rootfs" ] && cp -a "$BD/rootfs/." "$R/"
 mkdir -p "$R/usr/share/doc/raspi-firmware"
 cp "$X/usr/share/doc/raspi-firmware/copyright" "$R/usr/share/doc/raspi-firmware/copyright"
-printf 'COZY_VERSION=%s\nCOZY_BOARD=%s\nCOZY_KERNEL=%s\n' "$VERSION" "$BOARD" "$KVER" >"$R/usr/lib/cozy-release"
+printf 'COZY_VERSION=%s\nCOZY_BOARD=%s\nCOZY_KERNEL=%s\nCOZY_CREATED=%s\n' "$VERSION" "$BOARD" "$KVER" "$(date -u -d "@${SOURCE_DATE_EPOCH:-0}" +%Y-%m-%dT%H:%M:%SZ)" >"$R/usr/lib/cozy-release"
 # The keys `cozy box update` trusts: a bundle must be signed by one of them.
 install -D -m 0644 "$UPDATE_PUB" "$R/usr/lib/cozy/update-keys/$(basename "$UPDATE_PUB")"
 if [ "${BUNDLE_TEST_BREAK:-}" = 1 ]; then
@@ -89,7 +109,10 @@ mkdir -p "$R/data" "$R/boot/firmware"
 systemd-sysusers --root="$R" >/dev/null
 systemctl --root="$R" --quiet enable systemd-networkd.service systemd-resolved.service \
 	systemd-timesyncd.service cozy-grow-data.service cozy-selftest.service cozy.service \
-	cozy-update.path cozy-update-commit.service
+	cozy-update.path cozy-update-commit.service cozy-wifi.service
+# wpa_supplicant runs per interface (wpa_supplicant@wlan0, started by
+# cozy-wifi.service); its D-Bus daemon has no user on the box.
+systemctl --root="$R" --quiet disable wpa_supplicant.service
 # Board-specific units (the QEMU test agent).
 for u in "$BD"/rootfs/usr/lib/systemd/system/*.service; do
 	[ -f "$u" ] && systemctl --root="$R" --quiet enable "$(basename "$u")"
@@ -103,33 +126,11 @@ mkdir -p "$R/var/cache/apt"
 
 step "initramfs"
 I=$W/initramfs
-mkdir -p "$I"/{bin,sbin,proc,sys,dev,newroot,boot,tmp,var/tmp}
+mkdir -p "$I"/{bin,sbin,proc,sys,dev,newroot}
 cp "$X/bin/busybox" "$I/bin/busybox"
-for a in sh mount umount cat find sort xargs modprobe insmod findfs sleep mkdir switch_root reboot echo rm sync tr awk; do
+for a in sh mount umount cat find sort xargs modprobe insmod findfs sleep mkdir switch_root reboot echo; do
 	ln -s busybox "$I/bin/$a"
 done
-# kexec, for the one-try boot of an update (init), with the shared
-# libraries it needs: its NEEDED closure, resolved with readelf against
-# the unpacked packages and then the userland (libc, zlib).
-copy_elf() { # DEST FILE
-	local lib d f
-	for lib in $(readelf -d "$2" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
-		[ -e "$1/lib/$lib" ] && continue
-		f=
-		for d in "$X/usr/lib/aarch64-linux-gnu" "$X/lib/aarch64-linux-gnu" \
-			"$USERLAND/usr/lib/aarch64-linux-gnu" "$USERLAND/lib/aarch64-linux-gnu"; do
-			[ -e "$d/$lib" ] && { f=$(readlink -f "$d/$lib"); break; }
-		done
-		[ -n "$f" ] || { echo "  $2 needs $lib: not found" >&2; exit 1; }
-		cp "$f" "$1/lib/$lib"
-		copy_elf "$1" "$f"
-	done
-}
-mkdir -p "$I/lib"
-cp "$X/sbin/kexec" "$I/sbin/kexec"
-copy_elf "$I" "$X/sbin/kexec"
-# The binaries ask for /lib/ld-linux-aarch64.so.1 and search /lib.
-[ -e "$I/lib/ld-linux-aarch64.so.1" ] || { echo "  kexec: no dynamic linker" >&2; exit 1; }
 # The kernel asks /sbin/modprobe for what it loads on demand (crc32c for ext4).
 ln -s ../bin/busybox "$I/sbin/modprobe"
 # shellcheck disable=SC2086

@@ -5,7 +5,7 @@
 set -eu
 DEBS="mmdebstrap qemu-user-static binfmt-support arch-test qemu-system-arm \
  dosfstools mtools fdisk e2fsprogs kmod cpio busybox-static xz-utils curl \
- python3 openssl"
+ python3 openssl gcc-12-aarch64-linux-gnu make"
 src=/etc/apt/sources.list.d/cozy-nonfree-firmware.sources
 changed=
 # raspi-firmware lives only in non-free-firmware, which the base sources lack.

@@ -11,7 +11,12 @@
 #     READY=1) with its status line, cozy.local resolved by the guest's
 #     resolver to its address, `cozy box status` on slot A, no failed
 #     unit, the data partition grown to the end of the (enlarged) disk and
-#     bound on /var/lib/cozy, and a read-only root.
+#     bound on /var/lib/cozy, and a read-only root,
+#   - Wi-Fi as Raspberry Pi Imager sets it up: a network-config (cloud-init,
+#     as Imager 2 writes it) on the boot partition names the test access
+#     point that cozy.testap starts on a simulated radio
+#     (board/qemu/rootfs/, mac80211_hwsim); the box's wlan0 must be up
+#     with an address from that access point's DHCP server.
 # Everything is bounded: the build by BUILD_TIMEOUT, the boot by
 # BOOT_TIMEOUT; QEMU runs with panic=1 -no-reboot so that a crash ends it
 # at once. On failure it prints the tail of the serial log.
@@ -35,8 +40,22 @@ trap qemu_stop EXIT
 
 qemu_build
 qemu_disk
+# What Raspberry Pi Imager writes when the household types the test access
+# point's name, password (hashed to the PSK) and country.
+mcopy -i "$disk@@1M" - ::network-config <<'NC'
+network:
+  version: 2
+  wifis:
+    wlan0:
+      dhcp4: true
+      regulatory-domain: "FR"
+      access-points:
+        "CozyTestAP":
+          password: "d141e3f1320b2ff9b196418e5da15780d195c2fcf29b1e569d2125303ab45213"
+      optional: true
+NC
 # The firmware's choice (board/common/qemu.sh): config.txt, slot-a/.
-fw_boot cozy.selftest
+fw_boot cozy.selftest cozy.testap
 [ "$prefix" = slot-a/ ] || fail "the firmware booted $prefix, not slot-a/"
 
 # Polls, with a deadline, for the two signs of a healthy box: /status
@@ -71,6 +90,10 @@ echo "$status" | grep -q '"status":"OK"' || fail "/status answered $status"
 field cozy.status | grep -qE '^(serving on|reachable as cozy|claiming its name)' || fail "cozy.service has no status line: $(field cozy.status)"
 echo " $(field cozy.local) " | grep -q ' 10\.0\.2\.15 ' || fail "cozy.local does not resolve to the guest's address in the guest"
 [ -z "$(field failed)" ] || fail "failed units: $(field failed)"
+# PID 1 arms the hardware watchdog (QEMU's i6300esb here, bcm2835_wdt on
+# a Pi): a hung system resets itself.
+field watchdog | grep -q '^active timeout=15$' || fail "the hardware watchdog is not armed: $(field watchdog)"
+field wifi | grep -Eq '^up addr=192\.168\.77\.[0-9]+/24$' || fail "Wi-Fi did not join the test access point: $(field wifi)"
 field root | grep -Eq 'cozy-root-a|vda2' || fail "root is not slot A: $(field root)"
 field root | grep -q '^[^ ]* ro' || fail "root is not read-only: $(field root)"
 field box | grep -Eq 'Slot a: cozy-root-a \(/dev/vda2, 1\.0 GiB[^;]*; running' || fail "cozy box status: $(field box)"

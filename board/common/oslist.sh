@@ -1,9 +1,13 @@
 #!/bin/sh
 # Writes the Raspberry Pi Imager entry of one board's image (the os_list
 # format of "Use custom" repositories): sizes and SHA-256 of the raw image
-# and of its .xz, the device tags the Imager filters on. No init_format:
-# the box is set up from its web page, so the Imager offers no
-# customisation (user, Wi-Fi, SSH) that the image would ignore.
+# and of its .xz, the device tags the Imager filters on, and init_format
+# "cloudinit-rpi": the Imager then offers its OS customisation and writes
+# the cloud-init files user-data, meta-data and network-config on the boot
+# partition. The box reads only the Wi-Fi part of network-config (name,
+# password as the 64-hex PSK, hidden, country; `cozy box wifi` at boot);
+# the user, SSH, hostname and locale settings are ignored: the box is set
+# up from its web page, and no cloud-init runs.
 # Usage: oslist.sh IMG OUT (environment: BOARD VERSION URL)
 set -eu
 img=$1
@@ -35,6 +39,7 @@ entry = {
     "image_download_size": os.path.getsize(xz),
     "image_download_sha256": sha(xz),
     "devices": devices,
+    "init_format": "cloudinit-rpi",
 }
 with open(out, "w") as f:
     json.dump({"os_list": [entry]}, f, indent=2)

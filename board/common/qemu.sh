@@ -3,9 +3,9 @@
 # image and boots its disk under qemu-system-aarch64 -M virt the way the
 # Raspberry Pi firmware boots a card, which no emulator runs:
 #   - before each boot, read os_prefix from the boot partition's config.txt
-#     (a Pi without tryboot: an update's one-try boot is played by the
-#     committed slot's initramfs, which finds TRYBOOT and kexecs into
-#     tryboot.txt's slot, the same on every board);
+#     or, when the file TRYBOOT exists there, delete it and read
+#     tryboot.txt instead (the firmware's one-try flag, which `cozy box
+#     update` sets on board qemu by writing that file);
 #   - boot <prefix>vmlinuz, initrd.img and cmdline.txt from that partition;
 #   - QEMU runs with -no-reboot: a guest reboot ends QEMU, and the caller
 #     "powers on" again with fw_boot.
@@ -23,22 +23,22 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
 # qemu_build [reuse]: sets SRC to the tree to test and builds its qemu
-# image (IMG). IMAGE_TEST_SRC=DIR tests DIR's working tree with its
-# caches; otherwise a fresh clone of HEAD in $IT/src, kept as it is when
-# "reuse" is given and it is already at HEAD (update-test after
-# image-test: the same build).
+# image (IMG), or IMAGE_BOARD's (raspi3b-test: rpi3). IMAGE_TEST_SRC=DIR
+# tests DIR's working tree with its caches; otherwise a fresh clone of
+# HEAD in $IT/src, kept as it is when "reuse" is given and it is already
+# at HEAD (update-test after image-test: the same build).
 qemu_build() {
-	local rev t0
+	local rev t0 board=${IMAGE_BOARD:-qemu}
 	if [ -n "${IMAGE_TEST_SRC:-}" ]; then
 		SRC=$(cd "$IMAGE_TEST_SRC" && pwd)
-		step "building the qemu image from $SRC"
+		step "building the $board image from $SRC"
 	else
 		SRC=$IT/src
 		rev=$(git -C "$TOP" rev-parse HEAD)
 		if [ "${1:-}" = reuse ] && [ "$(git -C "$SRC" rev-parse HEAD 2>/dev/null)" = "$rev" ]; then
 			step "reusing image-test's clone of $rev"
 		else
-			step "building the qemu image from a fresh clone of $rev"
+			step "building the $board image from a fresh clone of $rev"
 			rm -rf "$SRC"
 			mkdir -p "$IT"
 			git clone -q --no-checkout "$TOP" "$SRC"
@@ -52,8 +52,8 @@ qemu_build() {
 		fi
 	fi
 	t0=$(date +%s)
-	timeout "$BUILD_TIMEOUT" make --no-print-directory -C "$SRC" -f image.mk img BOARD=qemu
-	IMG=$(ls "$SRC"/build/qemu/cozy-*-qemu.img)
+	timeout "$BUILD_TIMEOUT" make --no-print-directory -C "$SRC" -f image.mk img BOARD="$board"
+	IMG=$(ls "$SRC/build/$board"/cozy-*-"$board".img)
 	step "built $(basename "$IMG") in $(($(date +%s) - t0)) s"
 }
 
@@ -66,11 +66,15 @@ qemu_disk() {
 	truncate -s +1G "$disk"
 }
 
-# fw_prefix: what the firmware boots: config.txt's slot. Sets prefix
-# (slot-a/) and fw_config. The last os_prefix outside a board filter
-# ([all] or none) wins, as in config.txt.
+# fw_prefix: what the firmware would boot now, consuming TRYBOOT. Sets
+# prefix (slot-a/) and fw_config (config.txt or tryboot.txt). The last
+# os_prefix outside a board filter ([all] or none) wins, as in config.txt.
 fw_prefix() {
 	fw_config=config.txt
+	if mdir -b -i "$disk@@1M" ::TRYBOOT >/dev/null 2>&1; then
+		mdel -i "$disk@@1M" ::TRYBOOT
+		fw_config=tryboot.txt
+	fi
 	prefix=$(mtype -i "$disk@@1M" "::$fw_config" 2>/dev/null | tr -d '\r' | awk '
 		/^\[/ { s = $0; next }
 		(s == "" || s == "[all]") && /^os_prefix=/ { p = substr($0, 11) }
@@ -112,7 +116,7 @@ fw_boot() {
 			-kernel "$T/vmlinuz" -initrd "$T/initrd.img" -append "$append" \
 			-drive "file=$disk,format=raw,if=none,id=disk" -device virtio-blk-pci,drive=disk \
 			-netdev "user,id=net,hostfwd=tcp:127.0.0.1:$port-:80" -device virtio-net-pci,netdev=net,romfile= \
-			-device virtio-rng-pci "${agentargs[@]}" </dev/null >"$T/qemu.out" 2>&1 &
+			-device virtio-rng-pci -device i6300esb "${agentargs[@]}" </dev/null >"$T/qemu.out" 2>&1 &
 		qpid=$!
 		# Give QEMU the moment it needs to bind the forwarded port or
 		# fail; should another process take the port first, QEMU exits

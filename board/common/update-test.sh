@@ -1,15 +1,13 @@
 #!/bin/bash
 # The update test: signed A/B updates of the qemu image under QEMU, with
-# the Raspberry Pi firmware played by board/common/qemu.sh (config.txt
-# only) and the one-try boot by the committed slot's initramfs (TRYBOOT:
-# kexec into tryboot.txt's slot), as on a Pi.
+# the Raspberry Pi firmware's one-try boot played by board/common/qemu.sh.
 #   1. Image v1 boots from slot A; the household's data is written: an
 #      instance (the admin API, as `cozy instances add`), a document and a
 #      file (through the forwarded HTTP port, with a `token-cli` token).
 #   2. Bundle v2 (the same tree at another VERSION) is applied from a URL
 #      served by the host (http://10.0.2.2:PORT, QEMU's user network) with
-#      `cozy box update URL` as root; the box reboots, slot A's initramfs
-#      kexecs into slot B once (TRYBOOT), v2 comes up and commits (config.txt now
+#      `cozy box update URL` as root; the box reboots, the firmware tries
+#      slot B once (TRYBOOT), v2 comes up and commits (config.txt now
 #      names slot-b/), the data is intact.
 #   3. A bundle signed with another key is refused: non-zero exit, and
 #      the spare slot and the boot partition are byte for byte the same.
@@ -20,6 +18,8 @@
 #      /box/update), the server stages it, cozy-update.path applies it as
 #      root. It is tried once, reboots itself at the deadline, and the box
 #      is back on v2, committed, data intact.
+#   5. The whole system frozen (PID 1 included): the hardware watchdog
+#      resets it.
 # It prints the figures: bundle build time and size, apply time,
 # boot-to-ready, total. The commands run in the guest through the test
 # agent (a root shell on a virtio-serial port, only in the qemu image and
@@ -114,9 +114,7 @@ qemu_disk
 domain=alice.test
 h=(-H "Host: $domain")
 
-# boot_ready SLOT [FWSLOT]: boots, waits for /status and the agent; checks
-# the slot running and the one the firmware booted (FWSLOT, default SLOT:
-# another one when the initramfs kexecs into a trial).
+# boot_ready SLOT: boots, waits for /status and the agent; checks the slot.
 boot_ready() {
 	fw_boot cozy.testagent
 	wait_status "$BOOT_TIMEOUT"
@@ -124,7 +122,7 @@ boot_ready() {
 	local ready
 	ready=$(since "$boot0")
 	figures+=("boot $boots ($prefix): /status after $(awk -v a="$status_at" -v b="$boot0" 'BEGIN { printf "%.1f", a - b }') s, agent after $ready s")
-	[ "$prefix" = "slot-${2:-$1}/" ] || fail "the firmware booted $prefix, not slot-${2:-$1}/"
+	[ "$prefix" = "slot-$1/" ] || fail "the firmware booted $prefix, not slot-$1/"
 	agent 10 "grep -q 'root=LABEL=cozy-root-$1 ' /proc/cmdline" || fail "not running slot $1: $(agent 10 'cat /proc/cmdline')"
 }
 
@@ -189,10 +187,7 @@ qemu_wait_exit 120
 figures+=("apply v2 (download, verify, write slot b, until the reboot): $apply_time s")
 step "v2 applied in $apply_time s; the guest rebooted"
 mdir -b -i "$disk@@1M" ::TRYBOOT >/dev/null 2>&1 || fail "no TRYBOOT on the boot partition: the update did not ask for a one-try boot"
-boot_ready b a
-grep -aq 'initramfs: TRYBOOT: kexec into slot-b/' "$log" || fail "slot A's initramfs did not kexec into slot B"
-figures+=("v2 trial: $(grep -ao 'kexec into slot-b/ (uptime [0-9.]* s)' "$log" | head -1) in slot A's kernel and initramfs before the trial kernel")
-! mdir -b -i "$disk@@1M" ::TRYBOOT >/dev/null 2>&1 || fail "TRYBOOT left on the boot partition after the trial boot"
+boot_ready b
 [ "$(version)" = "$v2" ] || fail "running $(version), not $v2"
 check_data
 # The commit follows /status; wait for config.txt to name slot B.
@@ -233,12 +228,11 @@ apply v3.bundle admin || rc=$?
 qemu_wait_exit 120
 figures+=("apply v3: $apply_time s")
 fw_boot cozy.testagent
-[ "$prefix" = slot-b/ ] || fail "the firmware did not boot the committed slot B: $prefix"
+[ "$prefix" = slot-a/ ] || fail "the firmware did not try slot A for v3: $prefix"
 t3=$(now)
 step "v3 on trial; waiting for it to give up and reboot"
 qemu_wait_exit $((BOOT_TIMEOUT + DEADLINE_V3))
 figures+=("v3 trial: rebooted itself after $(since "$t3") s")
-grep -aq 'initramfs: TRYBOOT: kexec into slot-a/' "$log" || fail "slot B's initramfs did not kexec into slot A"
 grep -aq "cozy-root-a" "$log" || fail "boot $boots did not run slot A"
 boot_ready b
 [ "$(version)" = "$v2" ] || fail "running $(version) after the rollback, not $v2"
@@ -247,6 +241,18 @@ agent 10 "grep -qx 'os_prefix=slot-b/' /boot/firmware/config.txt" || fail "confi
 st=$(agent 30 'cozy box status')
 echo "$st" | sed 's/^/  guest: /'
 echo "$st" | grep -qiE 'rolled back|failed' || fail "cozy box status does not tell the failed update"
+
+# --- 5. a hung system resets itself: everything, PID 1 included, is
+# frozen (suspend to idle, which nothing wakes); PID 1 no longer pings the
+# hardware watchdog (QEMU's i6300esb here, bcm2835_wdt on a Pi), which
+# resets the board: with -no-reboot, QEMU ends. (Checked by hand: with
+# systemd.watchdog_sec=off the frozen guest was still there after 60 s.)
+step "freezing the whole system: the hardware watchdog must reset it"
+agent 10 "cat /sys/class/watchdog/watchdog0/state" | grep -qx active || fail "the hardware watchdog is not armed"
+t5=$(now)
+agent 10 "(sleep 1; echo freeze >/sys/power/state) >/dev/null 2>&1 &" || fail "could not freeze the guest"
+qemu_wait_exit 90
+figures+=("frozen system reset by the watchdog after $(since "$t5") s")
 
 step "PASS in $(since "$t_start") s (build included)"
 printf '  %s\n' "${figures[@]}"
