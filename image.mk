@@ -157,14 +157,21 @@ $(B)/userland/.stamp: $(B)/userland/spec board/common/userland.sh
 
 # Built by the project's Makefile (embedded assets included); copied only
 # when it changed, so that its date moves only then.
-$(W)/cozy: FORCE $(W)/spec
+# The apps' shared assets (npm, see web/apps/assets/fetch.sh) are fetched
+# once before the two Go builds below: under make -j they would both fetch
+# them into the same directory at once.
+ASSETS := web/apps/assets/dist/.stamp
+$(ASSETS): web/apps/assets/packages.txt
+	@sh web/apps/assets/fetch.sh
+
+$(W)/cozy: FORCE $(W)/spec | $(ASSETS)
 	$(STEP) "cozy: go build linux/arm64 $(VERSION)"
 	@$(MAKE) --no-print-directory -s build-arm64 LDFLAGS='$(COZY_LDFLAGS)'
 	@cmp -s bin/cozy-linux-arm64 $@ || cp bin/cozy-linux-arm64 $@
 
 # The host's cozy, for keygen and bundle: rebuilt when the sources moved,
 # replaced only when it changed.
-$(HOSTCOZY): FORCE
+$(HOSTCOZY): FORCE | $(ASSETS)
 	@mkdir -p $(dir $@)
 	@$(MAKE) --no-print-directory -s build BIN=$(CURDIR)/$@.new LDFLAGS='-s -w'
 	@cmp -s $@.new $@ && rm -f $@.new || mv -f $@.new $@

@@ -52,7 +52,9 @@ qemu_build() {
 		fi
 	fi
 	t0=$(date +%s)
-	timeout "$BUILD_TIMEOUT" make --no-print-directory -C "$SRC" -f image.mk img BOARD="$board"
+	# -j: the userland's mmdebstrap (mostly one core: maintainer scripts
+	# under qemu-user, downloads) and the Go builds overlap.
+	timeout "$BUILD_TIMEOUT" make --no-print-directory -j"$(nproc)" -C "$SRC" -f image.mk img BOARD="$board"
 	IMG=$(ls "$SRC/build/$board"/cozy-*-"$board".img)
 	step "built $(basename "$IMG") in $(($(date +%s) - t0)) s"
 }
