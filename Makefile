@@ -63,7 +63,7 @@ test-deps: assets
 # tools come from `make -f image.mk image-deps`).
 test: test-deps lint
 	$(GO) test -tags $(TAGS) -race -count=1 -timeout 25m ./pkg/...
-	COZY_REQUIRE_NETNS=1 $(GO) test -tags $(TAGS) -count=1 -timeout 25m $(NOT_PKG)
+	$(GO) test -tags $(TAGS) -count=1 -timeout 25m $(NOT_PKG)
 	$(MAKE) -f image.mk image-deps
 	$(MAKE) -f image.mk image-test
 	$(MAKE) -f image.mk update-test

@@ -235,11 +235,20 @@ func dig(t *testing.T, args ...string) []string {
 // be scheduled.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
+	if err := until(what, cond); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// until is waitFor for the children (children_test.go), which have no
+// testing.T: the error after 15 s.
+func until(what string, cond func() bool) error {
 	deadline := time.Now().Add(15 * time.Second)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
+			return fmt.Errorf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	return nil
 }

@@ -7,11 +7,9 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"os/signal"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -216,7 +214,7 @@ func TestLANWithAvahi(t *testing.T) {
 	t.Run("second box", func(t *testing.T) {
 		// Another box named cozy joins the link: it ends as cozy-2.local,
 		// this one keeps cozy.local.
-		helper := exec.Command("ip", "netns", "exec", os.Getenv(envBox2), os.Args[0], "-test.run=^TestSecondBoxHelper$", "-test.count=1")
+		helper := exec.Command("ip", "netns", "exec", os.Getenv(envBox2), os.Args[0])
 		helper.Env = append(os.Environ(), envRole+"=box2")
 		if got := startUntil(t, helper, false, func(l string) bool { return strings.HasPrefix(l, "name ") }); got != "name cozy-2.local" {
 			t.Fatalf("the second box reported %q, want name cozy-2.local", got)
@@ -274,29 +272,6 @@ func TestLANWithAvahi(t *testing.T) {
 			t.Errorf("getent user11-app5.local: %q", got)
 		}
 	})
-}
-
-// TestSecondBoxHelper is the second box of TestLANWithAvahi, run in its own
-// namespace: a box that also wants cozy.local. It prints the name it gets
-// and serves until SIGTERM.
-func TestSecondBoxHelper(t *testing.T) {
-	if os.Getenv(envRole) != "box2" {
-		t.Skip("the second box of TestLANWithAvahi, run by it in its own namespace")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	dir := DirectoryFunc(func(context.Context) ([]Instance, error) {
-		return []Instance{{Domain: "cozy.local", AppHosts: []string{"cozy-drive.local"}}}, nil
-	})
-	s, err := Start(ctx, Config{Directory: dir, OnName: func(n string) { fmt.Println("name", n) },
-		Logger: slog.New(slog.NewTextHandler(os.Stderr, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-ctx.Done()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // ip runs ip(8) in the box namespace.

@@ -1,6 +1,7 @@
 package lan
 
 import (
+	"flag"
 	"fmt"
 	"net/netip"
 	"os"
@@ -14,7 +15,8 @@ import (
 // test binary again inside the box namespace. The client's tools (avahi,
 // nss-mdns, dig) run in the client namespace through `ip netns exec`; the
 // second box is this binary once more, in its own namespace
-// (TestSecondBoxHelper). Without root or ip the link tests skip.
+// (secondBoxChild). Without root or ip(8) the link tests fail, saying why;
+// `go test -short` skips them.
 const (
 	envRole   = "LAN_TEST_ROLE"    // "box" or "box2" in the re-executed binaries
 	envPeer   = "LAN_TEST_PEER"    // the client namespace's name
@@ -34,20 +36,23 @@ var (
 	peerV4 = netip.MustParseAddr("192.0.2.2")
 )
 
-// skipReason is why the link tests cannot run, "" when they can.
-var skipReason string
+// netnsMissing is why the namespaces cannot be made here, "" when they can.
+var netnsMissing string
 
 func TestMain(m *testing.M) {
-	if os.Getenv(envRole) != "" {
+	if code, ok := runChild(); ok {
+		os.Exit(code)
+	}
+	if os.Getenv(envRole) == "box" {
 		os.Exit(m.Run())
 	}
+	flag.Parse() // for -short
 	if os.Geteuid() != 0 {
-		skipReason = "link tests need root to create network namespaces (ip netns add)"
+		netnsMissing = "link tests need root to create network namespaces (ip netns add)"
 	} else if _, err := exec.LookPath("ip"); err != nil {
-		skipReason = "link tests need ip(8) (Debian package iproute2) to create network namespaces"
+		netnsMissing = "link tests need ip(8) (Debian package iproute2) to create network namespaces"
 	}
-	if skipReason != "" {
-		requireNetns(skipReason)
+	if netnsMissing != "" || testing.Short() {
 		os.Exit(m.Run())
 	}
 	os.Exit(runInNetns(m))
@@ -112,14 +117,18 @@ func runInNetns(m *testing.M) int {
 	return 0
 }
 
-// needLink skips a test that needs the namespaces.
+// needLink marks a test that needs the namespaces: it runs in the box
+// namespace; elsewhere it is skipped under -short and fails otherwise, so
+// that a run without root or ip(8) cannot pass on link tests that did not
+// run.
 func needLink(t testing.TB) {
 	t.Helper()
-	if os.Getenv(envRole) != "box" {
-		if skipReason == "" {
-			skipReason = "runs only in the box namespace"
-		}
-		t.Skip(skipReason)
+	switch {
+	case os.Getenv(envRole) == "box":
+	case testing.Short():
+		t.Skip("-short: the link tests need network namespaces")
+	default:
+		t.Fatal(netnsMissing + " (go test -short skips them)")
 	}
 }
 
@@ -130,14 +139,4 @@ func inPeer(t testing.TB, env []string, args ...string) (string, error) {
 	cmd.Env = append(os.Environ(), env...)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-// requireNetns ends the run as a failure when the namespace tests cannot
-// run but must: `make test` sets COZY_REQUIRE_NETNS=1, so that a run
-// without root or ip(8) does not pass on skipped link tests.
-func requireNetns(reason string) {
-	if os.Getenv("COZY_REQUIRE_NETNS") != "" {
-		fmt.Fprintln(os.Stderr, "COZY_REQUIRE_NETNS is set but "+reason)
-		os.Exit(1)
-	}
 }

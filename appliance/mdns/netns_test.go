@@ -1,6 +1,7 @@
 package mdns
 
 import (
+	"flag"
 	"fmt"
 	"net"
 	"net/netip"
@@ -16,7 +17,8 @@ import (
 // multicast here, so TestMain (as root, with ip(8)) makes two network
 // namespaces joined by a veth pair and runs the test binary again inside the
 // box one; the client side enters the peer namespace on a locked thread to
-// open its sockets (see inPeer). Without root or ip the link tests skip.
+// open its sockets (see inPeer). Without root or ip(8) the link tests fail, saying why; `go test -short`
+// skips them.
 const (
 	envPeer = "MDNS_TEST_PEER_NETNS" // set in the re-executed binary
 	boxIf   = "box0"
@@ -30,16 +32,15 @@ var (
 	peerV6 = netip.MustParseAddr("2001:db8::2")
 )
 
-// skipReason is why the link tests cannot run, "" when they can.
-var skipReason string
+// netnsMissing is why the namespaces cannot be made here, "" when they can.
+var netnsMissing string
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envPeer) != "" {
 		os.Exit(m.Run())
 	}
-	if reason := netnsUnavailable(); reason != "" {
-		skipReason = reason
-		requireNetns(reason)
+	flag.Parse() // for -short
+	if netnsMissing = netnsUnavailable(); netnsMissing != "" || testing.Short() {
 		os.Exit(m.Run())
 	}
 	os.Exit(runInNetns(m))
@@ -102,11 +103,18 @@ func runInNetns(m *testing.M) int {
 	return 0
 }
 
-// needLink skips a test that needs the two-namespace link.
+// needLink marks a test that needs the two-namespace link: it runs in the
+// box namespace; elsewhere it is skipped under -short and fails otherwise,
+// so that a run without root or ip(8) cannot pass on link tests that did
+// not run.
 func needLink(t *testing.T) {
 	t.Helper()
-	if os.Getenv(envPeer) == "" {
-		t.Skip(skipReason)
+	switch {
+	case os.Getenv(envPeer) != "":
+	case testing.Short():
+		t.Skip("-short: the link tests need network namespaces")
+	default:
+		t.Fatal(netnsMissing + " (go test -short skips them)")
 	}
 }
 
@@ -148,15 +156,5 @@ func inPeer(t *testing.T, fn func(peerIfi *net.Interface) error) {
 	}()
 	if err := <-errc; err != nil {
 		t.Fatal(err)
-	}
-}
-
-// requireNetns ends the run as a failure when the namespace tests cannot
-// run but must: `make test` sets COZY_REQUIRE_NETNS=1, so that a run
-// without root or ip(8) does not pass on skipped link tests.
-func requireNetns(reason string) {
-	if os.Getenv("COZY_REQUIRE_NETNS") != "" {
-		fmt.Fprintln(os.Stderr, "COZY_REQUIRE_NETNS is set but "+reason)
-		os.Exit(1)
 	}
 }
