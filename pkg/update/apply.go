@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cozypi/cozy/pkg/atomicfile"
 )
 
 // Errors of applying an update (besides the bundle's).
@@ -192,7 +194,7 @@ func (u *Updater) record(st *State) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(u.statePath(stateFile), data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(u.statePath(stateFile), data, 0o644); err != nil {
 		return fmt.Errorf("update: record state: %w", err)
 	}
 	return nil
@@ -232,7 +234,7 @@ func (pr *progress) flush(force bool) {
 	pr.p.Updated = now
 	if data, err := jsonIndent(pr.p); err == nil {
 		// Progress is advisory: a failed write must not fail the update.
-		_ = writeFileAtomic(pr.u.statePath(progressFile), data, 0o644)
+		_ = atomicfile.WriteFile(pr.u.statePath(progressFile), data, 0o644)
 	}
 }
 
@@ -328,7 +330,7 @@ func (u *Updater) Apply(ctx context.Context, r io.Reader, opt ApplyOptions) (*St
 		return st, err
 	}
 	if try.flagFile {
-		if err := writeFileAtomic(u.bootPath(tryFlag), nil, 0o644); err != nil {
+		if err := atomicfile.WriteFile(u.bootPath(tryFlag), nil, 0o644); err != nil {
 			return st, fmt.Errorf("update: arm the one-try boot: %w", err)
 		}
 	}
@@ -362,7 +364,7 @@ func (u *Updater) write(ctx context.Context, bundle *Reader, b box, target Slot,
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		return fmt.Errorf("boot partition: %w", err)
 	}
-	if err := syncDir(u.bootPath("")); err != nil {
+	if err := atomicfile.SyncDir(u.bootPath("")); err != nil {
 		return fmt.Errorf("boot partition: %w", err)
 	}
 	m := &bundle.Manifest
@@ -405,19 +407,19 @@ func (u *Updater) write(ctx context.Context, bundle *Reader, b box, target Slot,
 		pr.add(p.Size)
 	}
 	pr.phase("finishing", 0)
-	if err := syncDir(dir); err != nil {
+	if err := atomicfile.SyncDir(dir); err != nil {
 		return fmt.Errorf("boot partition: %w", err)
 	}
 	// The version file is the slot directory's last file: status reads a
 	// slot without one as invalid.
-	if err := writeFileAtomic(filepath.Join(dir, "version"), []byte(m.Version+"\n"), 0o644); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, "version"), []byte(m.Version+"\n"), 0o644); err != nil {
 		return fmt.Errorf("boot partition: %w", err)
 	}
 	cfg, err := u.readConfig()
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(u.bootPath(tryFile), []byte(withOSPrefix(cfg, target)), 0o644); err != nil {
+	if err := atomicfile.WriteFile(u.bootPath(tryFile), []byte(withOSPrefix(cfg, target)), 0o644); err != nil {
 		return fmt.Errorf("boot partition: %w", err)
 	}
 	return nil

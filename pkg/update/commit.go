@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/cozypi/cozy/pkg/atomicfile"
 )
 
 // DefaultCommitDeadline is how long a trial boot has to become healthy.
@@ -93,7 +95,7 @@ func (u *Updater) Commit(ctx context.Context, opt CommitOptions) (*State, error)
 	if err != nil {
 		return st, err
 	}
-	if err := writeFileAtomic(u.bootPath(configFile), []byte(withOSPrefix(cfg, b.booted)), 0o644); err != nil {
+	if err := atomicfile.WriteFile(u.bootPath(configFile), []byte(withOSPrefix(cfg, b.booted)), 0o644); err != nil {
 		return st, fmt.Errorf("update: commit: %w", err)
 	}
 	u.cleanTry()
@@ -150,7 +152,7 @@ func (u *Updater) cleanTry() {
 			u.say("commit: %v", err)
 		}
 	}
-	_ = syncDir(u.bootPath(""))
+	_ = atomicfile.SyncDir(u.bootPath(""))
 }
 
 // waitHealthy checks health every interval until it passes or deadline.

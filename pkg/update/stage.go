@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/cozypi/cozy/pkg/atomicfile"
 )
 
 // ErrNoSpace: the data partition has no room for the bundle.
@@ -231,7 +233,7 @@ func (s *Stager) stage(ctx context.Context, r io.Reader, opt StageOptions) (*Man
 		if err != nil {
 			return nil, name, err
 		}
-		if err := writeFileAtomic(s.StagedOverridePath(), data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(s.StagedOverridePath(), data, 0o644); err != nil {
 			return nil, name, noSpace(fmt.Errorf("update: stage: %w", err))
 		}
 	}
@@ -243,7 +245,7 @@ func publish(tmp, staged string) error {
 	if err := os.Rename(tmp, staged); err != nil {
 		return fmt.Errorf("update: stage: %w", err)
 	}
-	if err := syncDir(filepath.Dir(staged)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(staged)); err != nil {
 		return fmt.Errorf("update: stage: %w", err)
 	}
 	return nil

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"time"
@@ -82,57 +81,6 @@ func readJSON(p string, v any) (bool, error) {
 		return false, fmt.Errorf("update: %s: %w", filepath.Base(p), err)
 	}
 	return true, nil
-}
-
-// writeFileAtomic replaces p with data: a temporary file beside it,
-// synced, renamed over p, and the directory synced, so that a crash
-// leaves the old content or the new one. On FAT (the boot partition) the
-// rename is not atomic in the file system's structures, but the kernel's
-// vfat rename never leaves both names missing once synced.
-func writeFileAtomic(p string, data []byte, mode os.FileMode) error {
-	dir := filepath.Dir(p)
-	// Created with its mode, never chmod-ed: vfat refuses a chmod to a
-	// mode its mount options do not give (EPERM without "quiet").
-	var f *os.File
-	var err error
-	for range 10 {
-		tmp := filepath.Join(dir, fmt.Sprintf(".%s-%d", filepath.Base(p), rand.Uint32()))
-		if f, err = os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, mode); !errors.Is(err, os.ErrExist) {
-			break
-		}
-	}
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), p)
-	}
-	if err == nil {
-		err = syncDir(dir)
-	}
-	return err
-}
-
-// syncDir makes a directory's entries (creations, renames, removals)
-// durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
 }
 
 func jsonIndent(v any) ([]byte, error) {

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+
+	"github.com/cozypi/cozy/pkg/atomicfile"
 )
 
 // Paths says where Apply reads and writes; the box uses DefaultPaths.
@@ -57,10 +59,10 @@ func Apply(ctx context.Context, p Paths, log *slog.Logger) (*Config, error) {
 	for _, what := range cfg.Ignored {
 		log.Warn("wifi: network-config: ignored", "what", what)
 	}
-	if err := writeAtomic(p.WPAConfig, cfg.WPASupplicant(), 0o600, 0o700); err != nil {
+	if err := writeFile(p.WPAConfig, cfg.WPASupplicant(), 0o600, 0o700); err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(p.Networkd, cfg.Networkd(), 0o644, 0o755); err != nil {
+	if err := writeFile(p.Networkd, cfg.Networkd(), 0o644, 0o755); err != nil {
 		return nil, err
 	}
 	ssids := make([]string, len(cfg.Networks))
@@ -96,32 +98,15 @@ func removeGenerated(p Paths) error {
 	return errors.Join(errs...)
 }
 
-// writeAtomic writes through a temporary file renamed into place, created
-// with its final mode: the PSKs are never readable by others, even for a
-// moment.
-func writeAtomic(path string, data []byte, mode, dirMode os.FileMode) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, dirMode); err != nil {
+// writeFile makes path's directory (dirMode) and replaces path with data
+// through atomicfile: created with its final mode, the PSKs are never
+// readable by others, even for a moment.
+func writeFile(path string, data []byte, mode, dirMode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
 		return fmt.Errorf("wifi: %w", err)
 	}
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
+	if err := atomicfile.WriteFile(path, data, mode); err != nil {
 		return fmt.Errorf("wifi: %w", err)
-	}
-	tmp := f.Name()
-	err = f.Chmod(mode)
-	if err == nil {
-		_, err = f.Write(data)
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("wifi: writing %s: %w", path, err)
 	}
 	return nil
 }

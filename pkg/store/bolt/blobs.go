@@ -19,6 +19,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"github.com/cozypi/cozy/pkg/atomicfile"
 	"github.com/cozypi/cozy/pkg/store"
 )
 
@@ -225,7 +226,7 @@ func (b *blobs) write(r io.Reader) (blobInfo, error) {
 		return info, fmt.Errorf("attachments: %w", err)
 	}
 	done = true
-	if err := syncDir(filepath.Dir(final)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(final)); err != nil {
 		os.Remove(final)
 		return info, err
 	}
@@ -247,18 +248,6 @@ func (b *blobs) pinned(digest string) (blobInfo, bool) {
 		return blobInfo{}, false
 	}
 	return blobInfo{key: key, digest: digest, sha: p.sha, length: p.length}, true
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return fmt.Errorf("attachments: %w", err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("attachments: %w", err)
-	}
-	return nil
 }
 
 // unpin releases the pins of a write, then collects its blobs that no

@@ -9,6 +9,7 @@ import (
 
 	bbolt "go.etcd.io/bbolt"
 
+	"github.com/cozypi/cozy/pkg/atomicfile"
 	"github.com/cozypi/cozy/pkg/store"
 )
 
@@ -223,7 +224,7 @@ func (s *Store) swapIn(tmp string) error {
 		return s.reopen(err)
 	}
 	shrinkStep("renamed")
-	if err := syncDir(filepath.Dir(s.path)); err != nil {
+	if err := atomicfile.SyncDir(filepath.Dir(s.path)); err != nil {
 		// The new file is in place, its name perhaps not durable: writes
 		// must not resume in it. The store stays closed (s.db is the
 		// closed old file: calls fail with ErrClosed) until reopened.
